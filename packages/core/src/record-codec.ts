@@ -1,0 +1,91 @@
+/**
+ * Stored and replicated records as bytes. Records arrive from other nodes and
+ * from disk, so decoding validates every field and re-checks the record's
+ * invariants: a bad record is rejected here, never merged into good data.
+ */
+import { Packr } from 'msgpackr';
+import type { Dot } from './dots.js';
+import { dotsFromWire, dotsToWire, isValidActor, isValidCounter } from './dots.js';
+import type { DotsWire } from './dots.js';
+import type { KvRecord, Sibling } from './record.js';
+import { InvariantViolation, assertRecordInvariants, contentTypeLengthMax } from './record.js';
+
+/** Bumped whenever the wire shape changes; decoders reject versions they do not know. */
+export const recordFormatVersion = 1;
+
+export class RecordFormatError extends Error {
+  readonly code = 'RECORD_FORMAT';
+  override readonly name = 'RecordFormatError';
+}
+
+/** [actor, counter, value or null for a tombstone, contentType, writtenAt] */
+export type SiblingWire = readonly [string, number, Uint8Array | null, string, number];
+/** [history, siblings] */
+export type RecordWire = readonly [DotsWire, readonly SiblingWire[]];
+
+// Plain msgpack only: no record structures or extension types, so no decoder
+// state survives between calls and garbage cannot instantiate anything.
+const packr = new Packr({ useRecords: false, moreTypes: false, structuredClone: false });
+
+function fail(why: string): never {
+  throw new RecordFormatError(`invalid record: ${why}`);
+}
+
+export function recordToWire(rec: KvRecord): RecordWire {
+  return [
+    dotsToWire(rec.history),
+    rec.siblings.map((s): SiblingWire => [s.dot.actor, s.dot.counter, s.value, s.contentType, s.writtenAt]),
+  ];
+}
+
+export function recordFromWire(x: unknown): KvRecord {
+  if (!Array.isArray(x) || x.length !== 2) fail('expected [history, siblings]');
+  const [historyWire, siblingsWire] = x as readonly unknown[];
+  const history = dotsFromWire(historyWire, (why) => fail(`history: ${why}`));
+  if (!Array.isArray(siblingsWire)) fail('siblings must be an array');
+  const siblings = (siblingsWire as readonly unknown[]).map(siblingFromWire);
+  const rec: KvRecord = { history, siblings };
+  try {
+    assertRecordInvariants(rec);
+  } catch (e) {
+    if (e instanceof InvariantViolation) fail(e.message);
+    throw e;
+  }
+  return rec;
+}
+
+function siblingFromWire(x: unknown, i: number): Sibling {
+  if (!Array.isArray(x) || x.length !== 5) fail(`sibling ${i}: expected [actor, counter, value, contentType, writtenAt]`);
+  const [actor, counter, value, contentType, writtenAt] = x as readonly unknown[];
+  if (!isValidActor(actor)) fail(`sibling ${i}: bad actor`);
+  if (!isValidCounter(counter)) fail(`sibling ${i}: counter must be a positive safe integer`);
+  if (value !== null && !(value instanceof Uint8Array)) fail(`sibling ${i}: value must be bytes or null`);
+  if (typeof contentType !== 'string' || contentType.length > contentTypeLengthMax) {
+    fail(`sibling ${i}: contentType must be a string of at most ${contentTypeLengthMax} chars`);
+  }
+  if (typeof writtenAt !== 'number' || !Number.isSafeInteger(writtenAt) || writtenAt < 0) {
+    fail(`sibling ${i}: writtenAt must be a non-negative integer`);
+  }
+  const dot: Dot = { actor, counter };
+  return { dot, value, contentType, writtenAt };
+}
+
+export function encodeRecord(rec: KvRecord): Uint8Array {
+  // the encoding side asserts too, so a broken record fails where it was made
+  assertRecordInvariants(rec);
+  // copy out of msgpackr's shared buffer: callers keep these bytes (LevelDB, queues)
+  return new Uint8Array(packr.pack([recordFormatVersion, recordToWire(rec)]));
+}
+
+export function decodeRecord(bytes: Uint8Array): KvRecord {
+  let decoded: unknown;
+  try {
+    decoded = packr.unpack(bytes);
+  } catch (e) {
+    fail(`not msgpack (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (!Array.isArray(decoded) || decoded.length !== 2) fail('expected [version, record]');
+  const [version, wire] = decoded as readonly unknown[];
+  if (version !== recordFormatVersion) fail(`unknown format version ${typeof version === 'number' ? version : typeof version}`);
+  return recordFromWire(wire);
+}

@@ -1,0 +1,50 @@
+import { RingkvError, errorBody } from '@ringkv/core';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+
+interface FastifyishError {
+  readonly code?: string;
+  readonly statusCode?: number;
+  readonly message: string;
+}
+
+/**
+ * Turns anything thrown while handling a request into the one error shape:
+ * `{ error: CODE, message, ...details }` with the catalogue's status.
+ */
+export function toRingkvError(err: unknown, valueBytesMax: number): RingkvError {
+  if (err instanceof RingkvError) return err;
+  const e = err as FastifyishError;
+  if (e?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return new RingkvError('VALUE_TOO_LARGE', `the value is larger than the maximum of ${valueBytesMax} bytes`, {
+      limitBytes: valueBytesMax,
+    });
+  }
+  if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return new RingkvError('BAD_REQUEST', e.message);
+  }
+  return new RingkvError('INTERNAL', 'internal error; see the node log');
+}
+
+export function sendError(reply: FastifyReply, err: RingkvError): FastifyReply {
+  return reply.code(err.status).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(errorBody(err)));
+}
+
+/** Known paths: a request to one of them with another method is 405, not 404. */
+const methodsByPath: readonly (readonly [RegExp, string])[] = [
+  [/^\/kv\/[^/]*$/, 'GET, HEAD, PUT, DELETE'],
+  [/^\/health$/, 'GET, HEAD'],
+  [/^\/status$/, 'GET, HEAD'],
+];
+
+export function notFoundOrMethod(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const path = request.url.split('?')[0] ?? '';
+  for (const [pattern, allow] of methodsByPath) {
+    if (pattern.test(path)) {
+      reply.header('allow', allow);
+      return sendError(reply, new RingkvError('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}; use ${allow}`));
+    }
+  }
+  return sendError(reply, new RingkvError('ROUTE_NOT_FOUND', `no endpoint ${request.method} ${path.slice(0, 200)}`));
+}
+
+export type { FastifyError };

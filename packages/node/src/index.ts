@@ -1,0 +1,10 @@
+export { startNode, type RunningNode } from './start-node.js';
+export { NODE_DEFAULTS, type NodeOptions } from './node-options.js';
+export { RingkvNode, type RingkvNodeDeps } from './ringkv-node.js';
+export { Coordinator, type WriteRequest, type WriteResult } from './coordinator.js';
+export { ReplicaService } from './replica-service.js';
+export { ClusterView } from './cluster-view.js';
+export { buildHttpApi } from './http-api.js';
+export { systemClock, systemRandom } from './system-ports.js';
+export { silentLogger, type Logger } from './logger.js';
+export { RPC_OPS } from './rpc-ops.js';

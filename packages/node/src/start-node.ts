@@ -1,0 +1,88 @@
+import { mkdir } from 'node:fs/promises';
+import { validateClusterParams, type MemberInfo } from '@ringkv/core';
+import { LevelStore, ReplicaStore, loadOrCreateIdentity, markCleanShutdown } from '@ringkv/storage';
+import { pino } from 'pino';
+import { buildHttpApi } from './http-api.js';
+import type { NodeOptions } from './node-options.js';
+import { RingkvNode } from './ringkv-node.js';
+import { systemClock, systemRandom } from './system-ports.js';
+import { TcpTransport } from './transport/tcp-transport.js';
+
+export interface RunningNode {
+  readonly id: string;
+  readonly httpAddress: string;
+  readonly rpcAddress: string;
+  readonly node: RingkvNode;
+  /** Stops serving, closes sockets and the store (idempotent). */
+  stop(): Promise<void>;
+}
+
+/** Starts one ringkv node process's worth of services: store, RPC, gossip, HTTP. */
+export async function startNode(options: NodeOptions): Promise<RunningNode> {
+  const params = validateClusterParams(options.cluster);
+  const logger = pino({ level: options.logLevel, base: { node: options.id } });
+  await mkdir(options.dataDir, { recursive: true });
+  const store = await LevelStore.open(options.dataDir);
+  const cleanups: (() => Promise<void>)[] = [() => store.close()];
+  const undo = async (): Promise<void> => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  };
+  try {
+    const identity = await loadOrCreateIdentity(store, options.id, () => 1);
+    const actor = `${identity.nodeId}#${identity.epoch}`;
+    const transport = new TcpTransport({
+      nodeId: options.id,
+      cluster: options.clusterName,
+      listenHost: options.rpcHost,
+      listenPort: options.rpcPort,
+      logger,
+    });
+    const self: MemberInfo = {
+      id: options.id,
+      rpc: `${options.rpcHost}:${options.rpcPort}`,
+      http: `${options.httpHost}:${options.httpPort}`,
+      weight: options.weight,
+      // Wall-clock ms: a restarted node's entry replaces its older one everywhere.
+      incarnation: Date.now(),
+    };
+    const node = new RingkvNode({
+      self,
+      actor,
+      params,
+      clock: systemClock,
+      random: systemRandom,
+      transport,
+      store: new ReplicaStore(store),
+      logger,
+      seeds: options.seeds,
+      requestTimeoutMs: options.requestTimeoutMs,
+      gossipIntervalMs: options.gossipIntervalMs,
+      syncWrites: options.syncWrites,
+    });
+    await node.start();
+    cleanups.push(() => node.stop());
+    const app = buildHttpApi(node, { valueBytesMax: options.valueBytesMax, logger });
+    await app.listen({ host: options.httpHost, port: options.httpPort });
+    cleanups.push(() => app.close());
+    logger.info({ http: self.http, rpc: self.rpc, actor, dataDir: options.dataDir }, 'ringkv node serving');
+
+    let stopping: Promise<void> | undefined;
+    return {
+      id: options.id,
+      httpAddress: self.http,
+      rpcAddress: self.rpc,
+      node,
+      stop: () =>
+        (stopping ??= (async () => {
+          logger.info({}, 'stopping');
+          await app.close();
+          await node.stop();
+          await markCleanShutdown(store);
+          await store.close();
+        })()),
+    };
+  } catch (err) {
+    await undo();
+    throw err;
+  }
+}

@@ -1,0 +1,13 @@
+export { TcpTransport } from './tcp-transport.js';
+export type { TcpTransportOptions, TcpTransportStats } from './tcp-transport.js';
+export {
+  connectTimeoutMsDefault,
+  handshakeTimeoutMsDefault,
+  inFlightRequestCountMaxDefault,
+  serverConnectionCountMaxDefault,
+} from './tcp-transport.js';
+export { FrameDecoder, FrameEncoder, FrameError, frameBytesMaxDefault } from './frame-codec.js';
+export type { FrameErrorCode } from './frame-codec.js';
+export { formatAddress, parseAddress } from './address.js';
+export type { HostPort } from './address.js';
+export type { TransportLogger } from './transport-logger.js';

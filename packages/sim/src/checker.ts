@@ -1,0 +1,92 @@
+import { dotsHas, recordEquals, type Dot, type KvRecord } from '@ringkv/core';
+import type { HistoryOp } from './history.js';
+
+/** What every replica of one key holds at the end of a run, after healing. */
+export interface FinalKeyState {
+  readonly key: string;
+  /** replica node id → its record (undefined = holds nothing) */
+  readonly replicas: ReadonlyMap<string, KvRecord | undefined>;
+}
+
+export interface CheckOptions {
+  /** W + R > N and only primaries answered: reads must see every earlier acknowledged write */
+  readonly strictQuorums: boolean;
+  readonly clients: number;
+}
+
+export interface Violation {
+  readonly property: 'lost-write' | 'resurrected' | 'divergent' | 'stale-read' | 'sibling-explosion' | 'node-error';
+  readonly key: string;
+  readonly detail: string;
+}
+
+const dotName = (d: Dot): string => `${d.actor}:${d.counter}`;
+const sameDot = (a: Dot, b: Dot): boolean => a.actor === b.actor && a.counter === b.counter;
+
+/**
+ * Checks a finished history against the final replica states:
+ * - lost-write: an acknowledged write that no later write's context covered must be a sibling at the end;
+ * - resurrected: a write that an acknowledged write's context covered must not be a sibling at the end;
+ * - divergent: all replicas of a key hold the same record;
+ * - stale-read: with strict quorums, a read sees every write acknowledged before it began;
+ * - sibling-explosion: never more live siblings than there are writers.
+ */
+export function checkHistory(ops: readonly HistoryOp[], finals: readonly FinalKeyState[], opts: CheckOptions): Violation[] {
+  const violations: Violation[] = [];
+  const byKey = new Map<string, HistoryOp[]>();
+  for (const op of ops) {
+    const list = byKey.get(op.key) ?? [];
+    list.push(op);
+    byKey.set(op.key, list);
+  }
+  for (const final of finals) {
+    const keyOps = byKey.get(final.key) ?? [];
+    const records = [...final.replicas.values()];
+    const first = records[0];
+    for (const [node, rec] of final.replicas) {
+      const same = rec === undefined ? first === undefined : first !== undefined && recordEquals(rec, first);
+      if (!same) violations.push({ property: 'divergent', key: final.key, detail: `replica ${node} differs from the first replica` });
+    }
+    if (first === undefined) {
+      for (const op of keyOps) {
+        if (op.outcome === 'ok' && op.kind !== 'get') {
+          violations.push({ property: 'lost-write', key: final.key, detail: `op ${op.id} (${op.kind} ${op.value ?? ''}) acknowledged, key absent everywhere` });
+        }
+      }
+      continue;
+    }
+    const writes = keyOps.filter((o) => o.kind !== 'get');
+    const coveredByAny = (d: Dot): boolean => writes.some((w) => w.contextIn !== undefined && dotsHas(w.contextIn, d));
+    const coveredByAcked = (d: Dot): HistoryOp | undefined =>
+      writes.find((w) => w.outcome === 'ok' && w.contextIn !== undefined && dotsHas(w.contextIn, d));
+    const present = (d: Dot): boolean => first.siblings.some((s) => sameDot(s.dot, d));
+    for (const w of writes) {
+      if (w.dot === undefined) continue;
+      if (w.outcome === 'ok' && !coveredByAny(w.dot) && !present(w.dot)) {
+        violations.push({ property: 'lost-write', key: final.key, detail: `op ${w.id} (${w.kind} ${w.value ?? ''}) dot ${dotName(w.dot)} acknowledged and never replaced, but gone` });
+      }
+      const replacer = coveredByAcked(w.dot);
+      if (replacer !== undefined && present(w.dot)) {
+        violations.push({ property: 'resurrected', key: final.key, detail: `dot ${dotName(w.dot)} was replaced by op ${replacer.id} but is a sibling again` });
+      }
+    }
+    const live = first.siblings.filter((s) => s.value !== null).length;
+    if (live > Math.max(opts.clients, 1) + writes.filter((w) => w.outcome === 'info').length) {
+      violations.push({ property: 'sibling-explosion', key: final.key, detail: `${live} live siblings from ${opts.clients} clients` });
+    }
+    if (opts.strictQuorums) checkReads(keyOps, final.key, violations);
+  }
+  return violations;
+}
+
+function checkReads(keyOps: readonly HistoryOp[], key: string, out: Violation[]): void {
+  const acked = keyOps.filter((o) => o.kind !== 'get' && o.outcome === 'ok' && o.dot !== undefined);
+  for (const r of keyOps) {
+    if (r.kind !== 'get' || r.outcome !== 'ok') continue;
+    for (const w of acked) {
+      if ((w.completedAt ?? Infinity) >= r.invokedAt || w.dot === undefined) continue;
+      const seen = r.readContext !== undefined && dotsHas(r.readContext, w.dot);
+      if (!seen) out.push({ property: 'stale-read', key, detail: `get op ${r.id} missed write op ${w.id} (${dotName(w.dot)}) acknowledged before it began` });
+    }
+  }
+}

@@ -1,0 +1,105 @@
+import type { Prng } from './prng.js';
+import type { SimCluster } from './sim-cluster.js';
+import { calmNetwork } from './sim-network.js';
+
+export interface FaultOptions {
+  readonly crashes: boolean;
+  /** machine crashes lose unsynced writes: only meaningful with syncWrites */
+  readonly machineCrashes: boolean;
+  readonly partitions: boolean;
+  readonly messageLoss: boolean;
+  readonly clockJumps: boolean;
+  /** mean simulated ms between two faults */
+  readonly meanGapMs: number;
+}
+
+export const allFaults: FaultOptions = {
+  crashes: true,
+  machineCrashes: false,
+  partitions: true,
+  messageLoss: true,
+  clockJumps: true,
+  meanGapMs: 1500,
+};
+
+export interface FaultLog {
+  readonly at: number;
+  readonly what: string;
+}
+
+type FaultKind = 'crash' | 'partition' | 'loss' | 'clock';
+
+/**
+ * Schedules random faults over `durationMs`, each undone after a while:
+ * crashed nodes restart, partitions heal, message loss stops. What remains
+ * broken at the end is healed by `healAll`.
+ */
+export function scheduleFaults(cluster: SimCluster, prng: Prng, durationMs: number, opts: FaultOptions, log: FaultLog[]): void {
+  const { scheduler, network } = cluster;
+  const kinds: FaultKind[] = [];
+  if (opts.crashes) kinds.push('crash');
+  if (opts.partitions) kinds.push('partition');
+  if (opts.messageLoss) kinds.push('loss');
+  if (opts.clockJumps) kinds.push('clock');
+  if (kinds.length === 0) return;
+  const endAt = scheduler.now + durationMs;
+  const note = (what: string): void => void log.push({ at: scheduler.elapsedMs, what });
+
+  const next = (): void => {
+    if (scheduler.now >= endAt) return;
+    const kind = prng.pick(kinds);
+    const undoAfter = prng.between(300, 5000);
+    switch (kind) {
+      case 'crash': {
+        const live = cluster.liveNodes();
+        if (live.length === 0) break;
+        const m = prng.pick(live);
+        const machine = opts.machineCrashes && prng.chance(0.5);
+        cluster.crash(m.id, machine ? 'machine' : 'process');
+        note(`${machine ? 'machine' : 'process'} crash ${m.id}`);
+        scheduler.schedule(undoAfter, () => {
+          note(`restart ${m.id}`);
+          void cluster.restart(m.id);
+        });
+        break;
+      }
+      case 'partition': {
+        const ids = cluster.machines.map((m) => m.address);
+        const shuffled = [...ids].sort(() => prng.next() - 0.5);
+        const cut = prng.between(1, ids.length - 1);
+        const groups = [shuffled.slice(0, cut), shuffled.slice(cut)];
+        network.partition(groups);
+        note(`partition ${groups.map((g) => g.map((a) => a.split(':')[0]).join(',')).join(' | ')}`);
+        scheduler.schedule(undoAfter, () => {
+          network.heal();
+          note('heal');
+        });
+        break;
+      }
+      case 'loss': {
+        network.faults = { ...calmNetwork, dropRate: prng.between(1, 30) / 100, duplicateRate: prng.between(0, 10) / 100, latencyMaxMs: prng.between(5, 200) };
+        note(`lossy network drop=${network.faults.dropRate} dup=${network.faults.duplicateRate}`);
+        scheduler.schedule(undoAfter, () => {
+          network.faults = { ...calmNetwork };
+          note('calm network');
+        });
+        break;
+      }
+      case 'clock': {
+        const m = prng.pick(cluster.machines);
+        m.proc.offsetMs += prng.between(-60_000, 60_000);
+        note(`clock of ${m.id} jumps to offset ${m.proc.offsetMs} ms`);
+        break;
+      }
+    }
+    scheduler.schedule(prng.between(opts.meanGapMs / 2, opts.meanGapMs * 1.5), next);
+  };
+  scheduler.schedule(prng.between(0, opts.meanGapMs), next);
+}
+
+/** Ends every fault: heals the network and restarts every dead node. */
+export function healAll(cluster: SimCluster): void {
+  cluster.network.heal();
+  cluster.network.faults = { ...calmNetwork };
+  for (const m of cluster.machines) if (m.node === undefined) void cluster.restart(m.id);
+}

@@ -1,0 +1,52 @@
+import type { Dot, Dots } from '@ringkv/core';
+
+export type OpKind = 'put' | 'del' | 'get';
+
+/**
+ * One client operation as a Jepsen-style history records it. `info` means
+ * the outcome is unknown (timeout, quorum failure after a partial write, or
+ * the coordinator died): the write may or may not have been applied.
+ */
+export interface HistoryOp {
+  readonly id: number;
+  readonly client: number;
+  readonly node: string;
+  readonly kind: OpKind;
+  readonly key: string;
+  /** the unique value a put wrote */
+  readonly value?: string;
+  /** the context the client sent with a put/del (undefined = none) */
+  readonly contextIn?: Dots;
+  readonly invokedAt: number;
+  completedAt?: number;
+  outcome: 'pending' | 'ok' | 'fail' | 'info';
+  /** the version an acknowledged put/del created */
+  dot?: Dot;
+  /** for an acknowledged get: the live values and the context returned */
+  readValues?: string[];
+  readContext?: Dots;
+  error?: string;
+}
+
+export class History {
+  readonly ops: HistoryOp[] = [];
+
+  add(op: Omit<HistoryOp, 'id' | 'outcome'>): HistoryOp {
+    const full: HistoryOp = { ...op, id: this.ops.length, outcome: 'pending' };
+    this.ops.push(full);
+    return full;
+  }
+
+  /** A stable digest of everything that happened, to prove a seed replays exactly. */
+  digest(): string {
+    let h = 0x811c9dc5;
+    const text = JSON.stringify(
+      this.ops.map((o) => [o.id, o.client, o.node, o.kind, o.key, o.value, o.invokedAt, o.completedAt, o.outcome, o.dot, o.readValues]),
+    );
+    for (let i = 0; i < text.length; i++) {
+      h ^= text.charCodeAt(i);
+      h = Math.imul(h, 0x01000193) >>> 0;
+    }
+    return h.toString(16).padStart(8, '0');
+  }
+}

@@ -1,0 +1,11 @@
+export { Prng } from './prng.js';
+export { Scheduler, simEpochMs } from './scheduler.js';
+export { SimProcess } from './sim-process.js';
+export { SimNetwork, calmNetwork, type NetworkFaults } from './sim-network.js';
+export { SimStore } from './sim-store.js';
+export { SimCluster, defaultSimClusterOptions, type SimClusterOptions, type SimMachine } from './sim-cluster.js';
+export { History, type HistoryOp } from './history.js';
+export { checkHistory, type Violation, type FinalKeyState } from './checker.js';
+export { scheduleFaults, healAll, allFaults, type FaultOptions } from './faults.js';
+export { startWorkload, defaultWorkload, type WorkloadOptions } from './workload.js';
+export { runSimulation, simulationOptions, type SimulationOptions, type SimulationResult } from './run-simulation.js';

@@ -1,0 +1,168 @@
+import type { ClusterParams, MemberInfo } from '@ringkv/core';
+import { RingkvNode } from '@ringkv/node';
+import { CaptureLogger } from './capture-logger.js';
+import { MemoryStore, ReplicaStore, loadOrCreateIdentity, markCleanShutdown } from '@ringkv/storage';
+import { Prng } from './prng.js';
+import { Scheduler } from './scheduler.js';
+import { SimNetwork } from './sim-network.js';
+import { SimProcess } from './sim-process.js';
+import { SimStore } from './sim-store.js';
+
+export interface SimClusterOptions {
+  readonly seed: number;
+  readonly nodes: number;
+  readonly params: ClusterParams;
+  readonly requestTimeoutMs: number;
+  readonly gossipIntervalMs: number;
+  readonly syncWrites: boolean;
+}
+
+export const defaultSimClusterOptions: Omit<SimClusterOptions, 'seed'> = {
+  nodes: 5,
+  params: { n: 3, r: 2, w: 2, partitionCount: 64 },
+  requestTimeoutMs: 1000,
+  gossipIntervalMs: 200,
+  syncWrites: false,
+};
+
+/** One simulated machine: its disk outlives its processes. */
+export interface SimMachine {
+  readonly id: string;
+  readonly address: string;
+  memory: MemoryStore;
+  proc: SimProcess;
+  node: RingkvNode | undefined;
+  incarnations: number;
+}
+
+/**
+ * A whole ringkv cluster in one process: real node logic on a simulated
+ * clock, network and disks, all driven by one seed.
+ */
+export class SimCluster {
+  readonly scheduler = new Scheduler();
+  readonly prng: Prng;
+  readonly network: SimNetwork;
+  readonly machines: SimMachine[] = [];
+  /** error-level log entries of every node, across restarts */
+  readonly errors: CaptureLogger['errors'] = [];
+
+  private constructor(readonly options: SimClusterOptions) {
+    this.prng = new Prng(options.seed);
+    this.network = new SimNetwork(this.scheduler, this.prng.fork());
+  }
+
+  static async create(options: SimClusterOptions): Promise<SimCluster> {
+    const c = new SimCluster(options);
+    for (let i = 1; i <= options.nodes; i++) {
+      const id = `n${i}`;
+      c.machines.push({
+        id,
+        address: `${id}:7100`,
+        memory: new MemoryStore(),
+        proc: new SimProcess(id, 0, c.scheduler),
+        node: undefined,
+        incarnations: 0,
+      });
+    }
+    for (const m of c.machines) await c.run(c.boot(m));
+    // Let gossip spread the member table before the workload starts.
+    await c.scheduler.runFor(options.gossipIntervalMs * 20);
+    return c;
+  }
+
+  get seeds(): string[] {
+    return this.machines.map((m) => m.address);
+  }
+
+  machine(id: string): SimMachine {
+    const m = this.machines.find((x) => x.id === id);
+    if (m === undefined) throw new Error(`no machine ${id}`);
+    return m;
+  }
+
+  /** Starts a process on the machine from what its disk holds. */
+  private async boot(m: SimMachine): Promise<void> {
+    m.incarnations++;
+    const proc = new SimProcess(m.id, m.incarnations, this.scheduler);
+    m.proc = proc;
+    const rand = this.prng.fork();
+    const store = new SimStore(m.memory, proc, () => rand.between(0, 2));
+    const identity = await loadOrCreateIdentity(store, m.id, () => 1);
+    const self: MemberInfo = { id: m.id, rpc: m.address, http: `${m.id}:8000`, weight: 1, incarnation: m.incarnations };
+    const node = new RingkvNode({
+      self,
+      actor: `${m.id}#${identity.epoch}`,
+      params: this.options.params,
+      clock: proc.clock,
+      random: rand,
+      transport: this.network.transport(m.address, proc),
+      store: new ReplicaStore(store),
+      logger: this.logFor(m.id),
+      seeds: this.seeds,
+      requestTimeoutMs: this.options.requestTimeoutMs,
+      gossipIntervalMs: this.options.gossipIntervalMs,
+      syncWrites: this.options.syncWrites,
+    });
+    await node.start();
+    m.node = node;
+  }
+
+  private logFor(id: string): CaptureLogger {
+    const logger = new CaptureLogger(id);
+    // Share one list so restarts keep what earlier lives logged.
+    (logger as { errors: CaptureLogger['errors'] }).errors = this.errors;
+    return logger;
+  }
+
+  /** Drives simulated time until the promise settles. */
+  async run<T>(p: Promise<T>, limitMs = 60_000): Promise<T> {
+    const r = await this.scheduler.settle(p, limitMs);
+    if (!r.done) throw new Error(`simulation: operation did not finish within ${limitMs} simulated ms`);
+    return r.value;
+  }
+
+  /**
+   * Kills the node's process. A process crash (kill -9) keeps every write
+   * that reached the OS; a machine crash keeps only synced ones and a
+   * PRNG-chosen prefix of the rest.
+   */
+  crash(id: string, kind: 'process' | 'machine' = 'process'): void {
+    const m = this.machine(id);
+    if (m.node === undefined) return;
+    m.proc.alive = false;
+    m.node = undefined;
+    if (kind === 'machine') {
+      m.memory = m.memory.crash({ keepUnsyncedBatches: this.prng.int(m.memory.unsyncedBatchCount + 1) });
+    } else {
+      m.memory = m.memory.reopen();
+    }
+  }
+
+  /**
+   * A clean stop (SIGTERM): marks the store clean so the next start keeps the
+   * epoch. Like `restart`, it runs as simulated time passes: await it through
+   * `run()` from outside the simulation, or let it proceed from inside an event.
+   */
+  async stop(id: string): Promise<void> {
+    const m = this.machine(id);
+    const node = m.node;
+    if (node === undefined) return;
+    m.node = undefined;
+    await node.stop();
+    const store = new SimStore(m.memory, m.proc, () => 0);
+    await markCleanShutdown(store);
+    m.proc.alive = false;
+    m.memory = m.memory.reopen();
+  }
+
+  async restart(id: string): Promise<void> {
+    const m = this.machine(id);
+    if (m.node !== undefined) return;
+    await this.boot(m);
+  }
+
+  liveNodes(): SimMachine[] {
+    return this.machines.filter((m) => m.node !== undefined);
+  }
+}

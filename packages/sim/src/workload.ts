@@ -1,0 +1,106 @@
+import { RingkvError, encodeContext, liveSiblings, readContext, type Dots, type KvRecord } from '@ringkv/core';
+import type { History, HistoryOp } from './history.js';
+import type { Prng } from './prng.js';
+import type { SimCluster } from './sim-cluster.js';
+
+export interface WorkloadOptions {
+  readonly clients: number;
+  readonly keys: number;
+  /** how long clients keep issuing operations (simulated ms) */
+  readonly durationMs: number;
+  /** probability that a write sends the client's last context for the key */
+  readonly contextRate: number;
+  readonly maxThinkMs: number;
+}
+
+export const defaultWorkload: WorkloadOptions = { clients: 4, keys: 4, durationMs: 20_000, contextRate: 0.8, maxThinkMs: 60 };
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/**
+ * Closed-loop clients that put (with and without contexts), get and delete a
+ * few shared keys through random nodes, recording every operation.
+ */
+export function startWorkload(cluster: SimCluster, history: History, prng: Prng, opts: WorkloadOptions): void {
+  const { scheduler } = cluster;
+  const endAt = scheduler.now + opts.durationMs;
+  for (let c = 0; c < opts.clients; c++) {
+    const contexts = new Map<string, Dots>();
+    let seq = 0;
+    const step = (): void => {
+      if (scheduler.now >= endAt) return;
+      const key = `k${prng.int(opts.keys)}`;
+      const machine = prng.pick(cluster.machines);
+      const roll = prng.next();
+      const kind = roll < 0.45 ? 'put' : roll < 0.85 ? 'get' : 'del';
+      const ctx = kind !== 'get' && prng.chance(opts.contextRate) ? contexts.get(key) : undefined;
+      const value = kind === 'put' ? `c${c}-${seq++}` : undefined;
+      const op = history.add({
+        client: c,
+        node: machine.id,
+        kind,
+        key,
+        invokedAt: scheduler.now,
+        ...(value !== undefined ? { value } : {}),
+        ...(ctx !== undefined ? { contextIn: ctx } : {}),
+      });
+      const node = machine.node;
+      const next = (): void => void scheduler.schedule(prng.between(1, opts.maxThinkMs), step);
+      if (node === undefined) {
+        // Connection refused: the client tries again elsewhere soon.
+        complete(op, 'fail', scheduler.now, 'node down');
+        next();
+        return;
+      }
+      const done = (outcome: HistoryOp['outcome'], err?: string): void => {
+        complete(op, outcome, scheduler.now, err);
+        next();
+      };
+      if (kind === 'get') {
+        node.coordinator.get(enc.encode(key), cluster.options.params.r).then(
+          (rec) => {
+            recordRead(op, rec);
+            if (rec !== undefined) contexts.set(key, readContext(rec));
+            done('ok');
+          },
+          (err: unknown) => done('fail', describe(err)),
+        );
+        return;
+      }
+      node.coordinator
+        .write({
+          key: enc.encode(key),
+          value: value === undefined ? null : enc.encode(value),
+          contentType: 'text/plain',
+          context: ctx === undefined ? '' : encodeContext(ctx),
+          w: cluster.options.params.w,
+        })
+        .then(
+          (res) => {
+            op.dot = res.dot;
+            contexts.set(key, res.context);
+            done('ok');
+          },
+          // A failed write may still have been applied somewhere: its outcome is unknown.
+          (err: unknown) => done('info', describe(err)),
+        );
+    };
+    scheduler.schedule(prng.between(0, opts.maxThinkMs), step);
+  }
+}
+
+function complete(op: HistoryOp, outcome: HistoryOp['outcome'], at: number, err?: string): void {
+  op.outcome = outcome;
+  op.completedAt = at;
+  if (err !== undefined) op.error = err;
+}
+
+function recordRead(op: HistoryOp, rec: KvRecord | undefined): void {
+  op.readValues = rec === undefined ? [] : liveSiblings(rec).map((s) => dec.decode(s.value ?? new Uint8Array()));
+  if (rec !== undefined) op.readContext = readContext(rec);
+}
+
+function describe(err: unknown): string {
+  return err instanceof RingkvError ? err.code : err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,55 @@
+/**
+ * Errors raised by the storage layer. Each carries a stable `code` so the node
+ * can map it to an exit status or HTTP error in one place (DESIGN §6).
+ */
+
+export type StorageErrorCode = 'STORE_LOCKED' | 'STORE_CLOSED' | 'IDENTITY_MISMATCH' | 'CORRUPT_META';
+
+export class StorageError extends Error {
+  constructor(
+    readonly code: StorageErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'StorageError';
+  }
+}
+
+/** Another process (or another store in this process) holds the directory. */
+export class StoreLockedError extends StorageError {
+  constructor(
+    readonly dir: string,
+    options?: { cause?: unknown },
+  ) {
+    super('STORE_LOCKED', `data directory ${dir} is in use by another ringkv process`, options);
+    this.name = 'StoreLockedError';
+  }
+}
+
+/** The store was closed (or, in memory, crashed) and must not be used again. */
+export class StoreClosedError extends StorageError {
+  constructor(what: string) {
+    super('STORE_CLOSED', `${what}: store is closed`);
+    this.name = 'StoreClosedError';
+  }
+}
+
+/** The data directory was created for a different node id. */
+export class IdentityMismatchError extends StorageError {
+  constructor(
+    readonly expectedNodeId: string,
+    readonly foundNodeId: string,
+  ) {
+    super('IDENTITY_MISMATCH', `data directory belongs to node ${foundNodeId}, not ${expectedNodeId}`);
+    this.name = 'IdentityMismatchError';
+  }
+}
+
+/** A metadata record could not be decoded: refuse to guess. */
+export class CorruptMetaError extends StorageError {
+  constructor(name: string, detail: string) {
+    super('CORRUPT_META', `metadata record "${name}" is corrupt: ${detail}`);
+    this.name = 'CorruptMetaError';
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * @ringkv/storage — the replica store on LevelDB (and in memory for tests).
+ * The Store compliance suite is a separate entry point,
+ * `@ringkv/storage/store-compliance`, so production code never loads vitest.
+ */
+export { LevelStore } from './level-store.js';
+export type { LevelStoreOptions } from './level-store.js';
+export { MemoryStore } from './memory-store.js';
+export type { CrashOptions } from './memory-store.js';
+export { GroupCommit } from './group-commit.js';
+export type { BatchWriter, GroupCommitOptions, GroupCommitStats } from './group-commit.js';
+export { ReplicaStore } from './replica-store.js';
+export type { PartitionScanOptions, RecordEntry, WriteOptions } from './replica-store.js';
+export { loadOrCreateIdentity, markCleanShutdown } from './node-identity.js';
+export type { NodeIdentity } from './node-identity.js';
+export { dataKey, dataRange, keySpace, metaKey, parseDataKey, partitionCountMax, partitionRange } from './keys.js';
+export type { ByteRange } from './keys.js';
+export { compareBytes } from './bytes.js';
+export {
+  CorruptMetaError,
+  IdentityMismatchError,
+  StorageError,
+  StoreClosedError,
+  StoreLockedError,
+} from './errors.js';
+export type { StorageErrorCode } from './errors.js';

@@ -1,0 +1,81 @@
+/**
+ * The layout of every key a node keeps in its one LevelDB. The first byte is
+ * the key space, so each kind of record is one contiguous range and a scan
+ * of one kind never touches another:
+ *
+ *   0x00 | ascii name                      node metadata (identity, flags)
+ *   0x01 | partition u16 BE | key bytes    data records (sibling sets)
+ *   0x02 | ...                             reserved: hinted-handoff queue
+ *   0x03 | ...                             reserved: Merkle leaves / trees
+ *
+ * The partition comes before the key so that one partition is one range:
+ * handoff, anti-entropy and dropping a partition are range scans.
+ * Big-endian keeps partitions in numeric order under bytewise comparison.
+ */
+
+export const keySpace = {
+  meta: 0x00,
+  data: 0x01,
+  hint: 0x02,
+  merkle: 0x03,
+} as const;
+
+/** Partitions are u16 on disk; core's Q (a power of two, default 256) must fit. */
+export const partitionCountMax = 0x1_0000;
+
+export interface ByteRange {
+  readonly gte: Uint8Array;
+  readonly lt: Uint8Array;
+}
+
+export function dataKey(partition: number, key: Uint8Array): Uint8Array {
+  checkPartition(partition);
+  const out = new Uint8Array(3 + key.length);
+  out[0] = keySpace.data;
+  out[1] = partition >>> 8;
+  out[2] = partition & 0xff;
+  out.set(key, 3);
+  return out;
+}
+
+/** Inverse of `dataKey`. The returned `key` is a view into `storageKey`. */
+export function parseDataKey(storageKey: Uint8Array): { partition: number; key: Uint8Array } {
+  if (storageKey.length < 3 || storageKey[0] !== keySpace.data) {
+    throw new RangeError('parseDataKey: not a data key');
+  }
+  const partition = ((storageKey[1] as number) << 8) | (storageKey[2] as number);
+  return { partition, key: storageKey.subarray(3) };
+}
+
+/** Every data key of one partition, and nothing else. */
+export function partitionRange(partition: number): ByteRange {
+  checkPartition(partition);
+  const next = partition + 1;
+  return {
+    gte: Uint8Array.of(keySpace.data, partition >>> 8, partition & 0xff),
+    // The last partition ends where the data space ends.
+    lt: next === partitionCountMax ? Uint8Array.of(keySpace.data + 1) : Uint8Array.of(keySpace.data, next >>> 8, next & 0xff),
+  };
+}
+
+/** Every data key of every partition. */
+export function dataRange(): ByteRange {
+  return { gte: Uint8Array.of(keySpace.data), lt: Uint8Array.of(keySpace.data + 1) };
+}
+
+/** Metadata names are printable ASCII so a dump of the store stays readable. */
+export function metaKey(name: string): Uint8Array {
+  if (!/^[\x21-\x7e]{1,64}$/.test(name)) {
+    throw new RangeError(`metaKey: name must be 1-64 printable ASCII characters without spaces, got ${JSON.stringify(name)}`);
+  }
+  const out = new Uint8Array(1 + name.length);
+  out[0] = keySpace.meta;
+  for (let i = 0; i < name.length; i++) out[i + 1] = name.charCodeAt(i);
+  return out;
+}
+
+function checkPartition(partition: number): void {
+  if (!Number.isInteger(partition) || partition < 0 || partition >= partitionCountMax) {
+    throw new RangeError(`partition must be an integer in [0, ${partitionCountMax}), got ${partition}`);
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * The production `Store`: one LevelDB database (classic-level) per node.
+ */
+import { mkdir, realpath } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { ClassicLevel } from 'classic-level';
+import type { IteratorOptions } from 'classic-level';
+import type { Store, StoreOp, StoreRange } from '@ringkv/core';
+import { asPlainBytes, copyBytes } from './bytes.js';
+import { claimDir, releaseDir } from './dir-claims.js';
+import { StoreClosedError, StoreLockedError } from './errors.js';
+import { GroupCommit } from './group-commit.js';
+import type { GroupCommitOptions } from './group-commit.js';
+import { checkKey, checkOps, checkRange } from './store-input.js';
+
+type Db = ClassicLevel<Uint8Array, Uint8Array>;
+
+export interface LevelStoreOptions {
+  /** LevelDB block cache (LevelDB default 8 MiB). */
+  readonly cacheBytes?: number;
+  /** LevelDB memtable size before it is flushed to a table file (default 4 MiB). */
+  readonly writeBufferBytes?: number;
+  /** Limits on coalesced batches; see `GroupCommit`. */
+  readonly groupCommit?: Pick<GroupCommitOptions<StoreOp>, 'groupOpsMax' | 'groupBytesMax'>;
+}
+
+// Entries fetched per native call while iterating, bounded in bytes too so a
+// scan over 1 MiB values does not pull a thousand of them into memory at once.
+const iterateChunkEntries = 1000;
+const iterateChunkBytesMax = 1024 * 1024;
+
+export class LevelStore implements Store {
+  readonly #db: Db;
+  readonly #groupCommit: GroupCommit<StoreOp>;
+  #closed = false;
+
+  private constructor(
+    /** The absolute, symlink-free data directory. */
+    readonly dir: string,
+    db: Db,
+    options: LevelStoreOptions,
+  ) {
+    this.#db = db;
+    this.#groupCommit = new GroupCommit<StoreOp>((ops, sync) => this.#batch(ops, sync), {
+      ...options.groupCommit,
+      bytesOf: (op) => op.key.length + (op.type === 'put' ? op.value.length : 0),
+    });
+  }
+
+  /**
+   * Opens (creating if missing) the database in `dir`.
+   * Throws `StoreLockedError` if another process or store holds it.
+   */
+  static async open(dir: string, options: LevelStoreOptions = {}): Promise<LevelStore> {
+    await mkdir(dir, { recursive: true });
+    const realDir = await realpath(resolve(dir));
+    if (!claimDir(realDir)) throw new StoreLockedError(realDir);
+    const db: Db = new ClassicLevel<Uint8Array, Uint8Array>(realDir, {
+      keyEncoding: 'view',
+      valueEncoding: 'view',
+      createIfMissing: true,
+      ...(options.cacheBytes !== undefined && { cacheSize: options.cacheBytes }),
+      ...(options.writeBufferBytes !== undefined && { writeBufferSize: options.writeBufferBytes }),
+    });
+    try {
+      await db.open();
+    } catch (error) {
+      releaseDir(realDir);
+      if (isLockedError(error)) throw new StoreLockedError(realDir, { cause: error });
+      throw error;
+    }
+    return new LevelStore(realDir, db, options);
+  }
+
+  async get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    checkKey(key, 'get');
+    this.#assertOpen('get');
+    const value = await this.#db.get(key);
+    return value === undefined ? undefined : asPlainBytes(value);
+  }
+
+  write(ops: readonly StoreOp[], options: { readonly sync?: boolean } = {}): Promise<void> {
+    try {
+      checkOps(ops);
+      this.#assertOpen('write');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const sync = options.sync === true;
+    // An empty unsynced batch changes nothing; an empty synced one is still a
+    // durability barrier for everything written before it.
+    if (ops.length === 0 && !sync) return Promise.resolve();
+    // Copy now: the batch reaches LevelDB a microtask later (group commit),
+    // and the caller may reuse its buffers as soon as `write` returns.
+    const owned = ops.map(copyOp);
+    return this.#groupCommit.write(owned, sync);
+  }
+
+  async *iterate(range: StoreRange): AsyncGenerator<readonly [Uint8Array, Uint8Array]> {
+    checkRange(range);
+    this.#assertOpen('iterate');
+    const options: IteratorOptions<Uint8Array, Uint8Array> = { highWaterMarkBytes: iterateChunkBytesMax };
+    if (range.gte !== undefined) options.gte = range.gte;
+    if (range.lt !== undefined) options.lt = range.lt;
+    if (range.limit !== undefined && range.limit !== Infinity) options.limit = range.limit;
+    // The LevelDB iterator reads from an implicit snapshot taken here, at the
+    // first `next()`: later writes are not seen by this iteration.
+    const iterator = this.#db.iterator(options);
+    try {
+      for (;;) {
+        const entries = await iterator.nextv(iterateChunkEntries);
+        if (entries.length === 0) return;
+        for (const [key, value] of entries) yield [asPlainBytes(key), asPlainBytes(value)];
+      }
+    } finally {
+      await iterator.close();
+    }
+  }
+
+  /** LevelDB's estimate of the on-disk bytes in [gte, lt); cheap, no scan. */
+  approximateSize(range: { readonly gte: Uint8Array; readonly lt: Uint8Array }): Promise<number> {
+    this.#assertOpen('approximateSize');
+    return this.#db.approximateSize(range.gte, range.lt);
+  }
+
+  /** Counts of calls to `write` and of LevelDB batches they became. */
+  get writeStats(): { readonly writes: number; readonly batches: number } {
+    return this.#groupCommit.stats;
+  }
+
+  /** Waits for pending writes, then closes LevelDB and releases the directory. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      await this.#groupCommit.drain();
+      await this.#db.close();
+    } finally {
+      releaseDir(this.dir);
+    }
+  }
+
+  #batch(ops: readonly StoreOp[], sync: boolean): Promise<void> {
+    return this.#db.batch(
+      ops.map((op) =>
+        op.type === 'put' ? { type: 'put', key: op.key, value: op.value } : { type: 'del', key: op.key },
+      ),
+      { sync },
+    );
+  }
+
+  #assertOpen(what: string): void {
+    if (this.#closed) throw new StoreClosedError(`LevelStore.${what} (${this.dir})`);
+  }
+}
+
+function copyOp(op: StoreOp): StoreOp {
+  return op.type === 'put'
+    ? { type: 'put', key: copyBytes(op.key), value: copyBytes(op.value) }
+    : { type: 'del', key: copyBytes(op.key) };
+}
+
+/** classic-level wraps LevelDB's lock failure: LEVEL_DATABASE_NOT_OPEN caused by LEVEL_LOCKED. */
+function isLockedError(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if ((e as Error & { code?: unknown }).code === 'LEVEL_LOCKED') return true;
+  }
+  return false;
+}

@@ -1,0 +1,116 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Store } from '@ringkv/core';
+import { metaKey } from './keys.js';
+import { LevelStore } from './level-store.js';
+import { MemoryStore } from './memory-store.js';
+import { ReplicaStore } from './replica-store.js';
+
+const utf8 = (s: string) => new TextEncoder().encode(s);
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+
+const backends: [string, () => Promise<Store>][] = [
+  ['MemoryStore', async () => new MemoryStore()],
+  [
+    'LevelStore',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'ringkv-replica-'));
+      cleanups.push(() => rm(dir, { recursive: true, force: true }));
+      const store = await LevelStore.open(dir);
+      cleanups.push(() => store.close());
+      return store;
+    },
+  ],
+];
+
+async function scan(r: ReplicaStore, partition: number, options = {}): Promise<string[]> {
+  const out: string[] = [];
+  for await (const { key, bytes } of r.scanPartition(partition, options)) out.push(`${text(key)}=${text(bytes)}`);
+  return out;
+}
+
+describe.each(backends)('ReplicaStore over %s', (_name, open) => {
+  it('puts, gets and deletes records per partition', async () => {
+    const r = new ReplicaStore(await open());
+    await r.putRecordBytes(3, utf8('k'), utf8('v3'));
+    await r.putRecordBytes(4, utf8('k'), utf8('v4'), { sync: true });
+    expect(text((await r.getRecordBytes(3, utf8('k'))) ?? new Uint8Array())).toBe('v3');
+    expect(text((await r.getRecordBytes(4, utf8('k'))) ?? new Uint8Array())).toBe('v4');
+    expect(await r.getRecordBytes(5, utf8('k'))).toBeUndefined();
+    await r.deleteRecord(3, utf8('k'));
+    expect(await r.getRecordBytes(3, utf8('k'))).toBeUndefined();
+    expect(await r.getRecordBytes(4, utf8('k'))).toBeDefined();
+  });
+
+  it('scans one partition in key order, resuming after a key', async () => {
+    const r = new ReplicaStore(await open());
+    for (const [p, k] of [[1, 'b'], [1, 'a'], [1, 'a\u0000'], [1, 'c'], [0, 'z'], [2, ''], [0xffff, 'last']] as const) {
+      await r.putRecordBytes(p, utf8(k), utf8(`${p}`));
+    }
+    await r.putMeta('identity', utf8('not a record'));
+    expect(await scan(r, 1)).toEqual(['a=1', 'a\u0000=1', 'b=1', 'c=1']);
+    expect(await scan(r, 1, { afterKey: utf8('a') })).toEqual(['a\u0000=1', 'b=1', 'c=1']);
+    expect(await scan(r, 1, { afterKey: utf8('a'), limit: 2 })).toEqual(['a\u0000=1', 'b=1']);
+    expect(await scan(r, 1, { afterKey: utf8('c') })).toEqual([]);
+    expect(await scan(r, 0xffff)).toEqual(['last=65535']);
+    expect(await scan(r, 7)).toEqual([]);
+
+    // Paging through with afterKey visits every record exactly once.
+    const paged: string[] = [];
+    let after: Uint8Array | undefined;
+    for (;;) {
+      const page: Uint8Array[] = [];
+      for await (const { key } of r.scanPartition(1, after === undefined ? { limit: 1 } : { afterKey: after, limit: 1 })) page.push(key);
+      if (page.length === 0) break;
+      after = page[0];
+      paged.push(text(page[0] as Uint8Array));
+    }
+    expect(paged).toEqual(['a', 'a\u0000', 'b', 'c']);
+  });
+
+  it('counts data keys, in all partitions or in one, ignoring metadata', async () => {
+    const r = new ReplicaStore(await open());
+    expect(await r.countKeys()).toBe(0);
+    await r.putMeta('identity', utf8('x'));
+    await r.putRecordBytes(0, utf8('a'), utf8('1'));
+    await r.putRecordBytes(0, utf8('a'), utf8('2')); // overwrite: still one key
+    await r.putRecordBytes(9, utf8('a'), utf8('1'));
+    await r.putRecordBytes(0xffff, utf8('b'), utf8('1'));
+    expect(await r.countKeys()).toBe(3);
+    expect(await r.countKeys(0)).toBe(1);
+    await r.deleteRecord(9, utf8('a'));
+    expect(await r.countKeys()).toBe(2);
+  });
+
+  it('stores metadata under 0x00 | name', async () => {
+    const store = await open();
+    const r = new ReplicaStore(store);
+    expect(await r.getMeta('ring')).toBeUndefined();
+    await r.putMeta('ring', utf8('v1'));
+    expect(await store.get(metaKey('ring'))).toEqual(utf8('v1'));
+    expect(await r.getMeta('ring')).toEqual(utf8('v1'));
+    await r.deleteMeta('ring');
+    expect(await r.getMeta('ring')).toBeUndefined();
+  });
+});
+
+describe('ReplicaStore durability defaults', () => {
+  it('syncs metadata by default and leaves records unsynced by default', async () => {
+    const mem = new MemoryStore();
+    const r = new ReplicaStore(mem);
+    await r.putRecordBytes(1, utf8('k'), utf8('v'));
+    await r.putMeta('m', utf8('x'));
+    await r.putRecordBytes(1, utf8('k2'), utf8('v'));
+    const after = new ReplicaStore(mem.crash());
+    expect(await after.getMeta('m')).toEqual(utf8('x'));
+    expect(await after.getRecordBytes(1, utf8('k'))).toBeDefined(); // synced along with the meta write
+    expect(await after.getRecordBytes(1, utf8('k2'))).toBeUndefined();
+  });
+});
