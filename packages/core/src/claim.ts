@@ -1,7 +1,7 @@
 /**
  * Claim: who owns which partition, as a pure function of the previous ring and
- * the members with their weights. Every node runs it on the same inputs and
- * must get the same ring, so nothing here depends on input order, time or chance.
+ * the weighted members. Every node must get the same ring from the same inputs,
+ * so nothing here depends on input order, time or chance.
  *
  * Priorities, strictly in this order:
  *  1. balance: each member owns floor or ceil of its weighted share Q·w/Σw;
@@ -15,10 +15,12 @@
  * the freed partitions go to members below target (to one that causes no
  * violation there when possible), and finally a local search swaps owners in
  * ways that change neither counts nor movement while that removes violations.
+ * The fill is tried with a varied member order first and, if that leaves
+ * violations, with a strictly periodic one; the better result wins.
  */
 import { assertValidPartitionCount } from './hash.js';
 import type { Member, Ring } from './ring.js';
-import { compareNodeIds, validateRing } from './ring.js';
+import { compareNodeIds, ringMembers, validateRing } from './ring.js';
 
 /** Weights are capped so that Q·weight stays an exact integer in a double. */
 export const memberWeightMax = 1_000_000;
@@ -57,13 +59,8 @@ function violatesAt(owners: Int32Array, p: number, reach: number): boolean {
 export function spreadViolations(ring: Ring, n: number): number {
   assertValidReplicaCount(n);
   const reach = windowReach(ring.owners.length, n);
-  const ids = new Map<string, number>();
-  const owners = Int32Array.from(ring.owners, (id) => {
-    const known = ids.get(id);
-    if (known !== undefined) return known;
-    ids.set(id, ids.size);
-    return ids.size - 1;
-  });
+  const index = new Map(ringMembers(ring).map((id, i) => [id, i]));
+  const owners = Int32Array.from(ring.owners, (id) => index.get(id) ?? NONE);
   return countViolations(owners, reach);
 }
 
@@ -215,35 +212,44 @@ function fillHoles(owners: Int32Array, targets: readonly number[], reach: number
   }
 }
 
-/** Violations among the windows that a change at `a` or `b` can affect. */
+/** Violations among the windows that a change at `a` or `b` can affect, each counted once. */
 function violationsAround(owners: Int32Array, a: number, b: number, reach: number): number {
   const q = owners.length;
-  const starts = new Set<number>();
-  for (let k = 0; k <= reach; k++) {
-    starts.add((a - k + q) % q);
-    starts.add((b - k + q) % q);
-  }
   let v = 0;
-  for (const p of starts) if (violatesAt(owners, p, reach)) v++;
+  for (let k = 0; k <= reach; k++) {
+    if (violatesAt(owners, (a - k + q) % q, reach)) v++;
+    const fromB = (b - k + q) % q;
+    if ((a - fromB + q) % q > reach && violatesAt(owners, fromB, reach)) v++;
+  }
   return v;
 }
+
+/** Work limits of the spread search (in steps of about one array read). */
+const searchStepsPerPartition = 4096;
+const searchStepsMax = 4_000_000;
 
 /**
  * Local search for spread. It swaps the owners of two partitions only when
  * the swap keeps the number of partitions still with their previous owner (so
  * movement stays minimal; counts never change under a swap), and only when it
- * strictly lowers the violations, so it terminates. The budget bounds the work
- * on huge rings; it is a count of steps, so the result stays deterministic.
+ * strictly lowers the violations, so it terminates. A partition kept by a
+ * member at or below target can take part in no such swap, so only the others
+ * are searched. The budget bounds the work on huge or hopeless rings; it
+ * counts steps, so the result stays deterministic.
  */
 function improveSpread(owners: Int32Array, prev: Int32Array, over: readonly boolean[], reach: number): void {
-  const q = owners.length;
-  let budget = Math.max(4_000_000, 64 * q);
+  if (reach === 0) return;
+  const movable: number[] = [];
+  owners.forEach((o, p) => {
+    if (o !== prev[p] || over[o] === true) movable.push(p);
+  });
+  let budget = Math.min(searchStepsMax, searchStepsPerPartition * owners.length);
   const kept = (p: number): number => Number(owners[p] === prev[p]);
   const trySwap = (a: number, b: number): boolean => {
     const oa = owners[a] ?? NONE;
     const ob = owners[b] ?? NONE;
     if (oa === ob || kept(a) + kept(b) !== Number(ob === prev[a]) + Number(oa === prev[b])) return false;
-    budget -= 2 * reach + 2;
+    budget -= 2 * (reach + 1) * reach;
     const before = violationsAround(owners, a, b, reach);
     owners[a] = ob;
     owners[b] = oa;
@@ -252,23 +258,37 @@ function improveSpread(owners: Int32Array, prev: Int32Array, over: readonly bool
     owners[b] = ob;
     return false;
   };
-  // A partition kept by a member not above target can never move: skip it.
-  const movable = (p: number): boolean => !kept(p) || over[owners[p] ?? NONE] === true;
+  const near = new Int32Array(over.length);
   let improved = true;
   while (improved && budget > 0) {
     improved = false;
-    for (let p = 0; p < q && budget > 0; p++) {
-      for (let k = 0; k <= reach && violatesAt(owners, p, reach); k++) {
-        const end = (p + k) % q;
-        if ((k > 0 && owners[end] !== owners[p]) || !movable(end)) continue;
-        for (let c = 0; c < q && budget > 0; c++, budget--) {
-          if (trySwap(end, c)) {
-            improved = true;
-            break;
-          }
+    for (const end of movable) {
+      if (budget <= 0) break;
+      countNear(owners, end, reach, near);
+      budget -= near.length + 2 * reach;
+      // Only an owner less crowded around `end` than its owner can lower the
+      // count there (none can when its owner is not nearby: no violation).
+      const limit = near[owners[end] ?? NONE] ?? 0;
+      if (limit === 0 || !near.some((c) => c < limit)) continue;
+      for (const c of movable) {
+        budget--;
+        if ((near[owners[c] ?? NONE] ?? limit) < limit && trySwap(end, c)) {
+          improved = true;
+          break;
         }
       }
     }
+  }
+}
+
+/** Sets near[i] to how many of the partitions within `reach` of p (either side) member i owns. */
+function countNear(owners: Int32Array, p: number, reach: number, near: Int32Array): void {
+  const q = owners.length;
+  near.fill(0);
+  const bump = (owner: number): void => void (near[owner] = (near[owner] ?? 0) + 1);
+  for (let k = 1; k <= reach; k++) {
+    bump(owners[(p + k) % q] ?? NONE);
+    bump(owners[(p - k + q) % q] ?? NONE);
   }
 }
 

@@ -37,12 +37,12 @@ export function validateClusterParams(p: ClusterParams): ClusterParams {
  * Parses a per-request quorum override (`?r=`, `?w=`): undefined keeps the
  * default; anything but an integer in 1..n is a client error.
  */
-export function parseQuorumParam(name: string, raw: unknown, n: number, fallback: number): number {
+export function parseQuorumParam(name: string, raw: unknown, n: number, fallback: number, min = 1): number {
   if (raw === undefined || raw === '') return fallback;
   const text = typeof raw === 'string' ? raw : String(raw);
   const v = /^[0-9]{1,3}$/.test(text) ? Number(text) : NaN;
-  if (!Number.isInteger(v) || v < 1 || v > n) {
-    throw new RingkvError('QUORUM_PARAM_INVALID', `${name} must be an integer between 1 and N=${n} (got "${text.slice(0, 20)}")`);
+  if (!Number.isInteger(v) || v < min || v > n) {
+    throw new RingkvError('QUORUM_PARAM_INVALID', `${name} must be an integer between ${min} and N=${n} (got "${text.slice(0, 20)}")`);
   }
   return v;
 }

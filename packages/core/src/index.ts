@@ -12,3 +12,6 @@ export * from './dots.js';
 export * from './record.js';
 export * from './record-codec.js';
 export * from './context-codec.js';
+export * from './phi-detector.js';
+export * from './membership.js';
+export * from './sloppy-preference-list.js';

@@ -105,6 +105,13 @@ export interface WriteRequest {
   readonly value: Uint8Array | null;
   readonly contentType: string;
   readonly writtenAt: number;
+  /**
+   * The highest counter this actor may ever have used for a record the
+   * replica no longer holds (a delivered hint, a handed-off partition, a
+   * collected tombstone): new dots are numbered above it, so forgetting a
+   * record can never lead to reusing one of its dots.
+   */
+  readonly counterFloor?: number;
 }
 
 export interface WriteResult {
@@ -133,7 +140,7 @@ export function applyWrite(current: KvRecord | undefined, w: WriteRequest): Writ
   // the context joins the history even for dots this replica has not received
   // yet, so those versions are recognised as superseded when they arrive
   const seen = dotsUnion(base.history, w.context);
-  const counter = dotsMaxCounter(seen, w.actor) + 1;
+  const counter = Math.max(dotsMaxCounter(seen, w.actor), w.counterFloor ?? 0) + 1;
   if (!Number.isSafeInteger(counter)) {
     throw new RangeError(`counter space of actor ${w.actor} exhausted for this key (context claims counter ${counter - 1})`);
   }

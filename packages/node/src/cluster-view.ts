@@ -3,6 +3,7 @@ import {
   mergeMemberTables,
   memberTablesEqual,
   preferenceList,
+  ringWalk,
   type ClusterParams,
   type MemberInfo,
   type MemberTable,
@@ -18,6 +19,7 @@ export class ClusterView {
   private table: MemberTable;
   private currentRing!: Ring;
   private preflists: readonly (readonly string[])[] = [];
+  private walks: readonly (readonly string[])[] = [];
   private listeners: (() => void)[] = [];
 
   constructor(
@@ -63,6 +65,13 @@ export class ClusterView {
     return list;
   }
 
+  /** Every member in ring order from the partition: the first N are its primaries, the rest fallbacks. */
+  walk(partition: number): readonly string[] {
+    const walk = this.walks[partition];
+    if (walk === undefined) throw new Error(`partition ${partition} out of range`);
+    return walk;
+  }
+
   partitionsOwnedBySelf(): number {
     return this.currentRing.owners.filter((o) => o === this.self.id).length;
   }
@@ -74,7 +83,12 @@ export class ClusterView {
     const members = [...this.table.values()].map((m) => ({ id: m.id, weight: m.weight }));
     this.currentRing = claim(undefined, members, this.params.partitionCount, this.params.n);
     const lists: (readonly string[])[] = [];
-    for (let p = 0; p < this.params.partitionCount; p++) lists.push(preferenceList(this.currentRing, p, this.params.n));
+    const walks: (readonly string[])[] = [];
+    for (let p = 0; p < this.params.partitionCount; p++) {
+      lists.push(preferenceList(this.currentRing, p, this.params.n));
+      walks.push(ringWalk(this.currentRing, p));
+    }
     this.preflists = lists;
+    this.walks = walks;
   }
 }

@@ -3,23 +3,31 @@ import {
   TransportError,
   decodeContext,
   emptyDots,
-  encodeContext,
   mergeRecords,
+  nextFallback,
   partitionOfKey,
   recordEquals,
-  recordFromWire,
   recordToWire,
+  sloppyPreferenceList,
   type Clock,
   type Dot,
   type Dots,
   type KvRecord,
-  type Transport,
+  type ReplicaTarget,
 } from '@ringkv/core';
 import type { ClusterView } from './cluster-view.js';
 import type { Logger } from './logger.js';
-import { callQuorum } from './quorum-call.js';
+import { callQuorum, type Answer } from './quorum-call.js';
+import type { ReplicaClient } from './replica-client.js';
 import type { ReplicaService } from './replica-service.js';
-import { RPC_OPS, type CoordPutBody } from './rpc-ops.js';
+import { forwardWrite } from './write-forwarding.js';
+
+export interface ReadRequest {
+  readonly key: Uint8Array;
+  readonly r: number;
+  /** replies needed from primaries themselves (Riak's pr); 0 = fallbacks may answer */
+  readonly pr: number;
+}
 
 export interface WriteRequest {
   readonly key: Uint8Array;
@@ -29,6 +37,8 @@ export interface WriteRequest {
   /** the client's X-Context ('' = none: concurrent with everything) */
   readonly context: string;
   readonly w: number;
+  /** acks needed from primaries themselves (Riak's pw); 0 = hinted fallbacks may stand in */
+  readonly pw: number;
 }
 
 export interface WriteResult {
@@ -38,6 +48,15 @@ export interface WriteResult {
   readonly record: KvRecord;
   /** the version this write created */
   readonly dot: Dot;
+  /** some of the W acks came from fallbacks: a read of R primaries may not see this write yet */
+  readonly sloppy: boolean;
+}
+
+export interface ReadResult {
+  /** the merge of the replies (undefined: no replica holds the key) */
+  readonly record: KvRecord | undefined;
+  /** some of the R replies came from fallbacks */
+  readonly sloppy: boolean;
 }
 
 export interface CoordinatorStats {
@@ -46,26 +65,30 @@ export interface CoordinatorStats {
   forwarded: number;
   quorumFailures: number;
   readRepairs: number;
+  fallbacksUsed: number;
 }
 
 export interface CoordinatorDeps {
   readonly view: ClusterView;
   readonly replica: ReplicaService;
-  readonly transport: Transport;
+  readonly peers: ReplicaClient;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly requestTimeoutMs: number;
+  /** the failure detector's current opinion */
+  readonly isUp: (id: string) => boolean;
 }
 
 /**
- * Runs client requests against the key's replicas: asks all N at once,
- * answers after R replies or W acks, repairs stale replicas after reads.
- * Only a replica of the key may create its new version (its dot must be
- * numbered after every earlier one of the same actor), so a node outside
- * the preference list forwards writes to one that is in it.
+ * Runs client requests against the key's replicas (a sloppy quorum): the up
+ * primaries, with the next up nodes on the ring standing in, with a hint, for
+ * primaries that are down, fail or are slow. Answers after R replies or W
+ * acks; repairs stale replicas after reads. Only a holder of the key may
+ * create its new version (its dot must be numbered after every earlier one of
+ * the same actor), so a node outside the list forwards writes to one in it.
  */
 export class Coordinator {
-  readonly stats: CoordinatorStats = { gets: 0, writes: 0, forwarded: 0, quorumFailures: 0, readRepairs: 0 };
+  readonly stats: CoordinatorStats = { gets: 0, writes: 0, forwarded: 0, quorumFailures: 0, readRepairs: 0, fallbacksUsed: 0 };
 
   constructor(private readonly deps: CoordinatorDeps) {}
 
@@ -73,136 +96,161 @@ export class Coordinator {
     return this.deps.view.self.id;
   }
 
-  async get(key: Uint8Array, r: number): Promise<KvRecord | undefined> {
+  /** The sloppy replica list of a partition, as the failure detector sees it now. */
+  targetsFor(partition: number): ReplicaTarget[] {
+    const { view, isUp } = this.deps;
+    return sloppyPreferenceList(view.walk(partition), view.params.n, isUp);
+  }
+
+  async get(req: ReadRequest): Promise<ReadResult> {
     this.stats.gets++;
     const { view, clock, requestTimeoutMs } = this.deps;
-    const partition = partitionOfKey(key, view.params.partitionCount);
-    const targets = view.preferenceList(partition);
-    const result = await callQuorum<KvRecord | undefined>({
-      targets,
-      needed: r,
+    const partition = partitionOfKey(req.key, view.params.partitionCount);
+    const targets = this.targetsFor(partition);
+    const used = new Set(targets.map((t) => t.node));
+    const result = await callQuorum<{ rec: KvRecord | undefined; via: ReplicaTarget }>({
+      targets: targets.map((t) => t.node),
+      needed: req.r,
+      primaryNeeded: req.pr,
+      primaryTargets: new Set(targets.filter((t) => t.primary).map((t) => t.node)),
       timeoutMs: requestTimeoutMs,
       clock,
-      call: (target, timeoutMs) => this.readReplica(target, partition, key, timeoutMs),
+      call: (node, timeoutMs) => this.withStandIn(partition, targetOf(targets, node), used, timeoutMs, (t, ms) => this.readFrom(partition, req.key, t, ms)),
     });
-    if (result.outcome !== 'met') throw this.quorumError('read', r, result.tracker.okCount, targets.length);
+    if (result.outcome !== 'met') {
+      throw this.quorumError('read', req.r, req.pr, result.answers.size, result.primaryCount, targets.length);
+    }
     void result.settled
-      .then(() => this.readRepair(partition, key, result.tracker.successes()))
+      .then(() => this.readRepair(partition, req.key, [...result.answers.values()].map((a) => a.value)))
       .catch((err: unknown) => this.deps.logger.error({ err: String(err) }, 'read repair failed'));
-    return mergeAll(result.tracker.successes().values());
+    return { record: mergeAll([...result.answers.values()].map((a) => a.value.rec)), sloppy: result.primaryCount < req.r };
   }
 
   async write(req: WriteRequest): Promise<WriteResult> {
     this.stats.writes++;
     const partition = partitionOfKey(req.key, this.deps.view.params.partitionCount);
-    const targets = this.deps.view.preferenceList(partition);
-    if (!targets.includes(this.selfId)) return this.forwardWrite(req, targets);
+    const targets = this.targetsFor(partition);
+    if (!targets.some((t) => t.node === this.selfId)) {
+      this.stats.forwarded++;
+      return forwardWrite(this.deps.peers, targets, req, this.deps.requestTimeoutMs + 1000);
+    }
     return this.coordinateWrite(partition, req);
   }
 
   /** Creates the new version here and replicates it; also serves writes forwarded by other nodes. */
   async coordinateWrite(partition: number, req: WriteRequest): Promise<WriteResult> {
-    const { view, replica, clock, requestTimeoutMs } = this.deps;
+    const { replica, clock, requestTimeoutMs } = this.deps;
+    const targets = this.targetsFor(partition);
+    const self = targets.find((t) => t.node === this.selfId);
     const context = req.context === '' ? emptyDots() : decodeContext(req.context);
-    const local = await replica.write(partition, req.key, {
-      context,
-      value: req.value,
-      contentType: req.contentType,
-      writtenAt: clock.now(),
-    });
-    const others = view.preferenceList(partition).filter((id) => id !== this.selfId);
-    const needed = req.w - 1; // our own stored copy is the first ack
-    const wire = recordToWire(local.record);
-    if (needed <= 0) {
-      // W=1: acknowledged by our own copy; the others replicate in the background.
-      for (const target of others) {
-        this.writeReplica(target, partition, req.key, wire, requestTimeoutMs).catch((err: unknown) =>
-          this.deps.logger.debug({ target, err: String(err) }, 'background replication failed'),
-        );
-      }
-      return { context: local.context, record: local.record, dot: local.dot };
+    const upPrimaries = targets.filter((t) => t.primary).length;
+    if (req.pw > upPrimaries) throw this.quorumError('write', req.w, req.pw, 0, upPrimaries, targets.length);
+    // A node outside the list (a forwarded write on a diverging view) keeps its copy as a hint for a
+    // primary, so it is handed over and forgotten rather than left behind as stray data.
+    const primaries = this.deps.view.preferenceList(partition);
+    const hintFor = self !== undefined ? self.hintFor : primaries.includes(this.selfId) ? undefined : primaries[0];
+    const local = await replica.write(
+      partition,
+      req.key,
+      { context, value: req.value, contentType: req.contentType, writtenAt: clock.now() },
+      hintFor,
+    );
+    const selfPrimary = hintFor === undefined;
+    const others = targets.filter((t) => t.node !== this.selfId);
+    const used = new Set(targets.map((t) => t.node));
+    const call = (node: string, timeoutMs: number): Promise<Answer<true>> =>
+      this.withStandIn(partition, targetOf(others, node), used, timeoutMs, async (t, ms) => {
+        await this.deps.peers.put(t, partition, req.key, local.record, ms);
+        return true as const;
+      });
+    // Our own stored copy is the first ack.
+    const needed = req.w - 1;
+    const primaryNeeded = Math.max(0, req.pw - (selfPrimary ? 1 : 0));
+    if (needed <= 0 && primaryNeeded <= 0) {
+      // Acknowledged by our own copy; the others replicate in the background.
+      for (const t of others) call(t.node, requestTimeoutMs).catch(() => undefined);
+      return { ...local, sloppy: !selfPrimary };
     }
     const result = await callQuorum<true>({
-      targets: others,
-      needed,
+      targets: others.map((t) => t.node),
+      needed: Math.max(needed, 0),
+      primaryNeeded,
+      primaryTargets: new Set(others.filter((t) => t.primary).map((t) => t.node)),
       timeoutMs: requestTimeoutMs,
       clock,
-      call: (target, timeoutMs) => this.writeReplica(target, partition, req.key, wire, timeoutMs),
+      call,
     });
     if (result.outcome !== 'met') {
-      throw this.quorumError('write', req.w, 1 + result.tracker.okCount, others.length + 1);
+      const got = 1 + result.answers.size;
+      throw this.quorumError('write', req.w, req.pw, got, result.primaryCount + (selfPrimary ? 1 : 0), targets.length);
     }
-    return { context: local.context, record: local.record, dot: local.dot };
+    return { ...local, sloppy: result.primaryCount + (selfPrimary ? 1 : 0) < req.w };
   }
 
-  private async forwardWrite(req: WriteRequest, targets: readonly string[]): Promise<WriteResult> {
-    this.stats.forwarded++;
-    const { transport, view, clock, requestTimeoutMs } = this.deps;
-    const deadline = clock.now() + requestTimeoutMs;
-    const body: CoordPutBody = { k: req.key, v: req.value, ct: req.contentType, ctx: req.context, w: req.w };
-    for (const target of targets) {
-      const member = view.member(target);
-      const remaining = deadline - clock.now();
-      if (member === undefined || remaining <= 0) continue;
-      let res;
-      try {
-        res = await transport.request(member.rpc, RPC_OPS.coordPut, body, remaining);
-      } catch (err) {
-        // Only an unreachable node is safe to skip: the write may have been applied on a timeout.
-        if (err instanceof TransportError && err.code === 'UNREACHABLE') continue;
-        throw new RingkvError('UNAVAILABLE', `forwarding the write to ${target} failed: ${(err as Error).message}`);
-      }
-      if (!res.ok) throw new RingkvError('UNAVAILABLE', `${target} refused the forwarded write: ${res.code} ${res.message}`);
-      return parseForwardReply(res.body);
+  /**
+   * Runs `op` against a replica slot; if the node fails or is slow (half the
+   * time budget), the next up node beyond the preference list stands in for
+   * it, with a hint naming the primary — so one dead or stuck node costs
+   * neither availability nor the write.
+   */
+  private async withStandIn<T>(
+    partition: number,
+    target: ReplicaTarget,
+    used: Set<string>,
+    timeoutMs: number,
+    op: (t: ReplicaTarget, timeoutMs: number) => Promise<T>,
+  ): Promise<Answer<T>> {
+    const started = this.deps.clock.now();
+    try {
+      return { value: await op(target, target.primary ? Math.max(1, Math.floor(timeoutMs / 2)) : timeoutMs), primary: target.primary };
+    } catch (err) {
+      if (!target.primary) throw err;
+      const stand = nextFallback(this.deps.view.walk(partition), this.deps.view.params.n, used, this.deps.isUp);
+      const remaining = timeoutMs - (this.deps.clock.now() - started);
+      if (stand === undefined || remaining <= 0) throw err;
+      used.add(stand);
+      this.stats.fallbacksUsed++;
+      return { value: await op({ node: stand, primary: false, hintFor: target.node }, remaining), primary: false };
     }
-    throw new RingkvError('UNAVAILABLE', 'no replica of this key could be reached to coordinate the write');
   }
 
-  private async readReplica(target: string, partition: number, key: Uint8Array, timeoutMs: number): Promise<KvRecord | undefined> {
-    if (target === this.selfId) return this.deps.replica.read(partition, key);
-    const body = await this.rpc(target, RPC_OPS.replicaGet, { p: partition, k: key }, timeoutMs);
-    const rec = (body as { rec?: unknown } | null)?.rec;
-    return rec === null || rec === undefined ? undefined : recordFromWire(rec);
-  }
-
-  private async writeReplica(target: string, partition: number, key: Uint8Array, wire: unknown, timeoutMs: number): Promise<true> {
-    await this.rpc(target, RPC_OPS.replicaPut, { p: partition, k: key, rec: wire }, timeoutMs);
-    return true;
-  }
-
-  private async rpc(target: string, op: string, body: unknown, timeoutMs: number): Promise<unknown> {
-    const member = this.deps.view.member(target);
-    if (member === undefined) throw new Error(`unknown member ${target}`);
-    const res = await this.deps.transport.request(member.rpc, op, body, timeoutMs);
-    if (!res.ok) throw new Error(`${target}: ${res.code} ${res.message}`);
-    return res.body;
+  private async readFrom(partition: number, key: Uint8Array, t: ReplicaTarget, timeoutMs: number): Promise<{ rec: KvRecord | undefined; via: ReplicaTarget }> {
+    if (t.node === this.selfId) {
+      const rec = t.hintFor === undefined ? await this.deps.replica.read(partition, key) : (await this.deps.replica.readHint(partition, key))?.record;
+      return { rec, via: t };
+    }
+    return { rec: await this.deps.peers.get(t, partition, key, timeoutMs), via: t };
   }
 
   /** Sends the merged version to every replica whose answer lacked part of it. */
-  private async readRepair(partition: number, key: Uint8Array, replies: ReadonlyMap<string, KvRecord | undefined>): Promise<void> {
-    const merged = mergeAll(replies.values());
+  private async readRepair(partition: number, key: Uint8Array, replies: readonly { rec: KvRecord | undefined; via: ReplicaTarget }[]): Promise<void> {
+    const merged = mergeAll(replies.map((r) => r.rec));
     if (merged === undefined) return;
-    const wire = recordToWire(merged);
-    for (const [target, rec] of replies) {
+    for (const { rec, via } of replies) {
       if (rec !== undefined && recordEquals(mergeRecords(rec, merged), rec)) continue;
       this.stats.readRepairs++;
-      const repair =
-        target === this.selfId
-          ? this.deps.replica.merge(partition, key, merged)
-          : this.writeReplica(target, partition, key, wire, this.deps.requestTimeoutMs);
-      repair.catch((err: unknown) => this.deps.logger.debug({ target, err: String(err) }, 'read repair failed'));
+      this.deps.peers
+        .put(via, partition, key, merged, this.deps.requestTimeoutMs)
+        .catch((err: unknown) => this.deps.logger.debug({ target: via.node, err: String(err) }, 'read repair failed'));
     }
   }
 
-  private quorumError(kind: 'read' | 'write', needed: number, got: number, asked: number): RingkvError {
+  private quorumError(kind: 'read' | 'write', needed: number, primaryNeeded: number, got: number, primaryGot: number, asked: number): RingkvError {
     this.stats.quorumFailures++;
     const what = kind === 'read' ? 'replies' : 'acknowledgements';
+    const primaryPart = primaryNeeded > 0 ? ` (${primaryNeeded} from primaries, got ${primaryGot})` : '';
     return new RingkvError(
       'QUORUM_NOT_MET',
-      `${kind} quorum not met: needed ${needed} ${what}, got ${got} of ${asked} replicas within ${this.deps.requestTimeoutMs} ms`,
-      { needed, got },
+      `${kind} quorum not met: needed ${needed} ${what}${primaryPart}, got ${got} from ${asked} reachable replicas within ${this.deps.requestTimeoutMs} ms`,
+      { needed, got, ...(primaryNeeded > 0 ? { primaryNeeded, primaryGot } : {}) },
     );
   }
+}
+
+function targetOf(targets: readonly ReplicaTarget[], node: string): ReplicaTarget {
+  const t = targets.find((x) => x.node === node);
+  if (t === undefined) throw new Error(`no target ${node}`);
+  return t;
 }
 
 function mergeAll(records: Iterable<KvRecord | undefined>): KvRecord | undefined {
@@ -214,26 +262,4 @@ function mergeAll(records: Iterable<KvRecord | undefined>): KvRecord | undefined
   return merged;
 }
 
-/** The body a coord.put handler answers: the result, or the coordinator's error with its details. */
-export type CoordPutReply =
-  | { readonly ctx: string; readonly rec: unknown; readonly dot: readonly [string, number] }
-  | { readonly err: { readonly code: string; readonly message: string; readonly details: Record<string, unknown> } };
-
-function parseForwardReply(body: unknown): WriteResult {
-  const b = body as Record<string, unknown> | null;
-  if (b !== null && typeof b === 'object' && typeof b.err === 'object' && b.err !== null) {
-    const e = b.err as Record<string, unknown>;
-    const code = e.code === 'QUORUM_NOT_MET' ? 'QUORUM_NOT_MET' : 'UNAVAILABLE';
-    const details = typeof e.details === 'object' && e.details !== null ? (e.details as Record<string, unknown>) : {};
-    throw new RingkvError(code, String(e.message), details);
-  }
-  const dot = Array.isArray(b?.dot) ? (b.dot as unknown[]) : [];
-  if (b === null || typeof b !== 'object' || typeof b.ctx !== 'string' || typeof dot[0] !== 'string' || typeof dot[1] !== 'number') {
-    throw new RingkvError('UNAVAILABLE', 'malformed reply to a forwarded write');
-  }
-  return { context: decodeContext(b.ctx), record: recordFromWire(b.rec), dot: { actor: dot[0], counter: dot[1] } };
-}
-
-export function encodeForwardReply(result: WriteResult): CoordPutReply {
-  return { ctx: encodeContext(result.context), rec: recordToWire(result.record), dot: [result.dot.actor, result.dot.counter] };
-}
+export { TransportError };

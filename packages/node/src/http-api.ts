@@ -52,7 +52,8 @@ export function buildHttpApi(node: RingkvNode, options: HttpApiOptions) {
     const key = keyOf(request);
     const q = request.query as Record<string, string | undefined>;
     const r = parseQuorumParam('r', q.r, n(), node.view.params.r);
-    const record = await node.coordinator.get(key, r);
+    const pr = parseQuorumParam('pr', q.pr, n(), 0, 0);
+    const { record } = await node.coordinator.get({ key, r, pr });
     return sendRecord(reply, record, 200);
   });
 
@@ -60,11 +61,12 @@ export function buildHttpApi(node: RingkvNode, options: HttpApiOptions) {
     const key = keyOf(request);
     const q = request.query as Record<string, string | undefined>;
     const w = parseQuorumParam('w', q.w, n(), node.view.params.w);
+    const pw = parseQuorumParam('pw', q.pw, n(), 0, 0);
     const context = contextOf(request);
     const contentType = contentTypeOf(request);
     const body = request.body;
     const value = body instanceof Uint8Array ? body : new Uint8Array(0);
-    const result = await node.coordinator.write({ key, value, contentType, context, w });
+    const result = await node.coordinator.write({ key, value, contentType, context, w, pw });
     if (q.returnbody === 'true') return sendRecord(reply, result.record, 200);
     return reply.code(204).header('x-context', encodeContext(result.context)).send();
   });
@@ -73,8 +75,9 @@ export function buildHttpApi(node: RingkvNode, options: HttpApiOptions) {
     const key = keyOf(request);
     const q = request.query as Record<string, string | undefined>;
     const w = parseQuorumParam('w', q.w, n(), node.view.params.w);
+    const pw = parseQuorumParam('pw', q.pw, n(), 0, 0);
     const context = contextOf(request);
-    const result = await node.coordinator.write({ key, value: null, contentType: defaultContentType, context, w });
+    const result = await node.coordinator.write({ key, value: null, contentType: defaultContentType, context, w, pw });
     return reply.code(204).header('x-context', encodeContext(result.context)).send();
   });
 

@@ -1,12 +1,13 @@
-import type { Clock, Random, Transport } from '@ringkv/core';
+import type { Clock, GossipEntry, Membership, Random, Transport } from '@ringkv/core';
 import type { ClusterView } from './cluster-view.js';
 import type { Logger } from './logger.js';
 import { RPC_OPS, parseMembersExchange } from './rpc-ops.js';
 
 /**
- * Spreads the member table: every interval this node swaps tables with one
- * random peer (and with a seed while it knows nobody), so a new node is known
- * cluster-wide after a few rounds.
+ * The gossip loop: every round this node bumps its heartbeat and swaps its
+ * member table with one random peer (push-pull), so news — a new member, a
+ * restart, a heartbeat — reaches everyone in O(log n) rounds. Seeds that no
+ * member entry accounts for yet stay candidates, so a node never stays alone.
  */
 export class MemberGossip {
   private cancel: (() => void) | undefined;
@@ -15,6 +16,7 @@ export class MemberGossip {
   constructor(
     private readonly deps: {
       readonly view: ClusterView;
+      readonly membership: Membership;
       readonly transport: Transport;
       readonly clock: Clock;
       readonly random: Random;
@@ -33,32 +35,48 @@ export class MemberGossip {
     this.cancel?.();
   }
 
-  /** One round: pick a peer, exchange tables. Exposed for tests and the simulator. */
+  /** Merges a peer's table (request or reply) and returns ours. */
+  receive(entries: readonly GossipEntry[]): GossipEntry[] {
+    const { membership, view, clock, logger } = this.deps;
+    const changed = membership.merge(entries, clock.now());
+    if (changed.length > 0 && view.learn(changed)) {
+      logger.info({ members: [...view.members.keys()] }, 'membership changed');
+    }
+    return membership.entries();
+  }
+
+  /** One round: beat, pick a peer, exchange tables. */
   async round(): Promise<void> {
-    const { view, transport, random, logger, intervalMs } = this.deps;
-    const target = this.pickTarget(random);
+    const { membership, transport, clock, intervalMs } = this.deps;
+    membership.beat(clock.now());
+    const target = this.pickTarget();
     if (target === undefined) return;
     try {
-      const res = await transport.request(target, RPC_OPS.membersExchange, { members: [...view.members.values()] }, Math.max(intervalMs, 500));
+      const res = await transport.request(target, RPC_OPS.membersExchange, { entries: membership.entries() }, Math.max(intervalMs * 2, 200));
       if (!res.ok) return;
       const body = parseMembersExchange(res.body);
-      if (body !== undefined && view.learn(body.members)) {
-        logger.info({ members: [...view.members.keys()] }, 'membership changed');
-      }
+      if (body !== undefined) this.receive(body.entries);
     } catch {
-      // An unreachable peer is normal (it may be starting or down); the next round tries another.
+      // An unreachable peer is normal (starting or down); the next round tries another.
     }
   }
 
-  private pickTarget(random: Random): string | undefined {
-    const { view, seeds } = this.deps;
-    const peers = [...view.members.values()].filter((m) => m.id !== view.self.id).map((m) => m.rpc);
-    const known = new Set(peers);
-    // Seeds we have not met under any member entry stay candidates, so a node never stays alone.
+  private pickTarget(): string | undefined {
+    const { view, membership, seeds, random, clock } = this.deps;
+    const now = clock.now();
+    const others = [...view.members.values()].filter((m) => m.id !== view.self.id);
+    const up = others.filter((m) => membership.isUp(m.id, now)).map((m) => m.rpc);
+    const down = others.filter((m) => !membership.isUp(m.id, now)).map((m) => m.rpc);
+    const known = new Set(others.map((m) => m.rpc));
     const unknownSeeds = seeds.filter((s) => !known.has(s) && s !== view.self.rpc);
-    const candidates = unknownSeeds.length > 0 && (peers.length === 0 || random.int(2) === 0) ? unknownSeeds : peers;
-    if (candidates.length === 0) return undefined;
-    return candidates[random.int(candidates.length)];
+    // Mostly live peers; now and then a down one (to notice it is back) or an unmet seed.
+    const roll = random.int(8);
+    let pool = up;
+    if ((roll === 0 || up.length === 0) && unknownSeeds.length > 0) pool = unknownSeeds;
+    else if ((roll === 1 || up.length === 0) && down.length > 0) pool = down;
+    if (pool.length === 0) pool = [...up, ...down, ...unknownSeeds];
+    if (pool.length === 0) return undefined;
+    return pool[random.int(pool.length)];
   }
 
   private schedule(delayMs: number): void {

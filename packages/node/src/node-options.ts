@@ -28,8 +28,12 @@ export interface NodeOptions {
   readonly syncWrites: boolean;
   /** pino level: fatal, error, warn, info, debug, trace, silent */
   readonly logLevel: string;
-  /** milliseconds between membership gossip rounds */
+  /** milliseconds between membership gossip rounds (failure detection scales with it) */
   readonly gossipIntervalMs: number;
+  /** milliseconds between hinted-handoff delivery rounds */
+  readonly handoffIntervalMs: number;
+  /** hinted records per batch to one primary per round (the delivery rate limit) */
+  readonly handoffBatchCountMax: number;
 }
 
 export const NODE_DEFAULTS = {
@@ -45,4 +49,6 @@ export const NODE_DEFAULTS = {
   syncWrites: false,
   logLevel: 'info',
   gossipIntervalMs: 500,
+  handoffIntervalMs: 500,
+  handoffBatchCountMax: 200,
 } as const;

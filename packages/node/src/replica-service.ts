@@ -1,6 +1,7 @@
 import {
   applyWrite,
   decodeRecord,
+  dotsMaxCounter,
   encodeRecord,
   mergeRecords,
   recordEquals,
@@ -9,6 +10,7 @@ import {
   type KvRecord,
 } from '@ringkv/core';
 import type { ReplicaStore } from '@ringkv/storage';
+import { decodeHint, encodeHint, type HintRecord } from './hint-record.js';
 import { KeyedMutex } from './keyed-mutex.js';
 
 /** A client write as the coordinating replica applies it. */
@@ -20,34 +22,57 @@ export interface LocalWrite {
   readonly writtenAt: number;
 }
 
+export interface LocalWriteResult {
+  readonly record: KvRecord;
+  readonly context: Dots;
+  readonly dot: Dot;
+}
+
 export interface ReplicaStats {
   merges: number;
   mergesChanged: number;
   writesCoordinated: number;
+  hintsStored: number;
+  hintsCompleted: number;
 }
 
+const counterFloorMeta = 'counter-floor';
+
 /**
- * This node's replica of the keys it stores: every change is a merge into
- * what is held, under a per-key lock, so the same version arriving twice,
- * late or out of order changes nothing.
+ * This node's replica of the keys it stores, and the hinted copies it keeps
+ * for down primaries. Every change is a merge into what is held, under a
+ * per-key lock, so the same version arriving twice, late or out of order
+ * changes nothing.
  */
 export class ReplicaService {
   private readonly locks = new KeyedMutex();
-  readonly stats: ReplicaStats = { merges: 0, mergesChanged: 0, writesCoordinated: 0 };
+  private counterFloor = 0;
+  readonly stats: ReplicaStats = { merges: 0, mergesChanged: 0, writesCoordinated: 0, hintsStored: 0, hintsCompleted: 0 };
 
   constructor(
-    private readonly store: ReplicaStore,
+    readonly store: ReplicaStore,
     /** this replica's version actor: node id plus store epoch */
     readonly actor: string,
     private readonly options: { readonly syncWrites: boolean },
   ) {}
+
+  /** Loads what must survive restarts (the counter floor). */
+  async init(): Promise<void> {
+    const bytes = await this.store.getMeta(counterFloorMeta);
+    this.counterFloor = bytes === undefined ? 0 : Number(new TextDecoder().decode(bytes)) || 0;
+  }
 
   async read(partition: number, key: Uint8Array): Promise<KvRecord | undefined> {
     const bytes = await this.store.getRecordBytes(partition, key);
     return bytes === undefined ? undefined : decodeRecord(bytes);
   }
 
-  /** Merges a version from another replica (replication, read repair, hints). Returns the stored result. */
+  async readHint(partition: number, key: Uint8Array): Promise<HintRecord | undefined> {
+    const bytes = await this.store.getHintBytes(partition, key);
+    return bytes === undefined ? undefined : decodeHint(bytes);
+  }
+
+  /** Merges a version from another replica (replication, read repair, hint delivery). Returns the stored result. */
   async merge(partition: number, key: Uint8Array, incoming: KvRecord): Promise<KvRecord> {
     return this.locks.run(lockKey(partition, key), async () => {
       this.stats.merges++;
@@ -61,22 +86,88 @@ export class ReplicaService {
     });
   }
 
+  /** Keeps a version for a down primary (`target`) until it can be handed over. */
+  async mergeHint(partition: number, key: Uint8Array, incoming: KvRecord, target: string): Promise<void> {
+    await this.locks.run(lockKey(partition, key), async () => {
+      const current = await this.readHint(partition, key);
+      const record = current === undefined ? incoming : mergeRecords(current.record, incoming);
+      const targets = new Set(current?.targets ?? []);
+      targets.add(target);
+      if (current !== undefined && recordEquals(current.record, record) && targets.size === current.targets.length) return;
+      this.stats.hintsStored++;
+      await this.store.putHintBytes(partition, key, encodeHint({ targets: [...targets], record }), { sync: this.options.syncWrites });
+    });
+  }
+
   /**
    * Creates a new version of the key as its coordinator: the event gets a dot
    * of this replica's actor, numbered after every dot of that actor the local
-   * record has seen, and is stored before anyone else hears of it.
+   * record has seen (and above the counter floor), and is stored before anyone
+   * else hears of it. A fallback (`hintFor` set) coordinates on its hinted copy.
    */
-  async write(partition: number, key: Uint8Array, w: LocalWrite): Promise<{ record: KvRecord; context: Dots; dot: Dot }> {
+  async write(partition: number, key: Uint8Array, w: LocalWrite, hintFor?: string): Promise<LocalWriteResult> {
+    if (hintFor !== undefined) return this.writeHint(partition, key, w, hintFor);
     return this.locks.run(lockKey(partition, key), async () => {
       const current = await this.read(partition, key);
-      const { record, context, dot } = applyWrite(current, { actor: this.actor, ...w });
-      await this.store.putRecordBytes(partition, key, encodeRecord(record), { sync: this.options.syncWrites });
+      const hint = await this.readHint(partition, key);
+      const result = applyWrite(current, { actor: this.actor, counterFloor: this.floorBeside(hint?.record), ...w });
+      await this.store.putRecordBytes(partition, key, encodeRecord(result.record), { sync: this.options.syncWrites });
       this.stats.writesCoordinated++;
-      return { record, context, dot };
+      return result;
     });
+  }
+
+  private async writeHint(partition: number, key: Uint8Array, w: LocalWrite, hintFor: string): Promise<LocalWriteResult> {
+    return this.locks.run(lockKey(partition, key), async () => {
+      const current = await this.readHint(partition, key);
+      const data = await this.read(partition, key);
+      const result = applyWrite(current?.record, { actor: this.actor, counterFloor: this.floorBeside(data), ...w });
+      const targets = new Set(current?.targets ?? []);
+      targets.add(hintFor);
+      await this.store.putHintBytes(partition, key, encodeHint({ targets: [...targets], record: result.record }), {
+        sync: this.options.syncWrites,
+      });
+      this.stats.writesCoordinated++;
+      this.stats.hintsStored++;
+      return result;
+    });
+  }
+
+  /**
+   * The primary `target` acknowledged `sent`. Forget the hint for it unless a
+   * newer write merged into the hint meanwhile (that one still has to go).
+   * When no target is left the hint is deleted — after raising the counter
+   * floor above every dot of ours it holds.
+   */
+  async completeHint(partition: number, key: Uint8Array, target: string, sent: KvRecord): Promise<void> {
+    await this.locks.run(lockKey(partition, key), async () => {
+      const current = await this.readHint(partition, key);
+      if (current === undefined || !recordEquals(current.record, sent)) return;
+      const targets = current.targets.filter((t) => t !== target);
+      this.stats.hintsCompleted++;
+      if (targets.length > 0) {
+        await this.store.putHintBytes(partition, key, encodeHint({ targets, record: current.record }), { sync: this.options.syncWrites });
+        return;
+      }
+      await this.raiseCounterFloor(dotsMaxCounter(current.record.history, this.actor));
+      await this.store.deleteHint(partition, key, { sync: this.options.syncWrites });
+    });
+  }
+
+  /** The counter floor for writing one of a key's two local copies: past our dots in the other copy too. */
+  private floorBeside(other: KvRecord | undefined): number {
+    return Math.max(this.counterFloor, other === undefined ? 0 : dotsMaxCounter(other.history, this.actor));
+  }
+
+  /** Persists (synced) a new floor before anything carrying our dots is forgotten. */
+  async raiseCounterFloor(counter: number): Promise<void> {
+    if (counter <= this.counterFloor) return;
+    this.counterFloor = counter;
+    await this.store.putMeta(counterFloorMeta, new TextEncoder().encode(String(counter)), { sync: true });
   }
 }
 
+/** One lock per key covers both its data record and its hinted copy: a new dot must be numbered past both. */
 function lockKey(partition: number, key: Uint8Array): string {
   return `${partition}:${Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1')}`;
 }

@@ -1,9 +1,12 @@
-import type { ClusterParams, Clock, MemberInfo, Random, Transport } from '@ringkv/core';
+import { Membership, defaultMembershipSettings, type ClusterParams, type Clock, type MemberInfo, type Random, type Transport } from '@ringkv/core';
 import type { ReplicaStore } from '@ringkv/storage';
 import { ClusterView } from './cluster-view.js';
 import { Coordinator } from './coordinator.js';
+import { HintedHandoff } from './hinted-handoff.js';
 import type { Logger } from './logger.js';
 import { MemberGossip } from './member-gossip.js';
+import { loadMembers, saveMembers } from './member-persistence.js';
+import { ReplicaClient } from './replica-client.js';
 import { ReplicaService } from './replica-service.js';
 import { makeRpcHandler } from './rpc-handlers.js';
 
@@ -22,6 +25,8 @@ export interface RingkvNodeDeps {
   readonly requestTimeoutMs: number;
   readonly gossipIntervalMs: number;
   readonly syncWrites: boolean;
+  readonly handoffIntervalMs: number;
+  readonly handoffBatchCountMax: number;
 }
 
 /**
@@ -30,44 +35,78 @@ export interface RingkvNodeDeps {
  */
 export class RingkvNode {
   readonly view: ClusterView;
+  readonly membership: Membership;
   readonly replica: ReplicaService;
+  readonly peers: ReplicaClient;
   readonly coordinator: Coordinator;
-  private readonly gossip: MemberGossip;
+  readonly gossip: MemberGossip;
+  readonly handoff: HintedHandoff;
   readonly startedAt: number;
 
   constructor(readonly deps: RingkvNodeDeps) {
-    this.startedAt = deps.clock.now();
+    const { clock } = deps;
+    this.startedAt = clock.now();
     this.view = new ClusterView(deps.self, deps.params);
+    this.membership = new Membership(deps.self, defaultMembershipSettings(deps.gossipIntervalMs), clock.now());
+    const isUp = (id: string): boolean => this.membership.isUp(id, clock.now());
     this.replica = new ReplicaService(deps.store, deps.actor, { syncWrites: deps.syncWrites });
+    this.peers = new ReplicaClient(this.view, deps.transport, this.replica);
     this.coordinator = new Coordinator({
       view: this.view,
       replica: this.replica,
-      transport: deps.transport,
-      clock: deps.clock,
+      peers: this.peers,
+      clock,
       logger: deps.logger,
       requestTimeoutMs: deps.requestTimeoutMs,
+      isUp,
     });
     this.gossip = new MemberGossip({
       view: this.view,
+      membership: this.membership,
       transport: deps.transport,
-      clock: deps.clock,
+      clock,
       random: deps.random,
       logger: deps.logger,
       seeds: deps.seeds,
       intervalMs: deps.gossipIntervalMs,
     });
+    this.handoff = new HintedHandoff({
+      replica: this.replica,
+      peers: this.peers,
+      clock,
+      logger: deps.logger,
+      isUp,
+      settings: { intervalMs: deps.handoffIntervalMs, batchCountMax: deps.handoffBatchCountMax, requestTimeoutMs: deps.requestTimeoutMs },
+    });
   }
 
-  /** Starts serving inter-node requests and gossiping. */
+  /** Starts serving inter-node requests, gossiping and delivering hints. */
   async start(): Promise<void> {
+    await this.replica.init();
+    const known = (await loadMembers(this.deps.store)).filter((m) => m.id !== this.deps.self.id);
+    this.membership.merge(known.map((info) => ({ info, heartbeat: 0 })), this.deps.clock.now());
+    this.view.learn(known);
+    this.view.onChange(() => {
+      saveMembers(this.deps.store, this.view.members.values()).catch((err: unknown) =>
+        this.deps.logger.error({ err: String(err) }, 'could not persist the member table'),
+      );
+    });
     await this.deps.transport.listen(
-      makeRpcHandler({ view: this.view, replica: this.replica, coordinator: this.coordinator, logger: this.deps.logger }),
+      makeRpcHandler({
+        replica: this.replica,
+        coordinator: this.coordinator,
+        gossip: this.gossip,
+        partitionCount: this.deps.params.partitionCount,
+        logger: this.deps.logger,
+      }),
     );
     this.gossip.start();
+    this.handoff.start();
   }
 
   async stop(): Promise<void> {
     this.gossip.stop();
+    await this.handoff.stop();
     await this.deps.transport.close();
   }
 }

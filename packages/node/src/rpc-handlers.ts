@@ -1,48 +1,63 @@
 import { RingkvError, partitionOfKey, recordToWire, type PeerInfo, type RpcResult } from '@ringkv/core';
-import type { ClusterView } from './cluster-view.js';
-import { encodeForwardReply, type Coordinator, type CoordPutReply } from './coordinator.js';
+import type { Coordinator } from './coordinator.js';
 import type { Logger } from './logger.js';
+import type { MemberGossip } from './member-gossip.js';
 import type { ReplicaService } from './replica-service.js';
-import { RPC_OPS, parseCoordPut, parseMembersExchange, parseReplicaGet, parseReplicaPut } from './rpc-ops.js';
+import { RPC_OPS, parseCoordPut, parseMembersExchange, parseReplicaGet, parseReplicaPut, parseReplicaPutBatch } from './rpc-ops.js';
+import { encodeForwardReply, type CoordPutReply } from './write-forwarding.js';
 
 export interface RpcHandlerDeps {
-  readonly view: ClusterView;
   readonly replica: ReplicaService;
   readonly coordinator: Coordinator;
+  readonly gossip: MemberGossip;
+  readonly partitionCount: number;
   readonly logger: Logger;
 }
 
-const badRequest = (op: string): RpcResult => ({ ok: false, code: 'BAD_REQUEST', message: `malformed ${op} body` });
+const badRequest = (op: string, why = 'malformed body'): RpcResult => ({ ok: false, code: 'BAD_REQUEST', message: `${op}: ${why}` });
+
+/** Parses a body, turning a record-format error into undefined-with-reason. */
+function parse<T>(op: string, fn: () => T | undefined): T | RpcResult {
+  try {
+    return fn() ?? badRequest(op);
+  } catch (err) {
+    return badRequest(op, (err as Error).message);
+  }
+}
+
+const isResult = (x: unknown): x is RpcResult => typeof x === 'object' && x !== null && 'ok' in x && (x as RpcResult).ok === false;
 
 /** Dispatches one inter-node request to the service that owns it. */
 export function makeRpcHandler(deps: RpcHandlerDeps): (from: PeerInfo, op: string, body: unknown) => Promise<RpcResult> {
-  const { view, replica, coordinator } = deps;
+  const { replica, coordinator, gossip } = deps;
   return async (_from, op, body) => {
     switch (op) {
       case RPC_OPS.replicaGet: {
-        const b = parseReplicaGet(body);
-        if (b === undefined) return badRequest(op);
-        const rec = await replica.read(b.p, b.k);
+        const b = parse(op, () => parseReplicaGet(body));
+        if (isResult(b)) return b;
+        const rec = b.h === undefined ? await replica.read(b.p, b.k) : (await replica.readHint(b.p, b.k))?.record;
         return { ok: true, body: { rec: rec === undefined ? null : recordToWire(rec) } };
       }
       case RPC_OPS.replicaPut: {
-        let b;
-        try {
-          b = parseReplicaPut(body);
-        } catch (err) {
-          return { ok: false, code: 'BAD_REQUEST', message: `invalid record: ${(err as Error).message}` };
-        }
-        if (b === undefined) return badRequest(op);
-        await replica.merge(b.p, b.k, b.rec);
+        const b = parse(op, () => parseReplicaPut(body));
+        if (isResult(b)) return b;
+        if (b.h === undefined) await replica.merge(b.p, b.k, b.rec);
+        else await replica.mergeHint(b.p, b.k, b.rec, b.h);
         return { ok: true, body: {} };
       }
+      case RPC_OPS.replicaPutBatch: {
+        const b = parse(op, () => parseReplicaPutBatch(body));
+        if (isResult(b)) return b;
+        await Promise.all(b.items.map((i) => replica.merge(i.p, i.k, i.rec)));
+        return { ok: true, body: { merged: b.items.length } };
+      }
       case RPC_OPS.coordPut: {
-        const b = parseCoordPut(body);
-        if (b === undefined) return badRequest(op);
-        const partition = partitionOfKey(b.k, view.params.partitionCount);
+        const b = parse(op, () => parseCoordPut(body));
+        if (isResult(b)) return b;
+        const partition = partitionOfKey(b.k, deps.partitionCount);
         let reply: CoordPutReply;
         try {
-          const result = await coordinator.coordinateWrite(partition, { key: b.k, value: b.v, contentType: b.ct, context: b.ctx, w: b.w });
+          const result = await coordinator.coordinateWrite(partition, { key: b.k, value: b.v, contentType: b.ct, context: b.ctx, w: b.w, pw: b.pw });
           reply = encodeForwardReply(result);
         } catch (err) {
           if (!(err instanceof RingkvError)) throw err;
@@ -51,10 +66,9 @@ export function makeRpcHandler(deps: RpcHandlerDeps): (from: PeerInfo, op: strin
         return { ok: true, body: reply };
       }
       case RPC_OPS.membersExchange: {
-        const b = parseMembersExchange(body);
-        if (b === undefined) return badRequest(op);
-        view.learn(b.members);
-        return { ok: true, body: { members: [...view.members.values()] } };
+        const b = parse(op, () => parseMembersExchange(body));
+        if (isResult(b)) return b;
+        return { ok: true, body: { entries: gossip.receive(b.entries) } };
       }
       default:
         return { ok: false, code: 'UNKNOWN_OP', message: `unknown operation ${op.slice(0, 64)}` };

@@ -1,13 +1,15 @@
-import { parseMemberInfo, recordFromWire, type KvRecord, type MemberInfo } from '@ringkv/core';
+import { parseMemberInfo, recordFromWire, type GossipEntry, type KvRecord } from '@ringkv/core';
 
 /**
  * The catalogue of inter-node operations and their bodies. Bodies arrive from
  * the network, so each parser validates the shape and returns undefined on
- * anything unexpected; the caller answers BAD_REQUEST.
+ * anything unexpected (record parsing throws RecordFormatError); the handler
+ * answers BAD_REQUEST.
  */
 export const RPC_OPS = {
   replicaGet: 'replica.get',
   replicaPut: 'replica.put',
+  replicaPutBatch: 'replica.put-batch',
   coordPut: 'coord.put',
   membersExchange: 'members.exchange',
 } as const;
@@ -15,15 +17,23 @@ export const RPC_OPS = {
 export interface ReplicaGetBody {
   readonly p: number;
   readonly k: Uint8Array;
+  /** set when asking a fallback for the copy it keeps for primary `h` */
+  readonly h?: string;
 }
 
 export interface ReplicaPutBody {
   readonly p: number;
   readonly k: Uint8Array;
   readonly rec: KvRecord;
+  /** set when the receiver is a fallback keeping the copy for primary `h` */
+  readonly h?: string;
 }
 
-/** A client write forwarded to a node that is a replica of the key. */
+export interface ReplicaPutBatchBody {
+  readonly items: readonly { readonly p: number; readonly k: Uint8Array; readonly rec: KvRecord }[];
+}
+
+/** A client write forwarded to a node that holds the key. */
 export interface CoordPutBody {
   readonly k: Uint8Array;
   /** null = delete */
@@ -32,45 +42,63 @@ export interface CoordPutBody {
   /** the client's X-Context header ('' when absent), already validated by the forwarder */
   readonly ctx: string;
   readonly w: number;
+  readonly pw: number;
 }
 
 export interface MembersExchangeBody {
-  readonly members: readonly MemberInfo[];
+  readonly entries: readonly GossipEntry[];
 }
+
+export const putBatchCountMax = 1000;
 
 type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isPartition = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x < 65536;
 const isKey = (x: unknown): x is Uint8Array => x instanceof Uint8Array && x.length >= 1 && x.length <= 1024;
+const isNodeId = (x: unknown): x is string => typeof x === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(x);
+const isQuorum = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= 16;
 
 export function parseReplicaGet(x: unknown): ReplicaGetBody | undefined {
   if (!isObj(x) || !isPartition(x.p) || !isKey(x.k)) return undefined;
-  return { p: x.p, k: x.k };
+  if (x.h !== undefined && !isNodeId(x.h)) return undefined;
+  return { p: x.p, k: x.k, ...(x.h !== undefined ? { h: x.h } : {}) };
 }
 
 export function parseReplicaPut(x: unknown): ReplicaPutBody | undefined {
   if (!isObj(x) || !isPartition(x.p) || !isKey(x.k)) return undefined;
-  // recordFromWire validates every field and throws RecordFormatError.
-  return { p: x.p, k: x.k, rec: recordFromWire(x.rec) };
+  if (x.h !== undefined && !isNodeId(x.h)) return undefined;
+  return { p: x.p, k: x.k, rec: recordFromWire(x.rec), ...(x.h !== undefined ? { h: x.h } : {}) };
+}
+
+export function parseReplicaPutBatch(x: unknown): ReplicaPutBatchBody | undefined {
+  if (!isObj(x) || !Array.isArray(x.items) || x.items.length > putBatchCountMax) return undefined;
+  const items: { p: number; k: Uint8Array; rec: KvRecord }[] = [];
+  for (const i of x.items) {
+    if (!isObj(i) || !isPartition(i.p) || !isKey(i.k)) return undefined;
+    items.push({ p: i.p, k: i.k, rec: recordFromWire(i.rec) });
+  }
+  return { items };
 }
 
 export function parseCoordPut(x: unknown): CoordPutBody | undefined {
   if (!isObj(x) || !isKey(x.k)) return undefined;
-  const { v, ct, ctx, w } = x;
+  const { v, ct, ctx, w, pw } = x;
   if (!(v === null || v instanceof Uint8Array)) return undefined;
   if (typeof ct !== 'string' || ct.length > 256) return undefined;
   if (typeof ctx !== 'string' || ctx.length > 65536) return undefined;
-  if (typeof w !== 'number' || !Number.isInteger(w) || w < 1 || w > 16) return undefined;
-  return { k: x.k, v, ct, ctx, w };
+  if (!isQuorum(w) || w < 1 || !isQuorum(pw)) return undefined;
+  return { k: x.k, v, ct, ctx, w, pw };
 }
 
 export function parseMembersExchange(x: unknown): MembersExchangeBody | undefined {
-  if (!isObj(x) || !Array.isArray(x.members) || x.members.length > 4096) return undefined;
-  const members: MemberInfo[] = [];
-  for (const m of x.members) {
-    const info = parseMemberInfo(m);
-    if (info === undefined) return undefined;
-    members.push(info);
+  if (!isObj(x) || !Array.isArray(x.entries) || x.entries.length > 4096) return undefined;
+  const entries: GossipEntry[] = [];
+  for (const e of x.entries) {
+    if (!isObj(e)) return undefined;
+    const info = parseMemberInfo(e.info);
+    const hb = e.heartbeat;
+    if (info === undefined || typeof hb !== 'number' || !Number.isSafeInteger(hb) || hb < 0) return undefined;
+    entries.push({ info, heartbeat: hb });
   }
-  return { members };
+  return { entries };
 }

@@ -3,7 +3,7 @@ import { validateClusterParams, type MemberInfo } from '@ringkv/core';
 import { LevelStore, ReplicaStore, loadOrCreateIdentity, markCleanShutdown } from '@ringkv/storage';
 import { pino } from 'pino';
 import { buildHttpApi } from './http-api.js';
-import type { NodeOptions } from './node-options.js';
+import { NODE_DEFAULTS, type NodeOptions } from './node-options.js';
 import { RingkvNode } from './ringkv-node.js';
 import { systemClock, systemRandom } from './system-ports.js';
 import { TcpTransport } from './transport/tcp-transport.js';
@@ -58,6 +58,8 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       requestTimeoutMs: options.requestTimeoutMs,
       gossipIntervalMs: options.gossipIntervalMs,
       syncWrites: options.syncWrites,
+      handoffIntervalMs: options.handoffIntervalMs ?? NODE_DEFAULTS.handoffIntervalMs,
+      handoffBatchCountMax: options.handoffBatchCountMax ?? NODE_DEFAULTS.handoffBatchCountMax,
     });
     await node.start();
     cleanups.push(() => node.stop());

@@ -13,7 +13,17 @@ export async function buildStatus(node: RingkvNode): Promise<Record<string, unkn
     cluster: { n: view.params.n, r: view.params.r, w: view.params.w, partitions: view.params.partitionCount },
     members: [...view.members.values()]
       .sort((a, b) => a.id.localeCompare(b.id))
-      .map((m) => ({ id: m.id, http: m.http, rpc: m.rpc, weight: m.weight, partitions: owned.get(m.id) ?? 0 })),
+      .map((m) => ({
+        id: m.id,
+        http: m.http,
+        rpc: m.rpc,
+        weight: m.weight,
+        partitions: owned.get(m.id) ?? 0,
+        state: node.membership.health(m.id, node.deps.clock.now()),
+      })),
+    health: node.membership.snapshot(node.deps.clock.now()),
+    hintsPending: await node.handoff.pendingByTarget(),
+    handoff: { ...node.handoff.stats },
     partitionsOwned: view.partitionsOwnedBySelf(),
     keysStored: await node.deps.store.countKeys(),
     uptimeMs: node.deps.clock.now() - node.startedAt,

@@ -25,6 +25,8 @@ export interface HistoryOp {
   /** for an acknowledged get: the live values and the context returned */
   readValues?: string[];
   readContext?: Dots;
+  /** the quorum included fallbacks, so the read-your-writes guarantee does not apply */
+  sloppy?: boolean;
   error?: string;
 }
 

@@ -1,4 +1,4 @@
-import { partitionOfKey } from '@ringkv/core';
+import { mergeRecords, partitionOfKey, recordEquals } from '@ringkv/core';
 import { checkHistory, type FinalKeyState, type Violation } from './checker.js';
 import { allFaults, healAll, scheduleFaults, type FaultLog, type FaultOptions } from './faults.js';
 import { History } from './history.js';
@@ -57,6 +57,7 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
     strictQuorums: r + w > n,
     clients: opts.workload.clients,
   });
+  violations.push(...(await undeliveredHints(cluster)));
   for (const e of cluster.errors) violations.push({ property: 'node-error', key: '-', detail: `${e.node}: ${e.msg} ${e.detail}` });
   const count = (o: string): number => history.ops.filter((x) => x.outcome === o).length;
   return {
@@ -80,7 +81,7 @@ async function converge(cluster: SimCluster, keys: number): Promise<FinalKeyStat
     const reader = cluster.liveNodes()[0];
     if (reader?.node === undefined) throw new Error('no live node after healing');
     for (let round = 0; round < 2; round++) {
-      await cluster.run(reader.node.coordinator.get(bytes, params.n).catch(() => undefined));
+      await cluster.run(reader.node.coordinator.get({ key: bytes, r: params.n, pr: params.n }).catch(() => undefined));
       await cluster.scheduler.runFor(cluster.options.requestTimeoutMs);
     }
     const partition = partitionOfKey(bytes, params.partitionCount);
@@ -93,4 +94,36 @@ async function converge(cluster: SimCluster, keys: number): Promise<FinalKeyStat
     finals.push({ key, replicas });
   }
   return finals;
+}
+
+/**
+ * After healing and a few handoff rounds, a hint may remain only if its data
+ * already reached the primary it names (delivery raced a newer write).
+ */
+async function undeliveredHints(cluster: SimCluster): Promise<Violation[]> {
+  await cluster.scheduler.runFor(cluster.options.handoffIntervalMs * 10);
+  const out: Violation[] = [];
+  for (const m of cluster.machines) {
+    const node = m.node;
+    if (node === undefined) continue;
+    const hints = await cluster.run(collect(node.replica.store.scanHints()));
+    for (const h of hints) {
+      const hint = await cluster.run(node.replica.readHint(h.partition, h.key));
+      for (const target of hint?.targets ?? []) {
+        const owner = cluster.machine(target).node;
+        const held = owner === undefined ? undefined : await cluster.run(owner.replica.read(h.partition, h.key));
+        const covered = held !== undefined && hint !== undefined && recordEquals(mergeRecords(held, hint.record), held);
+        if (!covered) {
+          out.push({ property: 'hint-undelivered', key: new TextDecoder().decode(h.key), detail: `${m.id} still holds a hint for ${target} that ${target} lacks` });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
 }

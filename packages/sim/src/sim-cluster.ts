@@ -15,6 +15,7 @@ export interface SimClusterOptions {
   readonly requestTimeoutMs: number;
   readonly gossipIntervalMs: number;
   readonly syncWrites: boolean;
+  readonly handoffIntervalMs: number;
 }
 
 export const defaultSimClusterOptions: Omit<SimClusterOptions, 'seed'> = {
@@ -23,6 +24,7 @@ export const defaultSimClusterOptions: Omit<SimClusterOptions, 'seed'> = {
   requestTimeoutMs: 1000,
   gossipIntervalMs: 200,
   syncWrites: false,
+  handoffIntervalMs: 300,
 };
 
 /** One simulated machine: its disk outlives its processes. */
@@ -103,6 +105,8 @@ export class SimCluster {
       requestTimeoutMs: this.options.requestTimeoutMs,
       gossipIntervalMs: this.options.gossipIntervalMs,
       syncWrites: this.options.syncWrites,
+      handoffIntervalMs: this.options.handoffIntervalMs,
+      handoffBatchCountMax: 50,
     });
     await node.start();
     m.node = node;

@@ -58,8 +58,9 @@ export function startWorkload(cluster: SimCluster, history: History, prng: Prng,
         next();
       };
       if (kind === 'get') {
-        node.coordinator.get(enc.encode(key), cluster.options.params.r).then(
-          (rec) => {
+        node.coordinator.get({ key: enc.encode(key), r: cluster.options.params.r, pr: 0 }).then(
+          ({ record: rec, sloppy }) => {
+            op.sloppy = sloppy;
             recordRead(op, rec);
             if (rec !== undefined) contexts.set(key, readContext(rec));
             done('ok');
@@ -75,10 +76,12 @@ export function startWorkload(cluster: SimCluster, history: History, prng: Prng,
           contentType: 'text/plain',
           context: ctx === undefined ? '' : encodeContext(ctx),
           w: cluster.options.params.w,
+          pw: 0,
         })
         .then(
           (res) => {
             op.dot = res.dot;
+            op.sloppy = res.sloppy;
             contexts.set(key, res.context);
             done('ok');
           },

@@ -5,7 +5,7 @@
  *
  *   0x00 | ascii name                      node metadata (identity, flags)
  *   0x01 | partition u16 BE | key bytes    data records (sibling sets)
- *   0x02 | ...                             reserved: hinted-handoff queue
+ *   0x02 | partition u16 BE | key bytes    hinted copies kept for down primaries
  *   0x03 | ...                             reserved: Merkle leaves / trees
  *
  * The partition comes before the key so that one partition is one range:
@@ -29,38 +29,67 @@ export interface ByteRange {
 }
 
 export function dataKey(partition: number, key: Uint8Array): Uint8Array {
+  return spacedKey(keySpace.data, partition, key);
+}
+
+/** Inverse of `dataKey`. The returned `key` is a view into `storageKey`. */
+export function parseDataKey(storageKey: Uint8Array): { partition: number; key: Uint8Array } {
+  return parseSpacedKey(keySpace.data, storageKey);
+}
+
+/** Every data key of one partition, and nothing else. */
+export function partitionRange(partition: number): ByteRange {
+  return spacePartitionRange(keySpace.data, partition);
+}
+
+/** Every data key of every partition. */
+export function dataRange(): ByteRange {
+  return spaceRange(keySpace.data);
+}
+
+/** A hinted copy of a key this node keeps for a primary that was down. */
+export function hintKey(partition: number, key: Uint8Array): Uint8Array {
+  return spacedKey(keySpace.hint, partition, key);
+}
+
+export function parseHintKey(storageKey: Uint8Array): { partition: number; key: Uint8Array } {
+  return parseSpacedKey(keySpace.hint, storageKey);
+}
+
+export function hintRange(): ByteRange {
+  return spaceRange(keySpace.hint);
+}
+
+function spacedKey(space: number, partition: number, key: Uint8Array): Uint8Array {
   checkPartition(partition);
   const out = new Uint8Array(3 + key.length);
-  out[0] = keySpace.data;
+  out[0] = space;
   out[1] = partition >>> 8;
   out[2] = partition & 0xff;
   out.set(key, 3);
   return out;
 }
 
-/** Inverse of `dataKey`. The returned `key` is a view into `storageKey`. */
-export function parseDataKey(storageKey: Uint8Array): { partition: number; key: Uint8Array } {
-  if (storageKey.length < 3 || storageKey[0] !== keySpace.data) {
-    throw new RangeError('parseDataKey: not a data key');
+function parseSpacedKey(space: number, storageKey: Uint8Array): { partition: number; key: Uint8Array } {
+  if (storageKey.length < 3 || storageKey[0] !== space) {
+    throw new RangeError(`not a key of space 0x0${space.toString(16)}`);
   }
   const partition = ((storageKey[1] as number) << 8) | (storageKey[2] as number);
   return { partition, key: storageKey.subarray(3) };
 }
 
-/** Every data key of one partition, and nothing else. */
-export function partitionRange(partition: number): ByteRange {
+function spacePartitionRange(space: number, partition: number): ByteRange {
   checkPartition(partition);
   const next = partition + 1;
   return {
-    gte: Uint8Array.of(keySpace.data, partition >>> 8, partition & 0xff),
-    // The last partition ends where the data space ends.
-    lt: next === partitionCountMax ? Uint8Array.of(keySpace.data + 1) : Uint8Array.of(keySpace.data, next >>> 8, next & 0xff),
+    gte: Uint8Array.of(space, partition >>> 8, partition & 0xff),
+    // The last partition ends where the space ends.
+    lt: next === partitionCountMax ? Uint8Array.of(space + 1) : Uint8Array.of(space, next >>> 8, next & 0xff),
   };
 }
 
-/** Every data key of every partition. */
-export function dataRange(): ByteRange {
-  return { gte: Uint8Array.of(keySpace.data), lt: Uint8Array.of(keySpace.data + 1) };
+function spaceRange(space: number): ByteRange {
+  return { gte: Uint8Array.of(space), lt: Uint8Array.of(space + 1) };
 }
 
 /** Metadata names are printable ASCII so a dump of the store stays readable. */

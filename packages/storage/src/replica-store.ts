@@ -7,7 +7,7 @@
  */
 import type { Store } from '@ringkv/core';
 import { successor } from './bytes.js';
-import { dataKey, dataRange, metaKey, parseDataKey, partitionRange } from './keys.js';
+import { dataKey, dataRange, hintKey, hintRange, metaKey, parseDataKey, parseHintKey, partitionRange } from './keys.js';
 
 export interface WriteOptions {
   /** Wait for fsync: survives a machine crash, not only a process crash. */
@@ -61,6 +61,32 @@ export class ReplicaStore {
     let n = 0;
     for await (const _ of this.store.iterate(partition === undefined ? dataRange() : partitionRange(partition))) n++;
     return n;
+  }
+
+  getHintBytes(partition: number, key: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.store.get(hintKey(partition, key));
+  }
+
+  /** Hints are synced like the write they carry would be on its primary: they are someone else's data. */
+  putHintBytes(partition: number, key: Uint8Array, bytes: Uint8Array, options: WriteOptions = {}): Promise<void> {
+    return this.store.write([{ type: 'put', key: hintKey(partition, key), value: bytes }], options);
+  }
+
+  deleteHint(partition: number, key: Uint8Array, options: WriteOptions = {}): Promise<void> {
+    return this.store.write([{ type: 'del', key: hintKey(partition, key) }], options);
+  }
+
+  /** Every hint in (partition, key) order, resuming after a given one. */
+  async *scanHints(options: { readonly after?: { partition: number; key: Uint8Array }; readonly limit?: number } = {}): AsyncGenerator<
+    RecordEntry & { readonly partition: number }
+  > {
+    const range = hintRange();
+    const gte = options.after === undefined ? range.gte : successor(hintKey(options.after.partition, options.after.key));
+    const scan = options.limit === undefined ? { gte, lt: range.lt } : { gte, lt: range.lt, limit: options.limit };
+    for await (const [storageKey, bytes] of this.store.iterate(scan)) {
+      const { partition, key } = parseHintKey(storageKey);
+      yield { partition, key, bytes };
+    }
   }
 
   getMeta(name: string): Promise<Uint8Array | undefined> {

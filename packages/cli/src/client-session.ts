@@ -1,0 +1,15 @@
+import { RingkvClient } from '@ringkv/client';
+import type { CliIo } from './cli-io.js';
+import { resolveNodeUrls } from './node-target.js';
+
+const cliTimeoutMs = 10_000;
+
+/** Runs `fn` with a client for the chosen nodes and always closes its connections. */
+export async function withClient<T>(nodeFlag: string | undefined, io: CliIo, fn: (client: RingkvClient) => Promise<T>): Promise<T> {
+  const client = new RingkvClient({ nodes: resolveNodeUrls(nodeFlag, io.env), timeoutMs: cliTimeoutMs, connectionsPerNode: 1 });
+  try {
+    return await fn(client);
+  } finally {
+    await client.close();
+  }
+}

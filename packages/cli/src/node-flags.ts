@@ -1,0 +1,131 @@
+import { resolve } from 'node:path';
+import { DEFAULT_CLUSTER_PARAMS, validateClusterParams, type ClusterParams } from '@ringkv/core';
+import { NODE_DEFAULTS, type NodeOptions } from '@ringkv/node';
+import { formatHostPort, parseHostPort, type HostPort } from './host-port.js';
+import { UsageError } from './usage-error.js';
+
+/** The `ringkv node` flags as commander hands them over: text, not yet checked. */
+export interface NodeFlags {
+  readonly id?: string;
+  readonly http?: string;
+  readonly rpc?: string;
+  readonly data?: string;
+  readonly seeds?: string;
+  readonly n?: string;
+  readonly r?: string;
+  readonly w?: string;
+  readonly partitions?: string;
+  readonly clusterName?: string;
+  readonly weight?: string;
+  readonly requestTimeoutMs?: string;
+  readonly valueBytesMax?: string;
+  readonly sync?: boolean;
+  readonly logLevel?: string;
+  readonly gossipIntervalMs?: string;
+  readonly handoffIntervalMs?: string;
+  readonly handoffBatch?: string;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+/** A value travels whole in one HTTP body and one RPC frame to each of N replicas. */
+export const valueBytesMaxLimit = 64 * 1024 * 1024;
+const requestTimeoutMsMax = 10 * 60 * 1000;
+const gossipIntervalMsMin = 10;
+const gossipIntervalMsMax = 60_000;
+const weightMax = 64;
+
+/**
+ * Turns the flags into NodeOptions, or throws one UsageError listing every
+ * problem found, so a user fixes a command line in one go rather than flag by flag.
+ */
+export function parseNodeFlags(flags: NodeFlags, cwd: string = process.cwd()): NodeOptions {
+  const problems: string[] = [];
+  const attempt = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (err) {
+      problems.push(err instanceof Error ? err.message : String(err));
+      return undefined;
+    }
+  };
+  const int = (flag: string, text: string | undefined, fallback: number, lo: number, hi: number): number => {
+    if (text === undefined) return fallback;
+    const v = /^[0-9]{1,12}$/.test(text.trim()) ? Number(text.trim()) : NaN;
+    if (!Number.isInteger(v) || v < lo || v > hi) {
+      problems.push(`${flag}: expected an integer in ${lo}..${hi}, got "${text}"`);
+      return fallback;
+    }
+    return v;
+  };
+
+  const id = flags.id ?? '';
+  if (!NAME_PATTERN.test(id)) problems.push(`--id: expected 1-64 characters of [A-Za-z0-9_.-], got "${id}"`);
+  const clusterName = flags.clusterName ?? NODE_DEFAULTS.clusterName;
+  if (!NAME_PATTERN.test(clusterName)) problems.push(`--cluster-name: expected 1-64 characters of [A-Za-z0-9_.-], got "${clusterName}"`);
+  const data = flags.data ?? '';
+  if (data.trim() === '') problems.push('--data: a directory is required');
+
+  const defaultHttp: HostPort = { host: NODE_DEFAULTS.httpHost, port: NODE_DEFAULTS.httpPort };
+  const defaultRpc: HostPort = { host: NODE_DEFAULTS.rpcHost, port: NODE_DEFAULTS.rpcPort };
+  const http = flags.http === undefined ? defaultHttp : attempt(() => parseHostPort(flags.http ?? '', '--http'));
+  const rpc = flags.rpc === undefined ? defaultRpc : attempt(() => parseHostPort(flags.rpc ?? '', '--rpc'));
+  if (http !== undefined && rpc !== undefined && http.port === rpc.port && http.host === rpc.host) {
+    problems.push(`--http and --rpc must be different addresses (both ${formatHostPort(http)})`);
+  }
+
+  const seeds: string[] = [];
+  for (const part of (flags.seeds ?? '').split(',')) {
+    if (part.trim() === '') continue;
+    const seed = attempt(() => parseHostPort(part, '--seeds'));
+    if (seed !== undefined && !seeds.includes(formatHostPort(seed))) seeds.push(formatHostPort(seed));
+  }
+
+  const d = DEFAULT_CLUSTER_PARAMS;
+  const cluster: ClusterParams = {
+    n: int('--n', flags.n, d.n, 1, 64),
+    r: int('--r', flags.r, d.r, 1, 64),
+    w: int('--w', flags.w, d.w, 1, 64),
+    partitionCount: int('--partitions', flags.partitions, d.partitionCount, 1, 1 << 20),
+  };
+  // Only judge the combination once each number is readable; otherwise the user gets the same mistake twice.
+  if (problems.every((p) => !/^--(n|r|w|partitions):/.test(p))) {
+    attempt(() => validateClusterParams(cluster));
+  }
+
+  // Whole partitions are claimed in proportion to weight, so weights are small integers.
+  const weight = int('--weight', flags.weight, NODE_DEFAULTS.weight, 1, weightMax);
+  const requestTimeoutMs = int('--request-timeout-ms', flags.requestTimeoutMs, NODE_DEFAULTS.requestTimeoutMs, 1, requestTimeoutMsMax);
+  const valueBytesMax = int('--value-bytes-max', flags.valueBytesMax, NODE_DEFAULTS.valueBytesMax, 1, valueBytesMaxLimit);
+  const gossipIntervalMs = int('--gossip-interval-ms', flags.gossipIntervalMs, NODE_DEFAULTS.gossipIntervalMs, gossipIntervalMsMin, gossipIntervalMsMax);
+  const handoffIntervalMs = int('--handoff-interval-ms', flags.handoffIntervalMs, NODE_DEFAULTS.handoffIntervalMs, 10, 600_000);
+  const handoffBatchCountMax = int('--handoff-batch', flags.handoffBatch, NODE_DEFAULTS.handoffBatchCountMax, 1, 1000);
+  const logLevel = flags.logLevel ?? NODE_DEFAULTS.logLevel;
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    problems.push(`--log-level: expected one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+
+  if (problems.length > 0 || http === undefined || rpc === undefined) {
+    throw new UsageError(problems.join('\n'));
+  }
+  return {
+    id,
+    httpHost: http.host,
+    httpPort: http.port,
+    rpcHost: rpc.host,
+    rpcPort: rpc.port,
+    dataDir: resolve(cwd, data),
+    seeds,
+    cluster,
+    clusterName,
+    weight,
+    handoffIntervalMs,
+    handoffBatchCountMax,
+    requestTimeoutMs,
+    valueBytesMax,
+    syncWrites: flags.sync === true,
+    logLevel,
+    gossipIntervalMs,
+  };
+}

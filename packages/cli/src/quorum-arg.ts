@@ -1,0 +1,11 @@
+import { InvalidArgumentError } from 'commander';
+
+/**
+ * Parses `--r`/`--w`. The server judges the upper bound (it knows N); here we
+ * only refuse what can never be a quorum, so that no request is sent for it.
+ */
+export function parseQuorumArg(text: string): number {
+  const v = /^[0-9]{1,3}$/.test(text) ? Number(text) : NaN;
+  if (!Number.isInteger(v) || v < 1) throw new InvalidArgumentError('expected a positive integer');
+  return v;
+}

@@ -1,0 +1,7 @@
+export { LocalCluster, PortsInUseError, type LocalClusterOptions, type LocalNodeInfo, type NodeRef } from './local-cluster.js';
+export { findFreePorts, takenPorts } from './free-ports.js';
+export { readRssBytes } from './proc-rss.js';
+export { tailFile } from './log-tail.js';
+export { cliEntry, type NodeSpec } from './node-process.js';
+export { waitUntilReady, NodeNotReadyError, type ReadyCheck } from './wait-ready.js';
+export { runPhase, Keyspace, type PhaseOptions, type PhaseResult, type BenchOp } from './bench-phase.js';

@@ -1,0 +1,292 @@
+import type { ChildProcess } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { RingkvClient } from '@ringkv/client';
+import { reapOnExit } from './child-reaper.js';
+import { findFreePorts, takenPorts } from './free-ports.js';
+import { tailFile } from './log-tail.js';
+import { RUN_HEADER_PREFIX, httpUrl, nodeArgs, rpcAddress, spawnNode, type NodeSpec } from './node-process.js';
+import { readRssBytes } from './proc-rss.js';
+import { NodeNotReadyError, waitUntilReady } from './wait-ready.js';
+
+export interface LocalClusterOptions {
+  /** number of nodes (default 3) */
+  readonly nodes?: number;
+  /** node i (1-based) serves HTTP on basePort+i−1 and RPC on basePort+100+i−1; default: free ports */
+  readonly basePort?: number;
+  /** root directory: node i keeps its data in `<dataDir>/n<i>` */
+  readonly dataDir: string;
+  readonly n?: number;
+  readonly r?: number;
+  readonly w?: number;
+  /** more `ringkv node` flags for every node, e.g. ['--log-level', 'warn'] */
+  readonly extraArgs?: readonly string[];
+  /** where `n<i>.log` goes (default: dataDir) */
+  readonly logDir?: string;
+  /** leave the nodes running when this process exits (the cluster script's --detach) */
+  readonly keepAfterExit?: boolean;
+  /** how long start() and restart() wait for every node to be ready (default 30 s) */
+  readonly readyTimeoutMs?: number;
+  /** the `ringkv` script to run (default: packages/cli/dist/main.js of this repository) */
+  readonly cliEntry?: string;
+  /** told when a node process ends, whatever the cause (kill, crash, stop) */
+  readonly onNodeExit?: (id: string, reason: string) => void;
+}
+
+/** What one running (or stopped) node of the cluster is. */
+export interface LocalNodeInfo {
+  readonly index: number;
+  readonly id: string;
+  readonly host: string;
+  readonly httpPort: number;
+  readonly rpcPort: number;
+  readonly httpUrl: string;
+  readonly rpcAddress: string;
+  readonly dataDir: string;
+  readonly logFile: string;
+  /** undefined while the node is not running */
+  readonly pid: number | undefined;
+  readonly args: readonly string[];
+}
+
+/** A node is named by its 0-based position (as in `urls()`) or by its id (`'n2'`). */
+export type NodeRef = number | string;
+
+interface Slot {
+  readonly spec: NodeSpec;
+  child: ChildProcess | undefined;
+  exited: Promise<void>;
+  exitReason: string | undefined;
+}
+
+const host = '127.0.0.1';
+const stopGraceMs = 5000;
+
+/** Thrown by start() when a fixed port is already taken; nothing was started. */
+export class PortsInUseError extends Error {
+  constructor(readonly ports: readonly number[]) {
+    super(`port${ports.length > 1 ? 's' : ''} ${ports.join(', ')} already in use on ${host}: is another cluster running? Nothing was started.`);
+    this.name = 'PortsInUseError';
+  }
+}
+
+/**
+ * A cluster of real `ringkv node` processes on this machine, for tests, the
+ * cluster script and the benchmark. Children die with this process unless
+ * `keepAfterExit` is set.
+ */
+export class LocalCluster {
+  private readonly client: RingkvClient;
+
+  private constructor(
+    private readonly slots: readonly Slot[],
+    private readonly options: LocalClusterOptions,
+  ) {
+    this.client = new RingkvClient({ nodes: slots.map((s) => httpUrl(s.spec)), timeoutMs: 2000, connectionsPerNode: 1 });
+  }
+
+  /** Starts the nodes and resolves once every one is healthy and sees all the others. */
+  static async start(options: LocalClusterOptions): Promise<LocalCluster> {
+    const count = options.nodes ?? 3;
+    if (!Number.isInteger(count) || count < 1 || count > 100) throw new RangeError(`nodes must be an integer in 1..100 (got ${count})`);
+    const specs = await planNodes(count, options);
+    const cluster = new LocalCluster(
+      specs.map((spec) => ({ spec, child: undefined, exited: Promise.resolve(), exitReason: undefined })),
+      options,
+    );
+    try {
+      for (let i = 0; i < specs.length; i++) cluster.launch(i);
+      await cluster.waitReady(cluster.slots.map((_, i) => i));
+    } catch (err) {
+      await cluster.stop();
+      throw err;
+    }
+    return cluster;
+  }
+
+  /** HTTP base URLs, in node order. */
+  urls(): string[] {
+    return this.slots.map((s) => httpUrl(s.spec));
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  node(ref: NodeRef): LocalNodeInfo {
+    const slot = this.slot(ref);
+    const { spec } = slot;
+    return {
+      index: spec.index,
+      id: spec.id,
+      host: spec.host,
+      httpPort: spec.httpPort,
+      rpcPort: spec.rpcPort,
+      httpUrl: httpUrl(spec),
+      rpcAddress: rpcAddress(spec),
+      dataDir: spec.dataDir,
+      logFile: spec.logFile,
+      pid: slot.exitReason === undefined ? slot.child?.pid : undefined,
+      args: spec.args,
+    };
+  }
+
+  /** Sends `signal` (default SIGKILL) and waits until the process has exited. */
+  async kill(ref: NodeRef, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const slot = this.slot(ref);
+    if (slot.child === undefined || slot.exitReason !== undefined) return;
+    slot.child.kill(signal);
+    await slot.exited;
+  }
+
+  /** Starts the node again with the same id, ports and data; stops it first if it runs. */
+  async restart(ref: NodeRef): Promise<void> {
+    const i = this.indexOf(ref);
+    await this.terminate(this.slot(i));
+    this.launch(i);
+    await this.waitReady([i]);
+  }
+
+  /** SIGTERM to every node, SIGKILL to those still running after 5 s. */
+  async stop(): Promise<void> {
+    await Promise.all(this.slots.map((s) => this.terminate(s)));
+    await this.client.close();
+  }
+
+  private async terminate(slot: Slot): Promise<void> {
+    const child = slot.child;
+    if (child === undefined || slot.exitReason !== undefined) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), stopGraceMs);
+    await slot.exited;
+    clearTimeout(timer);
+  }
+
+  /**
+   * Lets go of the nodes without stopping them (the cluster script's --detach):
+   * only this object's HTTP connections are closed.
+   */
+  async release(): Promise<void> {
+    await this.client.close();
+  }
+
+  /** Resident memory of the node's process in bytes (Linux), undefined when it is not running. */
+  async rss(ref: NodeRef): Promise<number | undefined> {
+    const pid = this.node(ref).pid;
+    return pid === undefined ? undefined : readRssBytes(pid);
+  }
+
+  /** The last lines the node's current (or last) run wrote to its log, for failure messages. */
+  logTail(ref: NodeRef, lines = 20): Promise<string> {
+    return tailFile(this.slot(ref).spec.logFile, lines, { sinceLineStartingWith: RUN_HEADER_PREFIX });
+  }
+
+  private launch(i: number): void {
+    const slot = this.slots[i];
+    if (slot === undefined) throw new RangeError(`no node at ${i}`);
+    const child = spawnNode(slot.spec, {
+      keepAfterExit: this.options.keepAfterExit === true,
+      ...(this.options.cliEntry === undefined ? {} : { entry: this.options.cliEntry }),
+    });
+    if (this.options.keepAfterExit !== true) reapOnExit(child);
+    slot.child = child;
+    slot.exitReason = undefined;
+    slot.exited = new Promise((resolveExit) => {
+      child.once('error', (err) => {
+        slot.exitReason ??= `could not be started: ${err.message}`;
+        resolveExit();
+      });
+      child.once('exit', (code, signal) => {
+        slot.exitReason ??= signal === null ? `exited with code ${code ?? '?'}` : `was killed by ${signal}`;
+        this.options.onNodeExit?.(slot.spec.id, slot.exitReason);
+        resolveExit();
+      });
+    });
+  }
+
+  private async waitReady(indexes: readonly number[]): Promise<void> {
+    const deadline = Date.now() + (this.options.readyTimeoutMs ?? 30_000);
+    await Promise.all(
+      indexes.map(async (i) => {
+        const slot = this.slots[i];
+        if (slot === undefined) return;
+        try {
+          await waitUntilReady(
+            this.client,
+            { id: slot.spec.id, url: httpUrl(slot.spec), members: this.slots.length, failure: () => slot.exitReason },
+            deadline,
+          );
+        } catch (err) {
+          if (!(err instanceof NodeNotReadyError)) throw err;
+          const tail = await this.logTail(i);
+          const shown = tail === '' ? '  (log is empty)' : tail.replace(/^/gm, '  ');
+          throw new Error(`${err.message}\nlast lines of ${slot.spec.logFile}:\n${shown}`, { cause: err });
+        }
+      }),
+    );
+  }
+
+  private indexOf(ref: NodeRef): number {
+    const i = typeof ref === 'number' ? ref : this.slots.findIndex((s) => s.spec.id === ref);
+    if (!Number.isInteger(i) || i < 0 || i >= this.slots.length) {
+      throw new RangeError(`no node ${String(ref)} in a cluster of ${this.slots.length} (use 0..${this.slots.length - 1} or n1..n${this.slots.length})`);
+    }
+    return i;
+  }
+
+  private slot(ref: NodeRef): Slot {
+    const slot = this.slots[this.indexOf(ref)];
+    if (slot === undefined) throw new RangeError(`no node ${String(ref)}`);
+    return slot;
+  }
+}
+
+/** Ports, directories and arguments of every node, checked before anything starts. */
+async function planNodes(count: number, options: LocalClusterOptions): Promise<NodeSpec[]> {
+  let httpPorts: number[];
+  let rpcPorts: number[];
+  if (options.basePort === undefined) {
+    const free = await findFreePorts(2 * count, host);
+    httpPorts = free.slice(0, count);
+    rpcPorts = free.slice(count);
+  } else {
+    const base = options.basePort;
+    if (!Number.isInteger(base) || base < 1 || base + 100 + count - 1 > 65535) {
+      throw new RangeError(`basePort must leave room for ${count} HTTP and RPC ports below 65536 (got ${base})`);
+    }
+    if (count > 100) throw new RangeError('with a basePort at most 100 nodes fit before RPC ports overlap HTTP ports');
+    httpPorts = Array.from({ length: count }, (_, i) => base + i);
+    rpcPorts = Array.from({ length: count }, (_, i) => base + 100 + i);
+    const taken = await takenPorts([...httpPorts, ...rpcPorts], host);
+    if (taken.length > 0) throw new PortsInUseError(taken);
+  }
+  const root = resolve(options.dataDir);
+  const logDir = resolve(options.logDir ?? root);
+  const rpcAddrs = rpcPorts.map((p) => `${host}:${p}`);
+  return httpPorts.map((httpPort, i) => {
+    const rpcPort = rpcPorts[i] ?? 0;
+    const id = `n${i + 1}`;
+    const dataDir = join(root, id);
+    return {
+      index: i + 1,
+      id,
+      host,
+      httpPort,
+      rpcPort,
+      dataDir,
+      logFile: join(logDir, `${id}.log`),
+      args: nodeArgs({
+        id,
+        host,
+        httpPort,
+        rpcPort,
+        dataDir,
+        // Every other node is a seed, so any one of them coming up first is enough to find the rest.
+        seeds: rpcAddrs.filter((_, j) => j !== i),
+        n: options.n ?? 3,
+        r: options.r ?? 2,
+        w: options.w ?? 2,
+        extraArgs: options.extraArgs ?? [],
+      }),
+    };
+  });
+}
