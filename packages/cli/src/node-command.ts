@@ -37,6 +37,8 @@ export function nodeCommand(ctx: CommandContext): Command {
     .option('--gossip-interval-ms <ms>', 'milliseconds between gossip rounds; a dead node is noticed after about 4-8 rounds', '500')
     .option('--handoff-interval-ms <ms>', 'milliseconds between hinted-handoff delivery rounds', '500')
     .option('--handoff-batch <count>', 'hinted records sent to one primary per round (the delivery rate limit)', '200')
+    .option('--ae-interval-ms <ms>', 'milliseconds between anti-entropy exchanges (one partition with one fellow replica each)', '1000')
+    .option('--tombstone-grace-ms <ms>', 'how long a tombstone stays once every replica is known to hold it', '60000')
     .addHelpText('after', examples)
     .action(async (flags: NodeFlags) => {
       // Loaded here, not at the top: `ringkv get` should not pay for loading the server.

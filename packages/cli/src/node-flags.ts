@@ -24,6 +24,8 @@ export interface NodeFlags {
   readonly gossipIntervalMs?: string;
   readonly handoffIntervalMs?: string;
   readonly handoffBatch?: string;
+  readonly aeIntervalMs?: string;
+  readonly tombstoneGraceMs?: string;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -101,6 +103,8 @@ export function parseNodeFlags(flags: NodeFlags, cwd: string = process.cwd()): N
   const gossipIntervalMs = int('--gossip-interval-ms', flags.gossipIntervalMs, NODE_DEFAULTS.gossipIntervalMs, gossipIntervalMsMin, gossipIntervalMsMax);
   const handoffIntervalMs = int('--handoff-interval-ms', flags.handoffIntervalMs, NODE_DEFAULTS.handoffIntervalMs, 10, 600_000);
   const handoffBatchCountMax = int('--handoff-batch', flags.handoffBatch, NODE_DEFAULTS.handoffBatchCountMax, 1, 1000);
+  const aeIntervalMs = int('--ae-interval-ms', flags.aeIntervalMs, NODE_DEFAULTS.aeIntervalMs, 10, 3_600_000);
+  const tombstoneGraceMs = int('--tombstone-grace-ms', flags.tombstoneGraceMs, NODE_DEFAULTS.tombstoneGraceMs, 0, 30 * 86_400_000);
   const logLevel = flags.logLevel ?? NODE_DEFAULTS.logLevel;
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     problems.push(`--log-level: expected one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
@@ -122,6 +126,8 @@ export function parseNodeFlags(flags: NodeFlags, cwd: string = process.cwd()): N
     weight,
     handoffIntervalMs,
     handoffBatchCountMax,
+    aeIntervalMs,
+    tombstoneGraceMs,
     requestTimeoutMs,
     valueBytesMax,
     syncWrites: flags.sync === true,

@@ -15,3 +15,4 @@ export * from './context-codec.js';
 export * from './phi-detector.js';
 export * from './membership.js';
 export * from './sloppy-preference-list.js';
+export * from './merkle.js';

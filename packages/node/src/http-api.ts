@@ -30,6 +30,20 @@ export function buildHttpApi(node: RingkvNode, options: HttpApiOptions) {
     loggerInstance: options.logger,
     disableRequestLogging: true,
     bodyLimit: options.valueBytesMax,
+    // Fastify answers a URL it cannot percent-decode itself, before any route or
+    // error handler runs, in its own error shape; route it to ours.
+    frameworkErrors: (err, request, reply) => {
+      if (err.code === 'FST_ERR_BAD_URL') {
+        const onKv = (request.raw.url ?? '').startsWith('/kv/');
+        return sendError(
+          reply,
+          onKv
+            ? new RingkvError('KEY_INVALID', 'the key is not valid percent-encoded UTF-8')
+            : new RingkvError('BAD_REQUEST', 'the URL is not valid percent-encoded UTF-8'),
+        );
+      }
+      return sendError(reply, toRingkvError(err, options.valueBytesMax));
+    },
   });
 
   // Values are opaque bytes of any content type: take every body as a Buffer.
@@ -76,7 +90,14 @@ export function buildHttpApi(node: RingkvNode, options: HttpApiOptions) {
     const q = request.query as Record<string, string | undefined>;
     const w = parseQuorumParam('w', q.w, n(), node.view.params.w);
     const pw = parseQuorumParam('pw', q.pw, n(), 0, 0);
-    const context = contextOf(request);
+    let context = contextOf(request);
+    if (context === '') {
+      // A tombstone without a context would be concurrent with everything and so
+      // delete nothing: a plain `DELETE` removes what a read finds now (as Riak
+      // does); a value written concurrently still survives as a sibling.
+      const { record } = await node.coordinator.get({ key, r: node.view.params.r, pr: 0 });
+      if (record !== undefined) context = encodeContext(readContext(record));
+    }
     const result = await node.coordinator.write({ key, value: null, contentType: defaultContentType, context, w, pw });
     return reply.code(204).header('x-context', encodeContext(result.context)).send();
   });

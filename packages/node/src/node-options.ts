@@ -34,6 +34,10 @@ export interface NodeOptions {
   readonly handoffIntervalMs: number;
   /** hinted records per batch to one primary per round (the delivery rate limit) */
   readonly handoffBatchCountMax: number;
+  /** milliseconds between two anti-entropy exchanges (one partition, one fellow replica each) */
+  readonly aeIntervalMs: number;
+  /** how long a tombstone stays once every replica is known to hold it */
+  readonly tombstoneGraceMs: number;
 }
 
 export const NODE_DEFAULTS = {
@@ -51,4 +55,6 @@ export const NODE_DEFAULTS = {
   gossipIntervalMs: 500,
   handoffIntervalMs: 500,
   handoffBatchCountMax: 200,
+  aeIntervalMs: 1000,
+  tombstoneGraceMs: 60_000,
 } as const;

@@ -12,6 +12,10 @@ import {
 import type { ReplicaStore } from '@ringkv/storage';
 import { decodeHint, encodeHint, type HintRecord } from './hint-record.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import type { PartitionTrees } from './partition-trees.js';
+
+/** Told after every data record change (tombstone GC tracks tombstones this way). */
+export type StoreListener = (partition: number, key: Uint8Array, record: KvRecord | undefined) => void;
 
 /** A client write as the coordinating replica applies it. */
 export interface LocalWrite {
@@ -49,12 +53,19 @@ export class ReplicaService {
   private counterFloor = 0;
   readonly stats: ReplicaStats = { merges: 0, mergesChanged: 0, writesCoordinated: 0, hintsStored: 0, hintsCompleted: 0 };
 
+  private listener: StoreListener = () => undefined;
+
   constructor(
     readonly store: ReplicaStore,
     /** this replica's version actor: node id plus store epoch */
     readonly actor: string,
     private readonly options: { readonly syncWrites: boolean },
+    private readonly trees: PartitionTrees,
   ) {}
+
+  onStore(listener: StoreListener): void {
+    this.listener = listener;
+  }
 
   /** Loads what must survive restarts (the counter floor). */
   async init(): Promise<void> {
@@ -76,11 +87,12 @@ export class ReplicaService {
   async merge(partition: number, key: Uint8Array, incoming: KvRecord): Promise<KvRecord> {
     return this.locks.run(lockKey(partition, key), async () => {
       this.stats.merges++;
-      const current = await this.read(partition, key);
+      const before = await this.store.getRecordBytes(partition, key);
+      const current = before === undefined ? undefined : decodeRecord(before);
       const merged = current === undefined ? incoming : mergeRecords(current, incoming);
       if (current === undefined || !recordEquals(current, merged)) {
         this.stats.mergesChanged++;
-        await this.store.putRecordBytes(partition, key, encodeRecord(merged), { sync: this.options.syncWrites });
+        await this.storeData(partition, key, before, merged);
       }
       return merged;
     });
@@ -108,10 +120,11 @@ export class ReplicaService {
   async write(partition: number, key: Uint8Array, w: LocalWrite, hintFor?: string): Promise<LocalWriteResult> {
     if (hintFor !== undefined) return this.writeHint(partition, key, w, hintFor);
     return this.locks.run(lockKey(partition, key), async () => {
-      const current = await this.read(partition, key);
+      const before = await this.store.getRecordBytes(partition, key);
+      const current = before === undefined ? undefined : decodeRecord(before);
       const hint = await this.readHint(partition, key);
       const result = applyWrite(current, { actor: this.actor, counterFloor: this.floorBeside(hint?.record), ...w });
-      await this.store.putRecordBytes(partition, key, encodeRecord(result.record), { sync: this.options.syncWrites });
+      await this.storeData(partition, key, before, result.record);
       this.stats.writesCoordinated++;
       return result;
     });
@@ -152,6 +165,38 @@ export class ReplicaService {
       await this.raiseCounterFloor(dotsMaxCounter(current.record.history, this.actor));
       await this.store.deleteHint(partition, key, { sync: this.options.syncWrites });
     });
+  }
+
+  /**
+   * Collects a tombstone if the key still holds exactly `expected` (nothing
+   * was written since the collector decided). Raises the counter floor first,
+   * so our dots in it are never reused.
+   */
+  async reapTombstone(partition: number, key: Uint8Array, expected: KvRecord): Promise<boolean> {
+    return this.locks.run(lockKey(partition, key), async () => {
+      const before = await this.store.getRecordBytes(partition, key);
+      if (before === undefined) return false;
+      const current = decodeRecord(before);
+      if (!recordEquals(current, expected) || current.siblings.some((s) => s.value !== null)) return false;
+      await this.raiseCounterFloor(dotsMaxCounter(current.history, this.actor));
+      await this.storeData(partition, key, before, undefined);
+      return true;
+    });
+  }
+
+  /** Every data write goes here, so the partition's Merkle tree and the tombstone collector stay in step. */
+  private async storeData(partition: number, key: Uint8Array, before: Uint8Array | undefined, record: KvRecord | undefined): Promise<void> {
+    const after = record === undefined ? undefined : encodeRecord(record);
+    await this.trees.enter(partition);
+    let stored = false;
+    try {
+      if (after === undefined) await this.store.deleteRecord(partition, key, { sync: this.options.syncWrites });
+      else await this.store.putRecordBytes(partition, key, after, { sync: this.options.syncWrites });
+      stored = true;
+    } finally {
+      this.trees.exit(partition, key, before, stored ? after : before);
+    }
+    this.listener(partition, key, record);
   }
 
   /** The counter floor for writing one of a key's two local copies: past our dots in the other copy too. */

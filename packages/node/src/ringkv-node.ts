@@ -1,5 +1,6 @@
 import { Membership, defaultMembershipSettings, type ClusterParams, type Clock, type MemberInfo, type Random, type Transport } from '@ringkv/core';
 import type { ReplicaStore } from '@ringkv/storage';
+import { AntiEntropy } from './anti-entropy.js';
 import { ClusterView } from './cluster-view.js';
 import { Coordinator } from './coordinator.js';
 import { HintedHandoff } from './hinted-handoff.js';
@@ -9,6 +10,9 @@ import { loadMembers, saveMembers } from './member-persistence.js';
 import { ReplicaClient } from './replica-client.js';
 import { ReplicaService } from './replica-service.js';
 import { makeRpcHandler } from './rpc-handlers.js';
+import { PartitionTrees } from './partition-trees.js';
+import { TombstoneGc } from './tombstone-gc.js';
+import { decodeRecord } from '@ringkv/core';
 
 /** The ports and settings a node's logic runs on; real ones in a process, simulated ones in `sim`. */
 export interface RingkvNodeDeps {
@@ -27,6 +31,10 @@ export interface RingkvNodeDeps {
   readonly syncWrites: boolean;
   readonly handoffIntervalMs: number;
   readonly handoffBatchCountMax: number;
+  /** pause between two anti-entropy exchanges */
+  readonly aeIntervalMs: number;
+  /** how long a tombstone stays after it is safe to collect (covers messages still in flight) */
+  readonly tombstoneGraceMs: number;
 }
 
 /**
@@ -41,7 +49,12 @@ export class RingkvNode {
   readonly coordinator: Coordinator;
   readonly gossip: MemberGossip;
   readonly handoff: HintedHandoff;
+  readonly trees: PartitionTrees;
+  readonly antiEntropy: AntiEntropy;
+  readonly gc: TombstoneGc;
   readonly startedAt: number;
+  private stopped = false;
+  private treesBuilt: Promise<void> | undefined;
 
   constructor(readonly deps: RingkvNodeDeps) {
     const { clock } = deps;
@@ -49,7 +62,8 @@ export class RingkvNode {
     this.view = new ClusterView(deps.self, deps.params);
     this.membership = new Membership(deps.self, defaultMembershipSettings(deps.gossipIntervalMs), clock.now());
     const isUp = (id: string): boolean => this.membership.isUp(id, clock.now());
-    this.replica = new ReplicaService(deps.store, deps.actor, { syncWrites: deps.syncWrites });
+    this.trees = new PartitionTrees(deps.store, deps.params.partitionCount, clock, deps.logger);
+    this.replica = new ReplicaService(deps.store, deps.actor, { syncWrites: deps.syncWrites }, this.trees);
     this.peers = new ReplicaClient(this.view, deps.transport, this.replica);
     this.coordinator = new Coordinator({
       view: this.view,
@@ -78,6 +92,30 @@ export class RingkvNode {
       isUp,
       settings: { intervalMs: deps.handoffIntervalMs, batchCountMax: deps.handoffBatchCountMax, requestTimeoutMs: deps.requestTimeoutMs },
     });
+    this.antiEntropy = new AntiEntropy({
+      view: this.view,
+      trees: this.trees,
+      replica: this.replica,
+      transport: deps.transport,
+      clock,
+      logger: deps.logger,
+      isUp,
+      settings: { intervalMs: deps.aeIntervalMs, requestTimeoutMs: deps.requestTimeoutMs },
+    });
+    this.gc = new TombstoneGc({
+      view: this.view,
+      replica: this.replica,
+      ae: this.antiEntropy,
+      transport: deps.transport,
+      clock,
+      logger: deps.logger,
+      graceMs: deps.tombstoneGraceMs,
+      requestTimeoutMs: deps.requestTimeoutMs,
+    });
+    this.replica.onStore((p, key, record) => this.gc.track(p, key, record));
+    this.antiEntropy.afterExchange = async (p) => {
+      await this.gc.collect(p);
+    };
   }
 
   /** Starts serving inter-node requests, gossiping and delivering hints. */
@@ -96,17 +134,32 @@ export class RingkvNode {
         replica: this.replica,
         coordinator: this.coordinator,
         gossip: this.gossip,
+        antiEntropy: this.antiEntropy,
         partitionCount: this.deps.params.partitionCount,
         logger: this.deps.logger,
       }),
     );
     this.gossip.start();
     this.handoff.start();
+    // Trees are built in the background; anti-entropy starts once they are.
+    this.treesBuilt = this.trees
+      .buildAll((p, key, bytes) => this.gc.track(p, key, decodeRecord(bytes)), () => this.stopped)
+      .then(() => {
+        if (!this.stopped) this.antiEntropy.start();
+      })
+      .catch((err: unknown) => this.deps.logger.error({ err: String(err) }, 'building merkle trees failed'));
+  }
+
+  /** Resolves when every partition's Merkle tree is built (tests, status). */
+  whenTreesBuilt(): Promise<void> {
+    return this.treesBuilt ?? Promise.resolve();
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     this.gossip.stop();
     await this.handoff.stop();
+    await this.antiEntropy.stop();
     await this.deps.transport.close();
   }
 }

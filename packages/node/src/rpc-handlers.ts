@@ -1,4 +1,6 @@
 import { RingkvError, partitionOfKey, recordToWire, type PeerInfo, type RpcResult } from '@ringkv/core';
+import { AE_OPS, parseEntriesBody, parsePartitionBody, parseSegmentsBody, parseSyncBody } from './anti-entropy-ops.js';
+import type { AntiEntropy } from './anti-entropy.js';
 import type { Coordinator } from './coordinator.js';
 import type { Logger } from './logger.js';
 import type { MemberGossip } from './member-gossip.js';
@@ -10,6 +12,7 @@ export interface RpcHandlerDeps {
   readonly replica: ReplicaService;
   readonly coordinator: Coordinator;
   readonly gossip: MemberGossip;
+  readonly antiEntropy: AntiEntropy;
   readonly partitionCount: number;
   readonly logger: Logger;
 }
@@ -29,7 +32,11 @@ const isResult = (x: unknown): x is RpcResult => typeof x === 'object' && x !== 
 
 /** Dispatches one inter-node request to the service that owns it. */
 export function makeRpcHandler(deps: RpcHandlerDeps): (from: PeerInfo, op: string, body: unknown) => Promise<RpcResult> {
-  const { replica, coordinator, gossip } = deps;
+  const { replica, coordinator, gossip, antiEntropy } = deps;
+  const ae = async (op: string, parsed: Parameters<AntiEntropy['serve']>[1] | RpcResult): Promise<RpcResult> => {
+    if (isResult(parsed)) return parsed;
+    return { ok: true, body: await antiEntropy.serve(op, parsed) };
+  };
   return async (_from, op, body) => {
     switch (op) {
       case RPC_OPS.replicaGet: {
@@ -70,6 +77,15 @@ export function makeRpcHandler(deps: RpcHandlerDeps): (from: PeerInfo, op: strin
         if (isResult(b)) return b;
         return { ok: true, body: { entries: gossip.receive(b.entries) } };
       }
+      case AE_OPS.top:
+      case AE_OPS.hintsAny:
+        return ae(op, parse(op, () => parsePartitionBody(body)));
+      case AE_OPS.segments:
+        return ae(op, parse(op, () => parseSegmentsBody(body)));
+      case AE_OPS.entries:
+        return ae(op, parse(op, () => parseEntriesBody(body)));
+      case AE_OPS.sync:
+        return ae(op, parse(op, () => parseSyncBody(body)));
       default:
         return { ok: false, code: 'UNKNOWN_OP', message: `unknown operation ${op.slice(0, 64)}` };
     }

@@ -28,7 +28,8 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
   };
   try {
-    const identity = await loadOrCreateIdentity(store, options.id, () => 1);
+    // A fresh or wiped data dir must never reuse an earlier life's actor: take the clock's seconds.
+    const identity = await loadOrCreateIdentity(store, options.id, () => Math.floor(Date.now() / 1000));
     const actor = `${identity.nodeId}#${identity.epoch}`;
     const transport = new TcpTransport({
       nodeId: options.id,
@@ -60,6 +61,8 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       syncWrites: options.syncWrites,
       handoffIntervalMs: options.handoffIntervalMs ?? NODE_DEFAULTS.handoffIntervalMs,
       handoffBatchCountMax: options.handoffBatchCountMax ?? NODE_DEFAULTS.handoffBatchCountMax,
+      aeIntervalMs: options.aeIntervalMs ?? NODE_DEFAULTS.aeIntervalMs,
+      tombstoneGraceMs: options.tombstoneGraceMs ?? NODE_DEFAULTS.tombstoneGraceMs,
     });
     await node.start();
     cleanups.push(() => node.stop());

@@ -43,20 +43,26 @@ export function checkHistory(ops: readonly HistoryOp[], finals: readonly FinalKe
     const keyOps = byKey.get(final.key) ?? [];
     const records = [...final.replicas.values()];
     const first = records[0];
+    // A collected tombstone and an uncollected one are the same state (deleted): GC runs per replica.
+    const deletedOrAbsent = (r: KvRecord | undefined): boolean => r === undefined || r.siblings.every((s) => s.value === null);
     for (const [node, rec] of final.replicas) {
-      const same = rec === undefined ? first === undefined : first !== undefined && recordEquals(rec, first);
+      const same =
+        (deletedOrAbsent(rec) && deletedOrAbsent(first)) ||
+        (rec !== undefined && first !== undefined && recordEquals(rec, first));
       if (!same) violations.push({ property: 'divergent', key: final.key, detail: `replica ${node} differs from the first replica` });
     }
+    const writes = keyOps.filter((o) => o.kind !== 'get');
+    const coveredByAny = (d: Dot): boolean => writes.some((w) => w.contextIn !== undefined && dotsHas(w.contextIn, d));
     if (first === undefined) {
-      for (const op of keyOps) {
-        if (op.outcome === 'ok' && op.kind !== 'get') {
-          violations.push({ property: 'lost-write', key: final.key, detail: `op ${op.id} (${op.kind} ${op.value ?? ''}) acknowledged, key absent everywhere` });
+      // Absent everywhere: fine for deletes (their tombstones were collected), but every
+      // acknowledged put must have been replaced by a later write.
+      for (const op of writes) {
+        if (op.outcome === 'ok' && op.kind === 'put' && op.dot !== undefined && !coveredByAny(op.dot)) {
+          violations.push({ property: 'lost-write', key: final.key, detail: `op ${op.id} (put ${op.value ?? ''}) acknowledged and never replaced, key absent everywhere` });
         }
       }
       continue;
     }
-    const writes = keyOps.filter((o) => o.kind !== 'get');
-    const coveredByAny = (d: Dot): boolean => writes.some((w) => w.contextIn !== undefined && dotsHas(w.contextIn, d));
     const coveredByAcked = (d: Dot): HistoryOp | undefined =>
       writes.find((w) => w.outcome === 'ok' && w.contextIn !== undefined && dotsHas(w.contextIn, d));
     const present = (d: Dot): boolean => first.siblings.some((s) => sameDot(s.dot, d));

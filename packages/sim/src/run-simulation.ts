@@ -21,6 +21,8 @@ export interface SimulationResult {
   readonly simulatedMs: number;
   readonly events: number;
   readonly ops: { readonly total: number; readonly ok: number; readonly fail: number; readonly info: number };
+  /** repair work done by the live nodes at the end (earlier lives' counters are lost with them) */
+  readonly repair: { readonly aeKeysRepaired: number; readonly tombstonesReaped: number; readonly hintsDelivered: number; readonly readRepairs: number };
 }
 
 export function simulationOptions(seed: number, overrides: Partial<Omit<SimulationOptions, 'seed'>> = {}): SimulationOptions {
@@ -60,6 +62,8 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
   violations.push(...(await undeliveredHints(cluster)));
   for (const e of cluster.errors) violations.push({ property: 'node-error', key: '-', detail: `${e.node}: ${e.msg} ${e.detail}` });
   const count = (o: string): number => history.ops.filter((x) => x.outcome === o).length;
+  const live = cluster.liveNodes().map((m) => m.node).filter((x) => x !== undefined);
+  const sum = (f: (n: (typeof live)[number]) => number): number => live.reduce((a, n) => a + f(n), 0);
   return {
     seed: opts.seed,
     violations,
@@ -68,6 +72,12 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
     simulatedMs: scheduler.elapsedMs,
     events: scheduler.eventsRun,
     ops: { total: history.ops.length, ok: count('ok'), fail: count('fail'), info: count('info') },
+    repair: {
+      aeKeysRepaired: sum((n) => n.antiEntropy.stats.keysRepaired),
+      tombstonesReaped: sum((n) => n.gc.stats.reaped),
+      hintsDelivered: sum((n) => n.handoff.stats.delivered),
+      readRepairs: sum((n) => n.coordinator.stats.readRepairs),
+    },
   };
 }
 

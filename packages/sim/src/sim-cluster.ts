@@ -16,6 +16,8 @@ export interface SimClusterOptions {
   readonly gossipIntervalMs: number;
   readonly syncWrites: boolean;
   readonly handoffIntervalMs: number;
+  readonly aeIntervalMs: number;
+  readonly tombstoneGraceMs: number;
 }
 
 export const defaultSimClusterOptions: Omit<SimClusterOptions, 'seed'> = {
@@ -25,6 +27,8 @@ export const defaultSimClusterOptions: Omit<SimClusterOptions, 'seed'> = {
   gossipIntervalMs: 200,
   syncWrites: false,
   handoffIntervalMs: 300,
+  aeIntervalMs: 100,
+  tombstoneGraceMs: 1500,
 };
 
 /** One simulated machine: its disk outlives its processes. */
@@ -90,7 +94,7 @@ export class SimCluster {
     m.proc = proc;
     const rand = this.prng.fork();
     const store = new SimStore(m.memory, proc, () => rand.between(0, 2));
-    const identity = await loadOrCreateIdentity(store, m.id, () => 1);
+    const identity = await loadOrCreateIdentity(store, m.id, () => Math.floor(proc.clock.now() / 1000));
     const self: MemberInfo = { id: m.id, rpc: m.address, http: `${m.id}:8000`, weight: 1, incarnation: m.incarnations };
     const node = new RingkvNode({
       self,
@@ -107,6 +111,8 @@ export class SimCluster {
       syncWrites: this.options.syncWrites,
       handoffIntervalMs: this.options.handoffIntervalMs,
       handoffBatchCountMax: 50,
+      aeIntervalMs: this.options.aeIntervalMs,
+      tombstoneGraceMs: this.options.tombstoneGraceMs,
     });
     await node.start();
     m.node = node;

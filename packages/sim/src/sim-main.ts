@@ -52,6 +52,7 @@ if (values.seed !== undefined) {
       );
     }
   }
+  process.stdout.write(`repair: ${JSON.stringify(r.repair)}\n`);
   process.stdout.write(`seed ${seed}: ${r.ops.total} ops (${r.ops.ok} ok, ${r.ops.fail} failed, ${r.ops.info} unknown), ${r.events} events, ${(r.simulatedMs / 1000).toFixed(1)} s simulated\n`);
   for (const v of r.violations) process.stdout.write(`VIOLATION ${v.property} ${v.key}: ${v.detail}\n`);
   process.exit(r.violations.length > 0 ? 1 : 0);
@@ -62,6 +63,7 @@ const count = Number(values.seeds);
 const started = Date.now();
 let simulatedMs = 0;
 let ops = 0;
+const repair = { aeKeysRepaired: 0, tombstonesReaped: 0, hintsDelivered: 0, readRepairs: 0 };
 const failing: { seed: number; first: string; count: number }[] = [];
 const barWidth = 30;
 for (let i = 0; i < count; i++) {
@@ -69,6 +71,7 @@ for (let i = 0; i < count; i++) {
   const r = await one(seed);
   simulatedMs += r.simulatedMs;
   ops += r.ops.total;
+  for (const k of Object.keys(repair) as (keyof typeof repair)[]) repair[k] += r.repair[k];
   if (r.violations.length > 0) {
     const v = r.violations[0];
     failing.push({ seed, first: v ? `${v.property} ${v.key}: ${v.detail}` : '', count: r.violations.length });
@@ -83,7 +86,9 @@ for (let i = 0; i < count; i++) {
 if (process.stderr.isTTY) process.stderr.write('\n');
 process.stdout.write(
   `${count} runs (seeds ${from}..${from + count - 1}), ${cluster.nodes} nodes: ${failing.length} with violations; ` +
-    `${ops} client ops, ${(simulatedMs / 3_600_000).toFixed(2)} simulated hours in ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+    `${ops} client ops, ${(simulatedMs / 3_600_000).toFixed(2)} simulated hours in ${((Date.now() - started) / 1000).toFixed(0)} s\n` +
+    `repair work seen: ${repair.readRepairs} read repairs, ${repair.hintsDelivered} hints delivered, ` +
+    `${repair.aeKeysRepaired} keys repaired by anti-entropy, ${repair.tombstonesReaped} tombstones collected\n`,
 );
 for (const f of failing) process.stdout.write(`seed ${f.seed}: ${f.count} violations, first: ${f.first}\n  replay: ${replayCommand(f.seed)}\n`);
 process.exit(failing.length > 0 ? 1 : 0);

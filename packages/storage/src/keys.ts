@@ -60,6 +60,11 @@ export function hintRange(): ByteRange {
   return spaceRange(keySpace.hint);
 }
 
+/** Every hint of one partition. */
+export function hintPartitionRange(partition: number): ByteRange {
+  return spacePartitionRange(keySpace.hint, partition);
+}
+
 function spacedKey(space: number, partition: number, key: Uint8Array): Uint8Array {
   checkPartition(partition);
   const out = new Uint8Array(3 + key.length);

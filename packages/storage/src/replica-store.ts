@@ -7,7 +7,7 @@
  */
 import type { Store } from '@ringkv/core';
 import { successor } from './bytes.js';
-import { dataKey, dataRange, hintKey, hintRange, metaKey, parseDataKey, parseHintKey, partitionRange } from './keys.js';
+import { dataKey, dataRange, hintKey, hintPartitionRange, hintRange, metaKey, parseDataKey, parseHintKey, partitionRange } from './keys.js';
 
 export interface WriteOptions {
   /** Wait for fsync: survives a machine crash, not only a process crash. */
@@ -87,6 +87,12 @@ export class ReplicaStore {
       const { partition, key } = parseHintKey(storageKey);
       yield { partition, key, bytes };
     }
+  }
+
+  /** Whether this node keeps any hinted copy of a key of the partition. */
+  async hasHints(partition: number): Promise<boolean> {
+    for await (const _ of this.store.iterate({ ...hintPartitionRange(partition), limit: 1 })) return true;
+    return false;
   }
 
   getMeta(name: string): Promise<Uint8Array | undefined> {

@@ -1,0 +1,96 @@
+import { MerkleTree, entryHash, keySegment, type Clock } from '@ringkv/core';
+import type { ReplicaStore } from '@ringkv/storage';
+import type { Logger } from './logger.js';
+
+/** Told about every stored record while a tree is built (tombstone GC keeps its candidates this way). */
+export type ScanObserver = (partition: number, key: Uint8Array, bytes: Uint8Array) => void;
+
+/**
+ * The Merkle tree of every partition this node stores, kept in step with
+ * every data write. A partition's tree is built by one scan at start; while
+ * it is being built, writes to that partition wait (a few ms per partition),
+ * so the scan and the incremental updates can never count a write twice or
+ * not at all.
+ */
+export class PartitionTrees {
+  private readonly trees = new Map<number, MerkleTree>();
+  private readonly building = new Map<number, Promise<void>>();
+  private readonly inflight = new Map<number, number>();
+  private readonly drained = new Map<number, () => void>();
+  builtCount = 0;
+  buildStartedAt = 0;
+  buildFinishedAt = 0;
+
+  constructor(
+    private readonly store: ReplicaStore,
+    private readonly partitionCount: number,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {}
+
+  tree(partition: number): MerkleTree | undefined {
+    return this.trees.get(partition);
+  }
+
+  get allBuilt(): boolean {
+    return this.builtCount === this.partitionCount;
+  }
+
+  /** Called before a data write to the partition; waits while its tree is being built. */
+  async enter(partition: number): Promise<void> {
+    for (let gate = this.building.get(partition); gate !== undefined; gate = this.building.get(partition)) await gate;
+    this.inflight.set(partition, (this.inflight.get(partition) ?? 0) + 1);
+  }
+
+  /** Called after the write reached the store (or failed: pass the same bytes twice). */
+  exit(partition: number, key: Uint8Array, before: Uint8Array | undefined, after: Uint8Array | undefined): void {
+    const tree = this.trees.get(partition);
+    if (tree !== undefined && before !== after) {
+      tree.replace(keySegment(key), before && entryHash(key, before), after && entryHash(key, after));
+    }
+    const n = (this.inflight.get(partition) ?? 1) - 1;
+    this.inflight.set(partition, n);
+    if (n === 0) this.drained.get(partition)?.();
+  }
+
+  /** Builds every partition's tree from the store, logging progress. */
+  async buildAll(observe: ScanObserver, isStopped: () => boolean): Promise<void> {
+    this.buildStartedAt = this.clock.now();
+    let keys = 0;
+    let lastLogged = 0;
+    for (let p = 0; p < this.partitionCount; p++) {
+      if (isStopped()) return;
+      keys += await this.build(p, observe);
+      const pct = Math.floor(((p + 1) * 100) / this.partitionCount);
+      if (pct >= lastLogged + 25 || p === this.partitionCount - 1) {
+        lastLogged = pct;
+        this.logger.info({ partitions: p + 1, of: this.partitionCount, keys }, `merkle trees ${pct}% built`);
+      }
+    }
+    this.buildFinishedAt = this.clock.now();
+  }
+
+  /** (Re)builds one partition's tree; returns the number of keys it holds. */
+  async build(partition: number, observe: ScanObserver): Promise<number> {
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    // Wait for another build of the same partition, then close the gate.
+    for (let g = this.building.get(partition); g !== undefined; g = this.building.get(partition)) await g;
+    this.building.set(partition, gate);
+    try {
+      if ((this.inflight.get(partition) ?? 0) > 0) await new Promise<void>((r) => this.drained.set(partition, r));
+      this.drained.delete(partition);
+      const tree = new MerkleTree();
+      for await (const { key, bytes } of this.store.scanPartition(partition)) {
+        tree.replace(keySegment(key), undefined, entryHash(key, bytes));
+        observe(partition, key, bytes);
+      }
+      if (!this.trees.has(partition)) this.builtCount++;
+      this.trees.set(partition, tree);
+      return tree.entryCount;
+    } finally {
+      this.building.delete(partition);
+      open();
+    }
+  }
+}
