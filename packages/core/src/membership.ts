@@ -29,15 +29,16 @@ export interface MembershipSettings extends PhiSettings {
 
 /**
  * Defaults for a LAN with 500 ms gossip rounds. Heartbeats relayed by gossip
- * arrive every 0.5–1.5 rounds, so phi reaches 8 about 2 s after the last one;
+ * arrive every 0.5–1.5 rounds; with the standard deviation floored at one round,
+ * phi reaches 6 about 2.6 s after the last one (suspect);
  * dead after 4 s — both inside the 5 s detection target.
  */
 export function defaultMembershipSettings(gossipIntervalMs: number): MembershipSettings {
   return {
     windowSize: 100,
-    minStdDevMs: Math.max(50, gossipIntervalMs / 2),
+    minStdDevMs: Math.max(50, gossipIntervalMs),
     firstIntervalMs: gossipIntervalMs,
-    suspectPhi: 8,
+    suspectPhi: 6,
     deadAfterMs: Math.max(1000, gossipIntervalMs * 8),
   };
 }
