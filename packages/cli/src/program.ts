@@ -7,6 +7,7 @@ import { EXIT, type ExitCode } from './exit-codes.js';
 import { getCommand } from './get-command.js';
 import { nodeCommand } from './node-command.js';
 import { putCommand } from './put-command.js';
+import { repairCommand } from './repair-command.js';
 import { statusCommand } from './status-command.js';
 
 const version = (createRequire(import.meta.url)('../package.json') as { version?: string }).version ?? '0.0.0';
@@ -36,7 +37,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     // Commander would exit with 1 on a bad command line; usage errors are 2 here.
     .exitOverride();
-  for (const make of [nodeCommand, getCommand, putCommand, delCommand, statusCommand]) {
+  for (const make of [nodeCommand, getCommand, putCommand, delCommand, statusCommand, repairCommand]) {
     const command = make(ctx);
     command.copyInheritedSettings(program);
     program.addCommand(command);

@@ -1,4 +1,4 @@
-export { RingkvClient, normalizeNodeUrl } from './ringkv-client.js';
+export { RingkvClient, type RepairSummary, normalizeNodeUrl } from './ringkv-client.js';
 export type { RingkvClientOptions, GetOptions, GetResult, PutOptions, PutResult, DeleteOptions } from './ringkv-client.js';
 export { RingkvHttpError } from './http-error.js';
 export type { ClientErrorCode } from './http-error.js';

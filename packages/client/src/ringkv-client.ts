@@ -72,6 +72,16 @@ const DEFAULT_TIMEOUT_MS = 10_000;
  * node coordinates any key); when a node cannot be reached the request is tried
  * once more on the next node, if that cannot have applied it twice.
  */
+/** What `POST /admin/repair` answers. */
+export interface RepairSummary {
+  readonly partitions: number;
+  readonly exchanges: number;
+  readonly failed: number;
+  readonly keysRepaired: number;
+  readonly bytesSent: number;
+  readonly bytesReceived: number;
+}
+
 export class RingkvClient {
   readonly nodes: readonly string[];
   private readonly pools = new Map<string, Pool>();
@@ -126,6 +136,17 @@ export class RingkvClient {
     } catch {
       throw new RingkvHttpError('UNEXPECTED_RESPONSE', answer.status, 'the /status body is not a JSON object', {}, answer.node);
     }
+  }
+
+  /**
+   * Runs anti-entropy now on one node: for one partition it replicates, or
+   * for all of them, with every live fellow replica. Returns the node's summary
+   * (exchanges, keys repaired, bytes each way).
+   */
+  async repair(options: { partition?: number; node?: string } = {}): Promise<RepairSummary> {
+    const query = options.partition === undefined ? '' : `?partition=${options.partition}`;
+    const answer = await this.send({ method: 'POST', path: `/admin/repair${query}`, node: options.node }, false);
+    return JSON.parse(answer.body.toString('utf8')) as RepairSummary;
   }
 
   /**

@@ -12,6 +12,7 @@ import {
 } from '@ringkv/core';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
+import type { ExchangeOutcome } from './anti-entropy.js';
 import { notFoundOrMethod, sendError, toRingkvError } from './http-errors.js';
 import type { RingkvNode } from './ringkv-node.js';
 import { buildStatus } from './status.js';
@@ -61,6 +62,42 @@ export function buildHttpApi(node: RingkvNode, options: HttpApiOptions) {
   app.get('/status', async () => buildStatus(node));
 
   const n = (): number => node.view.params.n;
+
+  // Runs anti-entropy now for one partition (or every partition this node replicates) with every live fellow.
+  app.post('/admin/repair', async (request) => {
+    const q = request.query as Record<string, string | undefined>;
+    const all = node.antiEntropy.partitionsReplicated();
+    let partitions = all;
+    if (q.partition !== undefined) {
+      const p = Number(q.partition);
+      if (!Number.isInteger(p) || !all.includes(p)) {
+        throw new RingkvError('BAD_REQUEST', `partition must be one this node replicates (0..${node.view.params.partitionCount - 1}); got "${q.partition.slice(0, 20)}"`);
+      }
+      partitions = [p];
+    }
+    await node.whenTreesBuilt();
+    const results: ({ ok: true } & ExchangeOutcome | { ok: false; partition: number; peer: string; error: string })[] = [];
+    for (const p of partitions) {
+      for (const peer of node.view.preferenceList(p)) {
+        if (peer === node.view.self.id || !node.membership.isUp(peer, node.deps.clock.now())) continue;
+        try {
+          results.push({ ok: true, ...(await node.antiEntropy.exchange(p, peer)) });
+        } catch (err) {
+          results.push({ ok: false, partition: p, peer, error: (err as Error).message });
+        }
+      }
+    }
+    const sum = (k: 'keysRepaired' | 'bytesSent' | 'bytesReceived'): number => results.reduce((a, r) => a + (r.ok ? r[k] : 0), 0);
+    return {
+      partitions: partitions.length,
+      exchanges: results.length,
+      failed: results.filter((r) => !r.ok).length,
+      keysRepaired: sum('keysRepaired'),
+      bytesSent: sum('bytesSent'),
+      bytesReceived: sum('bytesReceived'),
+      results: partitions.length === 1 ? results : undefined,
+    };
+  });
 
   app.get('/kv/*', async (request, reply) => {
     const key = keyOf(request);

@@ -34,6 +34,7 @@ const methodsByPath: readonly (readonly [RegExp, string])[] = [
   [/^\/kv\/[^/]*$/, 'GET, HEAD, PUT, DELETE'],
   [/^\/health$/, 'GET, HEAD'],
   [/^\/status$/, 'GET, HEAD'],
+  [/^\/admin\/repair$/, 'POST'],
 ];
 
 export function notFoundOrMethod(request: FastifyRequest, reply: FastifyReply): FastifyReply {

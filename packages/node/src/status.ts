@@ -25,9 +25,44 @@ export async function buildStatus(node: RingkvNode): Promise<Record<string, unkn
     hintsPending: await node.handoff.pendingByTarget(),
     handoff: { ...node.handoff.stats },
     partitionsOwned: view.partitionsOwnedBySelf(),
+    antiEntropy: antiEntropyStatus(node),
     keysStored: await node.deps.store.countKeys(),
     uptimeMs: node.deps.clock.now() - node.startedAt,
     requests: { ...node.coordinator.stats },
     replica: { ...node.replica.stats },
+  };
+}
+
+/** Anti-entropy and tombstone GC, per node and per replicated partition. */
+function antiEntropyStatus(node: RingkvNode): Record<string, unknown> {
+  const now = node.deps.clock.now();
+  const { antiEntropy: ae, gc, trees, view } = node;
+  const age = (t: number): number | null => (t === 0 ? null : now - t);
+  const partitions = ae.partitionsReplicated().map((p) => {
+    const fellows = view.preferenceList(p).filter((id) => id !== view.self.id);
+    const lastFull = fellows.length === 0 ? now : Math.min(...fellows.map((f) => ae.lastFullExchange(p, f)));
+    const mark = gc.safeMark(p);
+    return {
+      partition: p,
+      lastFullExchangeAgeMs: age(lastFull),
+      safeToCollectUpTo: mark === 0 ? null : new Date(mark).toISOString(),
+      tombstonesPending: gc.pendingIn(p),
+    };
+  });
+  return {
+    treesBuilt: trees.builtCount,
+    treesTotal: view.params.partitionCount,
+    treesBuildMs: trees.buildFinishedAt === 0 ? null : trees.buildFinishedAt - trees.buildStartedAt,
+    exchanges: ae.stats.exchanges,
+    exchangesFailed: ae.stats.exchangesFailed,
+    lastExchangeAt: ae.stats.lastExchangeAt === 0 ? null : new Date(ae.stats.lastExchangeAt).toISOString(),
+    keysRepaired: ae.stats.keysRepaired,
+    keysRepairedLastHour: ae.repairedLastHour(),
+    bytesSent: ae.stats.bytesSent,
+    bytesReceived: ae.stats.bytesReceived,
+    tombstonesPendingGc: gc.pending,
+    tombstonesReaped: gc.stats.reaped,
+    gcBlockedByHints: gc.stats.blockedByHints,
+    partitions,
   };
 }
