@@ -77,6 +77,8 @@ export interface CoordinatorDeps {
   readonly requestTimeoutMs: number;
   /** the failure detector's current opinion */
   readonly isUp: (id: string) => boolean;
+  /** this node lost its data and must not answer reads yet */
+  readonly recovering: () => boolean;
 }
 
 /**
@@ -216,6 +218,7 @@ export class Coordinator {
 
   private async readFrom(partition: number, key: Uint8Array, t: ReplicaTarget, timeoutMs: number): Promise<{ rec: KvRecord | undefined; via: ReplicaTarget }> {
     if (t.node === this.selfId) {
+      if (t.hintFor === undefined && this.deps.recovering()) throw new Error('this replica is recovering lost data');
       const rec = t.hintFor === undefined ? await this.deps.replica.read(partition, key) : (await this.deps.replica.readHint(partition, key))?.record;
       return { rec, via: t };
     }

@@ -12,6 +12,8 @@ import { RPC_OPS, parseMembersExchange } from './rpc-ops.js';
 export class MemberGossip {
   private cancel: (() => void) | undefined;
   private stopped = false;
+  /** called when a peer had known this node under an earlier incarnation before we told it ours */
+  onPreviousLife: () => Promise<void> = async () => undefined;
 
   constructor(
     private readonly deps: {
@@ -35,9 +37,19 @@ export class MemberGossip {
     this.cancel?.();
   }
 
+  /** Whether we knew `entries`' sender under an older incarnation (it restarted, maybe with a new disk). */
+  knewOlder(entries: readonly GossipEntry[], sender: string): boolean {
+    const theirs = entries.find((e) => e.info.id === sender);
+    const known = this.deps.membership.info(sender);
+    return theirs !== undefined && known !== undefined && known.incarnation < theirs.info.incarnation;
+  }
+
   /** Merges a peer's table (request or reply) and returns ours. */
   receive(entries: readonly GossipEntry[]): GossipEntry[] {
     const { membership, view, clock, logger } = this.deps;
+    if (entries.some((e) => e.info.id === view.self.id && e.info.incarnation < membership.self.incarnation)) {
+      void this.onPreviousLife().catch((err: unknown) => logger.error({ err: String(err) }, 'could not start recovery'));
+    }
     const changed = membership.merge(entries, clock.now());
     if (changed.length > 0 && view.learn(changed)) {
       logger.info({ members: [...view.members.keys()] }, 'membership changed');
@@ -56,6 +68,7 @@ export class MemberGossip {
       if (!res.ok) return;
       const body = parseMembersExchange(res.body);
       if (body !== undefined) this.receive(body.entries);
+      if ((res.body as { knewYou?: unknown } | null)?.knewYou === true) await this.onPreviousLife();
     } catch {
       // An unreachable peer is normal (starting or down); the next round tries another.
     }

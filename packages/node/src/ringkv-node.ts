@@ -11,6 +11,7 @@ import { ReplicaClient } from './replica-client.js';
 import { ReplicaService } from './replica-service.js';
 import { makeRpcHandler } from './rpc-handlers.js';
 import { PartitionTrees } from './partition-trees.js';
+import { Recovery } from './recovery.js';
 import { TombstoneGc } from './tombstone-gc.js';
 import { decodeRecord } from '@ringkv/core';
 
@@ -35,6 +36,8 @@ export interface RingkvNodeDeps {
   readonly aeIntervalMs: number;
   /** how long a tombstone stays after it is safe to collect (covers messages still in flight) */
   readonly tombstoneGraceMs: number;
+  /** the store was created by this start (a new or wiped data dir) */
+  readonly freshStore: boolean;
 }
 
 /**
@@ -52,6 +55,7 @@ export class RingkvNode {
   readonly trees: PartitionTrees;
   readonly antiEntropy: AntiEntropy;
   readonly gc: TombstoneGc;
+  readonly recovery: Recovery;
   readonly startedAt: number;
   private stopped = false;
   private treesBuilt: Promise<void> | undefined;
@@ -73,6 +77,7 @@ export class RingkvNode {
       logger: deps.logger,
       requestTimeoutMs: deps.requestTimeoutMs,
       isUp,
+      recovering: () => this.recovery.active,
     });
     this.gossip = new MemberGossip({
       view: this.view,
@@ -112,15 +117,19 @@ export class RingkvNode {
       graceMs: deps.tombstoneGraceMs,
       requestTimeoutMs: deps.requestTimeoutMs,
     });
+    this.recovery = new Recovery(deps.store, deps.logger, deps.freshStore, () => this.antiEntropy.partitionsReplicated(), () => clock.now());
     this.replica.onStore((p, key, record) => this.gc.track(p, key, record));
     this.antiEntropy.afterExchange = async (p) => {
+      await this.recovery.exchanged(p);
       await this.gc.collect(p);
     };
+    this.gossip.onPreviousLife = () => this.recovery.noticePreviousLife();
   }
 
   /** Starts serving inter-node requests, gossiping and delivering hints. */
   async start(): Promise<void> {
     await this.replica.init();
+    await this.recovery.init();
     const known = (await loadMembers(this.deps.store)).filter((m) => m.id !== this.deps.self.id);
     this.membership.merge(known.map((info) => ({ info, heartbeat: 0 })), this.deps.clock.now());
     this.view.learn(known);
@@ -135,6 +144,7 @@ export class RingkvNode {
         coordinator: this.coordinator,
         gossip: this.gossip,
         antiEntropy: this.antiEntropy,
+        recovery: this.recovery,
         partitionCount: this.deps.params.partitionCount,
         logger: this.deps.logger,
       }),

@@ -4,6 +4,7 @@ import type { AntiEntropy } from './anti-entropy.js';
 import type { Coordinator } from './coordinator.js';
 import type { Logger } from './logger.js';
 import type { MemberGossip } from './member-gossip.js';
+import type { Recovery } from './recovery.js';
 import type { ReplicaService } from './replica-service.js';
 import { RPC_OPS, parseCoordPut, parseMembersExchange, parseReplicaGet, parseReplicaPut, parseReplicaPutBatch } from './rpc-ops.js';
 import { encodeForwardReply, type CoordPutReply } from './write-forwarding.js';
@@ -13,6 +14,7 @@ export interface RpcHandlerDeps {
   readonly coordinator: Coordinator;
   readonly gossip: MemberGossip;
   readonly antiEntropy: AntiEntropy;
+  readonly recovery: Recovery;
   readonly partitionCount: number;
   readonly logger: Logger;
 }
@@ -37,11 +39,14 @@ export function makeRpcHandler(deps: RpcHandlerDeps): (from: PeerInfo, op: strin
     if (isResult(parsed)) return parsed;
     return { ok: true, body: await antiEntropy.serve(op, parsed) };
   };
-  return async (_from, op, body) => {
+  return async (from, op, body) => {
     switch (op) {
       case RPC_OPS.replicaGet: {
         const b = parse(op, () => parseReplicaGet(body));
         if (isResult(b)) return b;
+        if (deps.recovery.active && b.h === undefined) {
+          return { ok: false, code: 'RECOVERING', message: 'this replica lost its data and is resynchronising; ask another' };
+        }
         const rec = b.h === undefined ? await replica.read(b.p, b.k) : (await replica.readHint(b.p, b.k))?.record;
         return { ok: true, body: { rec: rec === undefined ? null : recordToWire(rec) } };
       }
@@ -75,7 +80,8 @@ export function makeRpcHandler(deps: RpcHandlerDeps): (from: PeerInfo, op: strin
       case RPC_OPS.membersExchange: {
         const b = parse(op, () => parseMembersExchange(body));
         if (isResult(b)) return b;
-        return { ok: true, body: { entries: gossip.receive(b.entries) } };
+        const knewYou = gossip.knewOlder(b.entries, from.nodeId);
+        return { ok: true, body: { entries: gossip.receive(b.entries), knewYou } };
       }
       case AE_OPS.top:
       case AE_OPS.hintsAny:

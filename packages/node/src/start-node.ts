@@ -63,6 +63,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       handoffBatchCountMax: options.handoffBatchCountMax ?? NODE_DEFAULTS.handoffBatchCountMax,
       aeIntervalMs: options.aeIntervalMs ?? NODE_DEFAULTS.aeIntervalMs,
       tombstoneGraceMs: options.tombstoneGraceMs ?? NODE_DEFAULTS.tombstoneGraceMs,
+      freshStore: identity.created,
     });
     await node.start();
     cleanups.push(() => node.stop());

@@ -9,6 +9,8 @@ export interface FaultOptions {
   readonly partitions: boolean;
   readonly messageLoss: boolean;
   readonly clockJumps: boolean;
+  /** at most once per run, a node comes back with an empty disk under its old identity */
+  readonly diskLoss: boolean;
   /** mean simulated ms between two faults */
   readonly meanGapMs: number;
 }
@@ -19,6 +21,7 @@ export const allFaults: FaultOptions = {
   partitions: true,
   messageLoss: true,
   clockJumps: true,
+  diskLoss: true,
   meanGapMs: 1500,
 };
 
@@ -44,6 +47,7 @@ export function scheduleFaults(cluster: SimCluster, prng: Prng, durationMs: numb
   if (kinds.length === 0) return;
   const endAt = scheduler.now + durationMs;
   const note = (what: string): void => void log.push({ at: scheduler.elapsedMs, what });
+  let diskLost = false;
 
   const next = (): void => {
     if (scheduler.now >= endAt) return;
@@ -54,9 +58,12 @@ export function scheduleFaults(cluster: SimCluster, prng: Prng, durationMs: numb
         const live = cluster.liveNodes();
         if (live.length === 0) break;
         const m = prng.pick(live);
-        const machine = opts.machineCrashes && prng.chance(0.5);
-        cluster.crash(m.id, machine ? 'machine' : 'process');
-        note(`${machine ? 'machine' : 'process'} crash ${m.id}`);
+        const wipe = opts.diskLoss && !diskLost && prng.chance(0.1);
+        const machine = !wipe && opts.machineCrashes && prng.chance(0.5);
+        const kind = wipe ? 'disk-lost' : machine ? 'machine' : 'process';
+        diskLost ||= wipe;
+        cluster.crash(m.id, kind);
+        note(`${kind} crash ${m.id}`);
         scheduler.schedule(undoAfter, () => {
           note(`restart ${m.id}`);
           void cluster.restart(m.id);

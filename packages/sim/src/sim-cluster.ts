@@ -113,6 +113,7 @@ export class SimCluster {
       handoffBatchCountMax: 50,
       aeIntervalMs: this.options.aeIntervalMs,
       tombstoneGraceMs: this.options.tombstoneGraceMs,
+      freshStore: identity.created,
     });
     await node.start();
     m.node = node;
@@ -137,12 +138,14 @@ export class SimCluster {
    * that reached the OS; a machine crash keeps only synced ones and a
    * PRNG-chosen prefix of the rest.
    */
-  crash(id: string, kind: 'process' | 'machine' = 'process'): void {
+  crash(id: string, kind: 'process' | 'machine' | 'disk-lost' = 'process'): void {
     const m = this.machine(id);
     if (m.node === undefined) return;
     m.proc.alive = false;
     m.node = undefined;
-    if (kind === 'machine') {
+    if (kind === 'disk-lost') {
+      m.memory = new MemoryStore();
+    } else if (kind === 'machine') {
       m.memory = m.memory.crash({ keepUnsyncedBatches: this.prng.int(m.memory.unsyncedBatchCount + 1) });
     } else {
       m.memory = m.memory.reopen();

@@ -1,0 +1,57 @@
+import type { ReplicaStore } from '@ringkv/storage';
+import type { Logger } from './logger.js';
+
+const recoveringMeta = 'recovering';
+
+/**
+ * A node that comes back with an empty store under an identity the cluster
+ * already knew (a wiped or replaced disk) has lost data it is a replica of.
+ * Until anti-entropy has exchanged every partition it replicates at least
+ * once, it must not answer reads — its "not found" would be a lie that could
+ * satisfy R — so replica reads to it fail and the coordinator asks a fallback.
+ * The state is persisted, so a restart half way through resumes it.
+ */
+export class Recovery {
+  private pending = new Set<number>();
+  private started = 0;
+  active = false;
+
+  constructor(
+    private readonly store: ReplicaStore,
+    private readonly logger: Logger,
+    private readonly freshStore: boolean,
+    private readonly partitions: () => number[],
+    private readonly now: () => number,
+  ) {}
+
+  /** Resumes a recovery a previous run did not finish. */
+  async init(): Promise<void> {
+    if ((await this.store.getMeta(recoveringMeta)) !== undefined) this.begin('resumed after a restart');
+  }
+
+  /** A peer knew this node before its store was created: the store lost data. */
+  async noticePreviousLife(): Promise<void> {
+    if (!this.freshStore || this.active || this.started !== 0) return;
+    this.begin('the cluster knew this node before; its store is new');
+    await this.store.putMeta(recoveringMeta, new Uint8Array([1]));
+  }
+
+  /** An anti-entropy exchange of the partition completed. */
+  async exchanged(partition: number): Promise<void> {
+    if (!this.active || !this.pending.delete(partition) || this.pending.size > 0) return;
+    this.active = false;
+    await this.store.deleteMeta(recoveringMeta);
+    this.logger.info({ tookMs: this.now() - this.started }, 'recovery complete: serving reads again');
+  }
+
+  get partitionsLeft(): number {
+    return this.active ? this.pending.size : 0;
+  }
+
+  private begin(why: string): void {
+    this.active = true;
+    this.started = this.now();
+    this.pending = new Set(this.partitions());
+    this.logger.warn({ partitions: this.pending.size, why }, 'recovering: reads refused until anti-entropy has synchronised every partition');
+  }
+}
