@@ -94,3 +94,11 @@ describe('membership gossip', () => {
     expect(m.entries().find((e) => e.info.id === 'n0')?.info.incarnation).toBe(10);
   });
 });
+
+describe('membership self entries', () => {
+  it('our own entry echoed back by a peer changes nothing', () => {
+    const m = new Membership(info(0, 5), settings, 0);
+    m.merge([{ info: info(0, 5), heartbeat: 3 }], 10);
+    expect(m.self.incarnation).toBe(5);
+  });
+});

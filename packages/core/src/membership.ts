@@ -118,7 +118,8 @@ export class Membership {
    * entry wins everywhere.
    */
   private refute(e: GossipEntry): void {
-    if (e.info.incarnation < this.own.info.incarnation) return;
+    // Our own entry echoed back (same incarnation) is not a challenge.
+    if (e.info.incarnation <= this.own.info.incarnation) return;
     const info = { ...this.own.info, incarnation: e.info.incarnation + 1 };
     this.own = { info, heartbeat: this.own.heartbeat };
     const t = this.members.get(info.id) as Tracked;

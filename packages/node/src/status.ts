@@ -27,6 +27,7 @@ export async function buildStatus(node: RingkvNode): Promise<Record<string, unkn
     partitionsOwned: view.partitionsOwnedBySelf(),
     antiEntropy: antiEntropyStatus(node),
     keysStored: await node.deps.store.countKeys(),
+    recovering: { active: node.recovery.active, partitionsLeft: node.recovery.partitionsLeft },
     uptimeMs: node.deps.clock.now() - node.startedAt,
     requests: { ...node.coordinator.stats },
     replica: { ...node.replica.stats },
