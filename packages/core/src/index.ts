@@ -16,3 +16,4 @@ export * from './phi-detector.js';
 export * from './membership.js';
 export * from './sloppy-preference-list.js';
 export * from './merkle.js';
+export * from './ring-state.js';
