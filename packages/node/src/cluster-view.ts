@@ -1,32 +1,43 @@
 import {
-  claim,
+  bootstrapRingState,
   mergeMemberTables,
+  mergeRingStates,
   memberTablesEqual,
-  preferenceList,
-  ringWalk,
+  pendingPartitions,
+  replicasOf,
+  ringStatesEqual,
+  walkOf,
   type ClusterParams,
   type MemberInfo,
   type MemberTable,
   type Ring,
+  type RingState,
 } from '@ringkv/core';
 
 /**
  * What this node currently believes about the cluster: the members with their
- * addresses, the ring derived from them, and each partition's preference list
- * (precomputed, since every request needs one).
+ * addresses (from gossip), the ring state (who owns what, and the transfers
+ * under way), and each partition's replicas and ring walk, precomputed since
+ * every request needs them.
+ *
+ * Until an operator commits a first change (epoch 1), the ring is the
+ * bootstrap ring, derived from the members the cluster was started with;
+ * from then on only committed changes (join/leave/remove) move partitions.
  */
 export class ClusterView {
   private table: MemberTable;
-  private currentRing!: Ring;
+  private state!: RingState;
   private preflists: readonly (readonly string[])[] = [];
   private walks: readonly (readonly string[])[] = [];
-  private listeners: (() => void)[] = [];
+  private readonly tableListeners: (() => void)[] = [];
+  private readonly ringListeners: (() => void)[] = [];
 
   constructor(
     readonly self: MemberInfo,
     readonly params: ClusterParams,
   ) {
     this.table = new Map([[self.id, self]]);
+    this.state = this.bootstrap();
     this.recompute();
   }
 
@@ -34,29 +45,44 @@ export class ClusterView {
     return this.table;
   }
 
+  get ringState(): RingState {
+    return this.state;
+  }
+
+  /** The ownership partitions are heading to (equal to the current one when no transfer is under way). */
   get ring(): Ring {
-    return this.currentRing;
+    return { partitionCount: this.params.partitionCount, owners: this.state.target };
   }
 
   member(id: string): MemberInfo | undefined {
     return this.table.get(id);
   }
 
-  /** Merges member entries learnt from a peer; recomputes the ring when the membership changed. */
+  /** Merges member entries learnt from a peer. Returns whether anything changed. */
   learn(entries: Iterable<MemberInfo>): boolean {
-    const merged = mergeMemberTables(this.table, entries);
+    const merged = new Map(mergeMemberTables(this.table, entries));
     // Our own entry is authoritative: a stale copy of it never replaces it.
-    const withSelf = new Map(merged);
-    withSelf.set(this.self.id, this.self);
-    if (memberTablesEqual(withSelf, this.table)) return false;
-    this.table = withSelf;
-    this.recompute();
-    for (const l of this.listeners) l();
+    merged.set(this.self.id, this.self);
+    if (memberTablesEqual(merged, this.table)) return false;
+    this.table = merged;
+    for (const l of this.tableListeners) l();
+    if (this.state.epoch === 0) this.adopt(this.bootstrap(), true);
     return true;
   }
 
-  onChange(listener: () => void): void {
-    this.listeners.push(listener);
+  /** Merges a ring state (gossiped or committed here). Returns whether ours changed. */
+  learnRing(incoming: RingState): boolean {
+    if (incoming.partitionCount !== this.params.partitionCount || incoming.n !== this.params.n) return false;
+    const merged = this.state.epoch === 0 ? incoming : mergeRingStates(this.state, incoming);
+    return this.adopt(merged, false);
+  }
+
+  onMembersChange(listener: () => void): void {
+    this.tableListeners.push(listener);
+  }
+
+  onRingChange(listener: () => void): void {
+    this.ringListeners.push(listener);
   }
 
   preferenceList(partition: number): readonly string[] {
@@ -65,7 +91,7 @@ export class ClusterView {
     return list;
   }
 
-  /** Every member in ring order from the partition: the first N are its primaries, the rest fallbacks. */
+  /** Every ring member in walk order from the partition: the first N are its replicas, the rest fallbacks. */
   walk(partition: number): readonly string[] {
     const walk = this.walks[partition];
     if (walk === undefined) throw new Error(`partition ${partition} out of range`);
@@ -73,20 +99,29 @@ export class ClusterView {
   }
 
   partitionsOwnedBySelf(): number {
-    return this.currentRing.owners.filter((o) => o === this.self.id).length;
+    return this.state.target.filter((o) => o === this.self.id).length;
+  }
+
+  private bootstrap(): RingState {
+    const members = [...this.table.values()].map((m) => ({ id: m.id, weight: m.weight }));
+    return bootstrapRingState(members, this.params.partitionCount, this.params.n);
+  }
+
+  private adopt(next: RingState, bootstrap: boolean): boolean {
+    if (!bootstrap && ringStatesEqual(next, this.state)) return false;
+    this.state = next;
+    this.recompute();
+    for (const l of this.ringListeners) l();
+    return true;
   }
 
   private recompute(): void {
-    // Until ownership becomes an explicit, versioned operation (join/leave),
-    // the ring is a pure function of the member set, so every node that knows
-    // the same members computes the same ring.
-    const members = [...this.table.values()].map((m) => ({ id: m.id, weight: m.weight }));
-    this.currentRing = claim(undefined, members, this.params.partitionCount, this.params.n);
+    const pending = pendingPartitions(this.state);
     const lists: (readonly string[])[] = [];
     const walks: (readonly string[])[] = [];
     for (let p = 0; p < this.params.partitionCount; p++) {
-      lists.push(preferenceList(this.currentRing, p, this.params.n));
-      walks.push(ringWalk(this.currentRing, p));
+      lists.push(replicasOf(this.state, p, pending));
+      walks.push(walkOf(this.state, p, pending));
     }
     this.preflists = lists;
     this.walks = walks;

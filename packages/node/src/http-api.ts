@@ -127,14 +127,7 @@ export function buildHttpApi(node: RingkvNode, options: HttpApiOptions) {
     const q = request.query as Record<string, string | undefined>;
     const w = parseQuorumParam('w', q.w, n(), node.view.params.w);
     const pw = parseQuorumParam('pw', q.pw, n(), 0, 0);
-    let context = contextOf(request);
-    if (context === '') {
-      // A tombstone without a context would be concurrent with everything and so
-      // delete nothing: a plain `DELETE` removes what a read finds now (as Riak
-      // does); a value written concurrently still survives as a sibling.
-      const { record } = await node.coordinator.get({ key, r: node.view.params.r, pr: 0 });
-      if (record !== undefined) context = encodeContext(readContext(record));
-    }
+    const context = contextOf(request);
     const result = await node.coordinator.write({ key, value: null, contentType: defaultContentType, context, w, pw });
     return reply.code(204).header('x-context', encodeContext(result.context)).send();
   });

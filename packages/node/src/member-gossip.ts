@@ -1,4 +1,4 @@
-import type { Clock, GossipEntry, Membership, Random, Transport } from '@ringkv/core';
+import { ringStateToWire, type Clock, type GossipEntry, type Membership, type Random, type RingState, type Transport } from '@ringkv/core';
 import type { ClusterView } from './cluster-view.js';
 import type { Logger } from './logger.js';
 import { RPC_OPS, parseMembersExchange } from './rpc-ops.js';
@@ -44,6 +44,19 @@ export class MemberGossip {
     return theirs !== undefined && known !== undefined && known.incarnation < theirs.info.incarnation;
   }
 
+  /** What we gossip: the member table, and the ring state once one was committed. */
+  outgoing(): { entries: GossipEntry[]; ring?: unknown } {
+    const state = this.deps.view.ringState;
+    return { entries: this.deps.membership.entries(), ...(state.epoch > 0 ? { ring: ringStateToWire(state) } : {}) };
+  }
+
+  /** Merges a peer's ring state. */
+  receiveRing(ring: RingState | undefined): void {
+    if (ring !== undefined && this.deps.view.learnRing(ring)) {
+      this.deps.logger.info({ epoch: this.deps.view.ringState.epoch, done: this.deps.view.ringState.done.length }, 'ring state changed');
+    }
+  }
+
   /** Merges a peer's table (request or reply) and returns ours. */
   receive(entries: readonly GossipEntry[]): GossipEntry[] {
     const { membership, view, clock, logger } = this.deps;
@@ -64,10 +77,13 @@ export class MemberGossip {
     const target = this.pickTarget();
     if (target === undefined) return;
     try {
-      const res = await transport.request(target, RPC_OPS.membersExchange, { entries: membership.entries() }, Math.max(intervalMs * 2, 200));
+      const res = await transport.request(target, RPC_OPS.membersExchange, this.outgoing(), Math.max(intervalMs * 2, 200));
       if (!res.ok) return;
       const body = parseMembersExchange(res.body);
-      if (body !== undefined) this.receive(body.entries);
+      if (body !== undefined) {
+        this.receive(body.entries);
+        this.receiveRing(body.ring);
+      }
       if ((res.body as { knewYou?: unknown } | null)?.knewYou === true) await this.onPreviousLife();
     } catch {
       // An unreachable peer is normal (starting or down); the next round tries another.

@@ -1,4 +1,4 @@
-import { parseMemberInfo, type MemberInfo } from '@ringkv/core';
+import { parseMemberInfo, ringStateFromWire, ringStateToWire, type MemberInfo, type RingState } from '@ringkv/core';
 import type { ReplicaStore } from '@ringkv/storage';
 import { Packr } from 'msgpackr';
 
@@ -21,4 +21,17 @@ export async function loadMembers(store: ReplicaStore): Promise<MemberInfo[]> {
 
 export async function saveMembers(store: ReplicaStore, members: Iterable<MemberInfo>): Promise<void> {
   await store.putMeta(membersMeta, new Uint8Array(packr.pack([...members])));
+}
+
+const ringMeta = 'ring';
+
+/** The committed ring state (epoch ≥ 1) survives restarts too: it is the authority on ownership. */
+export async function loadRing(store: ReplicaStore): Promise<RingState | undefined> {
+  const bytes = await store.getMeta(ringMeta);
+  return bytes === undefined ? undefined : ringStateFromWire(packr.unpack(bytes));
+}
+
+export async function saveRing(store: ReplicaStore, state: RingState): Promise<void> {
+  if (state.epoch === 0) return;
+  await store.putMeta(ringMeta, new Uint8Array(packr.pack(ringStateToWire(state))));
 }

@@ -6,7 +6,7 @@ import { Coordinator } from './coordinator.js';
 import { HintedHandoff } from './hinted-handoff.js';
 import type { Logger } from './logger.js';
 import { MemberGossip } from './member-gossip.js';
-import { loadMembers, saveMembers } from './member-persistence.js';
+import { loadMembers, loadRing, saveMembers, saveRing } from './member-persistence.js';
 import { ReplicaClient } from './replica-client.js';
 import { ReplicaService } from './replica-service.js';
 import { makeRpcHandler } from './rpc-handlers.js';
@@ -133,11 +133,11 @@ export class RingkvNode {
     const known = (await loadMembers(this.deps.store)).filter((m) => m.id !== this.deps.self.id);
     this.membership.merge(known.map((info) => ({ info, heartbeat: 0 })), this.deps.clock.now());
     this.view.learn(known);
-    this.view.onChange(() => {
-      saveMembers(this.deps.store, this.view.members.values()).catch((err: unknown) =>
-        this.deps.logger.error({ err: String(err) }, 'could not persist the member table'),
-      );
-    });
+    const ring = await loadRing(this.deps.store);
+    if (ring !== undefined) this.view.learnRing(ring);
+    const persistError = (what: string) => (err: unknown) => this.deps.logger.error({ err: String(err) }, `could not persist the ${what}`);
+    this.view.onMembersChange(() => void saveMembers(this.deps.store, this.view.members.values()).catch(persistError('member table')));
+    this.view.onRingChange(() => void saveRing(this.deps.store, this.view.ringState).catch(persistError('ring state')));
     await this.deps.transport.listen(
       makeRpcHandler({
         replica: this.replica,

@@ -81,7 +81,9 @@ export function makeRpcHandler(deps: RpcHandlerDeps): (from: PeerInfo, op: strin
         const b = parse(op, () => parseMembersExchange(body));
         if (isResult(b)) return b;
         const knewYou = gossip.knewOlder(b.entries, from.nodeId);
-        return { ok: true, body: { entries: gossip.receive(b.entries), knewYou } };
+        gossip.receive(b.entries);
+        gossip.receiveRing(b.ring);
+        return { ok: true, body: { ...gossip.outgoing(), knewYou } };
       }
       case AE_OPS.top:
       case AE_OPS.hintsAny:

@@ -1,4 +1,4 @@
-import { parseMemberInfo, recordFromWire, type GossipEntry, type KvRecord } from '@ringkv/core';
+import { parseMemberInfo, recordFromWire, ringStateFromWire, type GossipEntry, type KvRecord, type RingState } from '@ringkv/core';
 
 /**
  * The catalogue of inter-node operations and their bodies. Bodies arrive from
@@ -47,6 +47,8 @@ export interface CoordPutBody {
 
 export interface MembersExchangeBody {
   readonly entries: readonly GossipEntry[];
+  /** the sender's committed ring state, when it has one (epoch ≥ 1) */
+  readonly ring?: RingState;
 }
 
 export const putBatchCountMax = 1000;
@@ -100,5 +102,7 @@ export function parseMembersExchange(x: unknown): MembersExchangeBody | undefine
     if (info === undefined || typeof hb !== 'number' || !Number.isSafeInteger(hb) || hb < 0) return undefined;
     entries.push({ info, heartbeat: hb });
   }
-  return { entries };
+  if (x.ring === undefined || x.ring === null) return { entries };
+  const ring = ringStateFromWire(x.ring);
+  return ring === undefined ? undefined : { entries, ring };
 }
