@@ -10,12 +10,13 @@ import {
   readContext,
   type KvRecord,
 } from '@ringkv/core';
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import type { ExchangeOutcome } from './anti-entropy.js';
 import { notFoundOrMethod, sendError, toRingkvError } from './http-errors.js';
 import type { RingkvNode } from './ringkv-node.js';
 import { buildStatus } from './status.js';
+import { registerClusterAdminRoutes } from './cluster-admin-routes.js';
 
 export interface HttpApiOptions {
   readonly valueBytesMax: number;
@@ -60,6 +61,7 @@ export function buildHttpApi(node: RingkvNode, options: HttpApiOptions) {
 
   app.get('/health', async () => ({ status: 'ok', id: node.view.self.id }));
   app.get('/status', async () => buildStatus(node));
+  registerClusterAdminRoutes(app as unknown as FastifyInstance, node);
 
   const n = (): number => node.view.params.n;
 

@@ -35,6 +35,8 @@ const methodsByPath: readonly (readonly [RegExp, string])[] = [
   [/^\/health$/, 'GET, HEAD'],
   [/^\/status$/, 'GET, HEAD'],
   [/^\/admin\/repair$/, 'POST'],
+  [/^\/admin\/cluster\/(join|leave|remove|commit|clear)$/, 'POST'],
+  [/^\/admin\/cluster\/(plan|status)$/, 'GET, HEAD'],
 ];
 
 export function notFoundOrMethod(request: FastifyRequest, reply: FastifyReply): FastifyReply {

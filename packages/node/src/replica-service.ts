@@ -54,6 +54,9 @@ export class ReplicaService {
   readonly stats: ReplicaStats = { merges: 0, mergesChanged: 0, writesCoordinated: 0, hintsStored: 0, hintsCompleted: 0 };
 
   private listener: StoreListener = () => undefined;
+  /** set by the ownership handoff: writes to these partitions must be re-sent to their new replicas */
+  handingOff: (partition: number) => boolean = () => false;
+  private dirtyStamp = 0;
 
   constructor(
     readonly store: ReplicaStore,
@@ -196,7 +199,33 @@ export class ReplicaService {
     } finally {
       this.trees.exit(partition, key, before, stored ? after : before);
     }
+    // Deletions (dropping a given-up partition, collecting a tombstone) need not travel.
+    if (record !== undefined && this.handingOff(partition)) await this.store.putDirty(partition, key, ++this.dirtyStamp);
     this.listener(partition, key, record);
+  }
+
+  /** Runs `fn` holding the key's lock (the handoff clears dirty marks this way without racing a write). */
+  withKeyLock<T>(partition: number, key: Uint8Array, fn: () => Promise<T>): Promise<T> {
+    return this.locks.run(lockKey(partition, key), fn);
+  }
+
+  /**
+   * Forgets every record of a partition this node no longer replicates, after
+   * raising the counter floor above our dots in them. Returns how many went.
+   */
+  async dropPartition(partition: number): Promise<number> {
+    let dropped = 0;
+    for await (const { key } of this.store.scanPartition(partition)) {
+      const k = new Uint8Array(key);
+      await this.locks.run(lockKey(partition, k), async () => {
+        const before = await this.store.getRecordBytes(partition, k);
+        if (before === undefined) return;
+        await this.raiseCounterFloor(dotsMaxCounter(decodeRecord(before).history, this.actor));
+        await this.storeData(partition, k, before, undefined);
+        dropped++;
+      });
+    }
+    return dropped;
   }
 
   /** The counter floor for writing one of a key's two local copies: past our dots in the other copy too. */

@@ -10,6 +10,7 @@ import { loadMembers, loadRing, saveMembers, saveRing } from './member-persisten
 import { ReplicaClient } from './replica-client.js';
 import { ReplicaService } from './replica-service.js';
 import { makeRpcHandler } from './rpc-handlers.js';
+import { OwnershipHandoff } from './ownership-handoff.js';
 import { PartitionTrees } from './partition-trees.js';
 import { Recovery } from './recovery.js';
 import { TombstoneGc } from './tombstone-gc.js';
@@ -56,6 +57,7 @@ export class RingkvNode {
   readonly antiEntropy: AntiEntropy;
   readonly gc: TombstoneGc;
   readonly recovery: Recovery;
+  readonly ownership: OwnershipHandoff;
   readonly startedAt: number;
   private stopped = false;
   private treesBuilt: Promise<void> | undefined;
@@ -117,6 +119,20 @@ export class RingkvNode {
       graceMs: deps.tombstoneGraceMs,
       requestTimeoutMs: deps.requestTimeoutMs,
     });
+    this.ownership = new OwnershipHandoff({
+      view: this.view,
+      replica: this.replica,
+      peers: this.peers,
+      clock,
+      logger: deps.logger,
+      isUp,
+      settings: {
+        intervalMs: deps.handoffIntervalMs,
+        batchCountMax: deps.handoffBatchCountMax,
+        requestTimeoutMs: deps.requestTimeoutMs,
+        drainMs: deps.gossipIntervalMs * 10,
+      },
+    });
     this.recovery = new Recovery(deps.store, deps.logger, deps.freshStore, () => this.antiEntropy.partitionsReplicated(), () => clock.now());
     this.replica.onStore((p, key, record) => this.gc.track(p, key, record));
     this.antiEntropy.afterExchange = async (p) => {
@@ -140,6 +156,7 @@ export class RingkvNode {
     this.view.onRingChange(() => void saveRing(this.deps.store, this.view.ringState).catch(persistError('ring state')));
     await this.deps.transport.listen(
       makeRpcHandler({
+        view: this.view,
         replica: this.replica,
         coordinator: this.coordinator,
         gossip: this.gossip,
@@ -151,6 +168,7 @@ export class RingkvNode {
     );
     this.gossip.start();
     this.handoff.start();
+    this.ownership.start();
     // Trees are built in the background; anti-entropy starts once they are.
     this.treesBuilt = this.trees
       .buildAll((p, key, bytes) => this.gc.track(p, key, decodeRecord(bytes)), () => this.stopped)
@@ -169,6 +187,7 @@ export class RingkvNode {
     this.stopped = true;
     this.gossip.stop();
     await this.handoff.stop();
+    await this.ownership.stop();
     await this.antiEntropy.stop();
     await this.deps.transport.close();
   }

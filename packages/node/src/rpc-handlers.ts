@@ -1,6 +1,7 @@
 import { RingkvError, partitionOfKey, recordToWire, type PeerInfo, type RpcResult } from '@ringkv/core';
 import { AE_OPS, parseEntriesBody, parsePartitionBody, parseSegmentsBody, parseSyncBody } from './anti-entropy-ops.js';
 import type { AntiEntropy } from './anti-entropy.js';
+import type { ClusterView } from './cluster-view.js';
 import type { Coordinator } from './coordinator.js';
 import type { Logger } from './logger.js';
 import type { MemberGossip } from './member-gossip.js';
@@ -10,6 +11,7 @@ import { RPC_OPS, parseCoordPut, parseMembersExchange, parseReplicaGet, parseRep
 import { encodeForwardReply, type CoordPutReply } from './write-forwarding.js';
 
 export interface RpcHandlerDeps {
+  readonly view: ClusterView;
   readonly replica: ReplicaService;
   readonly coordinator: Coordinator;
   readonly gossip: MemberGossip;
@@ -46,6 +48,10 @@ export function makeRpcHandler(deps: RpcHandlerDeps): (from: PeerInfo, op: strin
         if (isResult(b)) return b;
         if (deps.recovery.active && b.h === undefined) {
           return { ok: false, code: 'RECOVERING', message: 'this replica lost its data and is resynchronising; ask another' };
+        }
+        if (b.h === undefined && deps.view.ringState.epoch > 0 && !deps.view.preferenceList(b.p).includes(deps.view.self.id)) {
+          // Our ring says we no longer replicate this partition: our "not found" would mislead a stale coordinator.
+          return { ok: false, code: 'NOT_REPLICA', message: `not a replica of partition ${b.p} in ring epoch ${deps.view.ringState.epoch}` };
         }
         const rec = b.h === undefined ? await replica.read(b.p, b.k) : (await replica.readHint(b.p, b.k))?.record;
         return { ok: true, body: { rec: rec === undefined ? null : recordToWire(rec) } };

@@ -13,7 +13,7 @@ export { ReplicaStore } from './replica-store.js';
 export type { PartitionScanOptions, RecordEntry, WriteOptions } from './replica-store.js';
 export { loadOrCreateIdentity, markCleanShutdown } from './node-identity.js';
 export type { NodeIdentity } from './node-identity.js';
-export { dataKey, dataRange, hintKey, hintPartitionRange, hintRange, keySpace, metaKey, parseDataKey, parseHintKey, partitionCountMax, partitionRange } from './keys.js';
+export { dataKey, dataRange, dirtyKey, dirtyPartitionRange, parseDirtyKey, hintKey, hintPartitionRange, hintRange, keySpace, metaKey, parseDataKey, parseHintKey, partitionCountMax, partitionRange } from './keys.js';
 export type { ByteRange } from './keys.js';
 export { compareBytes } from './bytes.js';
 export {

@@ -7,6 +7,7 @@
  *   0x01 | partition u16 BE | key bytes    data records (sibling sets)
  *   0x02 | partition u16 BE | key bytes    hinted copies kept for down primaries
  *   0x03 | ...                             reserved: Merkle leaves / trees
+ *   0x04 | partition u16 BE | key bytes    keys written while their partition is being handed off
  *
  * The partition comes before the key so that one partition is one range:
  * handoff, anti-entropy and dropping a partition are range scans.
@@ -18,6 +19,7 @@ export const keySpace = {
   data: 0x01,
   hint: 0x02,
   merkle: 0x03,
+  handoffDirty: 0x04,
 } as const;
 
 /** Partitions are u16 on disk; core's Q (a power of two, default 256) must fit. */
@@ -58,6 +60,19 @@ export function parseHintKey(storageKey: Uint8Array): { partition: number; key: 
 
 export function hintRange(): ByteRange {
   return spaceRange(keySpace.hint);
+}
+
+/** A key written at a handoff source after the scan passed it: it must be sent again. */
+export function dirtyKey(partition: number, key: Uint8Array): Uint8Array {
+  return spacedKey(keySpace.handoffDirty, partition, key);
+}
+
+export function parseDirtyKey(storageKey: Uint8Array): { partition: number; key: Uint8Array } {
+  return parseSpacedKey(keySpace.handoffDirty, storageKey);
+}
+
+export function dirtyPartitionRange(partition: number): ByteRange {
+  return spacePartitionRange(keySpace.handoffDirty, partition);
 }
 
 /** Every hint of one partition. */

@@ -7,7 +7,7 @@
  */
 import type { Store } from '@ringkv/core';
 import { successor } from './bytes.js';
-import { dataKey, dataRange, hintKey, hintPartitionRange, hintRange, metaKey, parseDataKey, parseHintKey, partitionRange } from './keys.js';
+import { dataKey, dataRange, dirtyKey, dirtyPartitionRange, hintKey, parseDirtyKey, hintPartitionRange, hintRange, metaKey, parseDataKey, parseHintKey, partitionRange } from './keys.js';
 
 export interface WriteOptions {
   /** Wait for fsync: survives a machine crash, not only a process crash. */
@@ -87,6 +87,31 @@ export class ReplicaStore {
       const { partition, key } = parseHintKey(storageKey);
       yield { partition, key, bytes };
     }
+  }
+
+  /** Marks a key to be sent again by an ownership handoff (the value is a change counter). */
+  putDirty(partition: number, key: Uint8Array, stamp: number): Promise<void> {
+    return this.store.write([{ type: 'put', key: dirtyKey(partition, key), value: Uint8Array.from(String(stamp), (c) => c.charCodeAt(0)) }]);
+  }
+
+  async getDirty(partition: number, key: Uint8Array): Promise<number | undefined> {
+    const v = await this.store.get(dirtyKey(partition, key));
+    return v === undefined ? undefined : Number(String.fromCharCode(...v));
+  }
+
+  deleteDirty(partition: number, key: Uint8Array): Promise<void> {
+    return this.store.write([{ type: 'del', key: dirtyKey(partition, key) }]);
+  }
+
+  async *scanDirty(partition: number, limit?: number): AsyncGenerator<Uint8Array> {
+    const range = dirtyPartitionRange(partition);
+    for await (const [k] of this.store.iterate(limit === undefined ? range : { ...range, limit })) yield parseDirtyKey(k).key;
+  }
+
+  /** Whether any record of the partition is stored here. */
+  async hasData(partition: number): Promise<boolean> {
+    for await (const _ of this.store.iterate({ ...partitionRange(partition), limit: 1 })) return true;
+    return false;
   }
 
   /** Whether this node keeps any hinted copy of a key of the partition. */
