@@ -73,6 +73,8 @@ export class AntiEntropy {
   private running: Promise<unknown> | undefined;
   /** called after every completed exchange (tombstone GC hooks in here) */
   afterExchange: (partition: number) => Promise<void> = async () => undefined;
+  /** while true (a node recovering lost data), exchanges run back to back instead of once per interval */
+  urgent: () => boolean = () => false;
 
   constructor(
     private readonly deps: {
@@ -270,7 +272,7 @@ export class AntiEntropy {
 
   private schedule(): void {
     if (this.stopped) return;
-    this.cancel = this.deps.clock.setTimer(this.deps.settings.intervalMs, () => {
+    this.cancel = this.deps.clock.setTimer(this.urgent() ? 1 : this.deps.settings.intervalMs, () => {
       this.running = this.tick()
         .catch((err: unknown) => this.deps.logger.debug({ err: String(err) }, 'anti-entropy exchange failed'))
         .finally(() => this.schedule());

@@ -140,6 +140,7 @@ export class RingkvNode {
       await this.gc.collect(p);
     };
     this.gossip.onPreviousLife = () => this.recovery.noticePreviousLife();
+    this.antiEntropy.urgent = () => this.recovery.active;
   }
 
   /** Starts serving inter-node requests, gossiping and delivering hints. */
