@@ -1,5 +1,6 @@
 import { RingkvError, pendingTransfers, planChange, transfersOf, type Member, type RingChange, type Transfer } from '@ringkv/core';
 import type { RingkvNode } from './ringkv-node.js';
+import { RPC_OPS } from './rpc-ops.js';
 
 export type StagedOp = 'join' | 'leave' | 'remove';
 
@@ -98,6 +99,7 @@ export class ClusterAdmin {
 
   async commit(): Promise<PlanSummary> {
     const summary = await this.plan();
+    await this.assertRingReady();
     const plan = planChange(this.sealed(), this.staged(), this.node.view.self.id);
     this.node.view.learnRing(plan.next);
     this.clear();
@@ -123,6 +125,35 @@ export class ClusterAdmin {
       })),
       handoffTotals: { ...ownership.totals },
     };
+  }
+
+  /**
+   * Refuses to commit unless every member (ring members and nodes joining) is
+   * reachable and holds the same ring epoch as we do: a change committed on
+   * one side of a partition would give the two sides different replicas, and
+   * W+R>N would no longer make reads meet writes.
+   */
+  private async assertRingReady(): Promise<void> {
+    const { view, deps } = this.node;
+    const mine = view.ringState;
+    const ids = new Set([...mine.members.map((m) => m.id), ...this.join.map((m) => m.id)]);
+    ids.delete(view.self.id);
+    const problems: string[] = [];
+    await Promise.all(
+      [...ids].map(async (id) => {
+        const member = view.member(id);
+        if (member === undefined) return void problems.push(`${id} is unknown`);
+        try {
+          const res = await deps.transport.request(member.rpc, RPC_OPS.ringVersion, {}, deps.requestTimeoutMs);
+          const b = (res.ok ? res.body : undefined) as { epoch?: unknown; author?: unknown } | undefined;
+          if (b === undefined) problems.push(`${id} did not answer`);
+          else if (mine.epoch > 0 && (b.epoch !== mine.epoch || b.author !== mine.author)) problems.push(`${id} holds ring epoch ${String(b.epoch)}, not ${mine.epoch}`);
+        } catch (err) {
+          problems.push(`${id} is unreachable (${(err as Error).message})`);
+        }
+      }),
+    );
+    if (problems.length > 0) throw new RingkvError('UNAVAILABLE', `ring not ready for a change: ${problems.sort().join('; ')}`);
   }
 
   /** The epoch-0 bootstrap ring as a committable state (the first commit seals it). */

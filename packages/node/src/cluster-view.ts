@@ -28,6 +28,7 @@ export class ClusterView {
   private table: MemberTable;
   private state!: RingState;
   private preflists: readonly (readonly string[])[] = [];
+  private pending: ReadonlySet<string> = new Set();
   private walks: readonly (readonly string[])[] = [];
   private readonly tableListeners: (() => void)[] = [];
   private readonly ringListeners: (() => void)[] = [];
@@ -98,6 +99,15 @@ export class ClusterView {
     return walk;
   }
 
+  /**
+   * Whether the partition's replicas are changing (a ring transfer is pending):
+   * views may disagree on who its replicas are, so W+R>N does not promise a
+   * read sees the latest write until the switch has spread.
+   */
+  transferring(partition: number): boolean {
+    return this.pending.has(String(partition));
+  }
+
   partitionsOwnedBySelf(): number {
     return this.state.target.filter((o) => o === this.self.id).length;
   }
@@ -117,6 +127,7 @@ export class ClusterView {
 
   private recompute(): void {
     const pending = pendingPartitions(this.state);
+    this.pending = pending;
     const lists: (readonly string[])[] = [];
     const walks: (readonly string[])[] = [];
     for (let p = 0; p < this.params.partitionCount; p++) {

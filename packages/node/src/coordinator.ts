@@ -125,7 +125,10 @@ export class Coordinator {
     void result.settled
       .then(() => this.readRepair(partition, req.key, [...result.answers.values()].map((a) => a.value)))
       .catch((err: unknown) => this.deps.logger.error({ err: String(err) }, 'read repair failed'));
-    return { record: mergeAll([...result.answers.values()].map((a) => a.value.rec)), sloppy: result.primaryCount < req.r };
+    return {
+      record: mergeAll([...result.answers.values()].map((a) => a.value.rec)),
+      sloppy: result.primaryCount < req.r || this.deps.view.transferring(partition),
+    };
   }
 
   async write(req: WriteRequest): Promise<WriteResult> {
@@ -171,7 +174,7 @@ export class Coordinator {
     if (needed <= 0 && primaryNeeded <= 0) {
       // Acknowledged by our own copy; the others replicate in the background.
       for (const t of others) call(t.node, requestTimeoutMs).catch(() => undefined);
-      return { ...local, sloppy: !selfPrimary };
+      return { ...local, sloppy: !selfPrimary || this.deps.view.transferring(partition) };
     }
     const result = await callQuorum<true>({
       targets: others.map((t) => t.node),
@@ -186,7 +189,7 @@ export class Coordinator {
       const got = 1 + result.answers.size;
       throw this.quorumError('write', req.w, req.pw, got, result.primaryCount + (selfPrimary ? 1 : 0), targets.length);
     }
-    return { ...local, sloppy: result.primaryCount + (selfPrimary ? 1 : 0) < req.w };
+    return { ...local, sloppy: result.primaryCount + (selfPrimary ? 1 : 0) < req.w || this.deps.view.transferring(partition) };
   }
 
   /**

@@ -8,3 +8,4 @@ export { buildHttpApi } from './http-api.js';
 export { systemClock, systemRandom } from './system-ports.js';
 export { silentLogger, type Logger } from './logger.js';
 export { RPC_OPS } from './rpc-ops.js';
+export { ClusterAdmin } from './cluster-admin.js';

@@ -1,6 +1,7 @@
 import { markDone, pendingTransfers, type Clock, type KvRecord, type Transfer } from '@ringkv/core';
 import type { ClusterView } from './cluster-view.js';
 import type { Logger } from './logger.js';
+import type { PartitionTrees } from './partition-trees.js';
 import type { ReplicaClient } from './replica-client.js';
 import type { ReplicaService } from './replica-service.js';
 
@@ -55,6 +56,7 @@ export class OwnershipHandoff {
     private readonly deps: {
       readonly view: ClusterView;
       readonly replica: ReplicaService;
+      readonly trees: PartitionTrees;
       readonly peers: ReplicaClient;
       readonly clock: Clock;
       readonly logger: Logger;
@@ -62,7 +64,9 @@ export class OwnershipHandoff {
       readonly settings: OwnershipHandoffSettings;
     },
   ) {
-    deps.replica.handingOff = (p) => this.sending.has(p) || this.foreignSince.has(p);
+    // Writes to a partition we send, or hold without being its replica (a stale coordinator's), must travel on.
+    deps.replica.handingOff = (p) =>
+      this.sending.has(p) || (deps.view.ringState.epoch > 0 && !deps.view.preferenceList(p).includes(deps.view.self.id));
     deps.view.onRingChange(() => this.refreshSending());
   }
 
@@ -129,9 +133,14 @@ export class OwnershipHandoff {
       this.totals.bytesSent += bytes;
       if (this.stopped) return;
     }
-    await this.flushDirty(t.partition, [t.to]);
-    // Done: the ring switches this partition's replicas once the news spreads.
-    view.learnRing(markDone(view.ringState, [t.id]));
+    // The last dirty keys and the switch happen with writes to the partition paused here,
+    // so no write can land between them; later ones find us no longer a replica and travel on.
+    await this.deps.trees.paused(t.partition, async () => {
+      // No write can mark a key while the partition is paused: no key locks needed (and taking
+      // one here could wait on a writer that waits on the pause).
+      await this.flushDirty(t.partition, [t.to], false);
+      view.learnRing(markDone(view.ringState, [t.id]));
+    });
     this.active.delete(t.id);
     this.totals.transfersDone++;
     await replica.store.deleteMeta(cp);
@@ -139,7 +148,7 @@ export class OwnershipHandoff {
   }
 
   /** Sends every key written here since the scan passed it, clearing each mark only if no newer write re-marked it. */
-  private async flushDirty(partition: number, targets: readonly string[]): Promise<void> {
+  private async flushDirty(partition: number, targets: readonly string[], lock = true): Promise<void> {
     const { replica, peers, settings } = this.deps;
     for (;;) {
       const keys: Uint8Array[] = [];
@@ -154,9 +163,10 @@ export class OwnershipHandoff {
       if (items.length > 0) for (const to of targets) await peers.putBatch(to, items, settings.requestTimeoutMs);
       // Clear each mark unless a newer write re-marked the key meanwhile (its stamp moved on).
       for (const i of read) {
-        await replica.withKeyLock(partition, i.k, async () => {
+        const clear = async (): Promise<void> => {
           if ((await replica.store.getDirty(partition, i.k)) === i.stamp) await replica.store.deleteDirty(partition, i.k);
-        });
+        };
+        await (lock ? replica.withKeyLock(partition, i.k, clear) : clear());
       }
     }
   }

@@ -72,14 +72,7 @@ export class PartitionTrees {
 
   /** (Re)builds one partition's tree; returns the number of keys it holds. */
   async build(partition: number, observe: ScanObserver): Promise<number> {
-    let open!: () => void;
-    const gate = new Promise<void>((r) => (open = r));
-    // Wait for another build of the same partition, then close the gate.
-    for (let g = this.building.get(partition); g !== undefined; g = this.building.get(partition)) await g;
-    this.building.set(partition, gate);
-    try {
-      if ((this.inflight.get(partition) ?? 0) > 0) await new Promise<void>((r) => this.drained.set(partition, r));
-      this.drained.delete(partition);
+    return this.paused(partition, async () => {
       const tree = new MerkleTree();
       for await (const { key, bytes } of this.store.scanPartition(partition)) {
         tree.replace(keySegment(key), undefined, entryHash(key, bytes));
@@ -88,6 +81,23 @@ export class PartitionTrees {
       if (!this.trees.has(partition)) this.builtCount++;
       this.trees.set(partition, tree);
       return tree.entryCount;
+    });
+  }
+
+  /**
+   * Runs `fn` while no data write to the partition is in flight or can start
+   * (building its tree; the last step of handing it off).
+   */
+  async paused<T>(partition: number, fn: () => Promise<T>): Promise<T> {
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    // Wait for another pause of the same partition, then close the gate.
+    for (let g = this.building.get(partition); g !== undefined; g = this.building.get(partition)) await g;
+    this.building.set(partition, gate);
+    try {
+      if ((this.inflight.get(partition) ?? 0) > 0) await new Promise<void>((r) => this.drained.set(partition, r));
+      this.drained.delete(partition);
+      return await fn();
     } finally {
       this.building.delete(partition);
       open();

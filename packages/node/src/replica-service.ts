@@ -196,11 +196,12 @@ export class ReplicaService {
       if (after === undefined) await this.store.deleteRecord(partition, key, { sync: this.options.syncWrites });
       else await this.store.putRecordBytes(partition, key, after, { sync: this.options.syncWrites });
       stored = true;
+      // Inside the partition's write span, so pausing the partition also excludes these marks.
+      // Deletions (dropping a given-up partition, collecting a tombstone) need not travel.
+      if (record !== undefined && this.handingOff(partition)) await this.store.putDirty(partition, key, ++this.dirtyStamp);
     } finally {
       this.trees.exit(partition, key, before, stored ? after : before);
     }
-    // Deletions (dropping a given-up partition, collecting a tombstone) need not travel.
-    if (record !== undefined && this.handingOff(partition)) await this.store.putDirty(partition, key, ++this.dirtyStamp);
     this.listener(partition, key, record);
   }
 

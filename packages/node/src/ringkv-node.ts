@@ -122,6 +122,7 @@ export class RingkvNode {
     this.ownership = new OwnershipHandoff({
       view: this.view,
       replica: this.replica,
+      trees: this.trees,
       peers: this.peers,
       clock,
       logger: deps.logger,

@@ -91,6 +91,10 @@ export function makeRpcHandler(deps: RpcHandlerDeps): (from: PeerInfo, op: strin
         gossip.receiveRing(b.ring);
         return { ok: true, body: { ...gossip.outgoing(), knewYou } };
       }
+      case RPC_OPS.ringVersion: {
+        const r = deps.view.ringState;
+        return { ok: true, body: { epoch: r.epoch, author: r.author, done: r.done.length } };
+      }
       case AE_OPS.top:
       case AE_OPS.hintsAny:
         return ae(op, parse(op, () => parsePartitionBody(body)));

@@ -12,6 +12,7 @@ export const RPC_OPS = {
   replicaPutBatch: 'replica.put-batch',
   coordPut: 'coord.put',
   membersExchange: 'members.exchange',
+  ringVersion: 'ring.version',
 } as const;
 
 export interface ReplicaGetBody {

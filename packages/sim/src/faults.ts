@@ -11,6 +11,8 @@ export interface FaultOptions {
   readonly clockJumps: boolean;
   /** at most once per run, a node comes back with an empty disk under its old identity */
   readonly diskLoss: boolean;
+  /** nodes join and leave the ring (with ownership handoff) */
+  readonly membership: boolean;
   /** mean simulated ms between two faults */
   readonly meanGapMs: number;
 }
@@ -22,6 +24,7 @@ export const allFaults: FaultOptions = {
   messageLoss: true,
   clockJumps: true,
   diskLoss: true,
+  membership: true,
   meanGapMs: 1500,
 };
 
@@ -30,7 +33,7 @@ export interface FaultLog {
   readonly what: string;
 }
 
-type FaultKind = 'crash' | 'partition' | 'loss' | 'clock';
+type FaultKind = 'crash' | 'partition' | 'loss' | 'clock' | 'join' | 'leave';
 
 /**
  * Schedules random faults over `durationMs`, each undone after a while:
@@ -44,6 +47,7 @@ export function scheduleFaults(cluster: SimCluster, prng: Prng, durationMs: numb
   if (opts.partitions) kinds.push('partition');
   if (opts.messageLoss) kinds.push('loss');
   if (opts.clockJumps) kinds.push('clock');
+  if (opts.membership) kinds.push('join', 'leave');
   if (kinds.length === 0) return;
   const endAt = scheduler.now + durationMs;
   const note = (what: string): void => void log.push({ at: scheduler.elapsedMs, what });
@@ -90,6 +94,22 @@ export function scheduleFaults(cluster: SimCluster, prng: Prng, durationMs: numb
           network.faults = { ...calmNetwork };
           note('calm network');
         });
+        break;
+      }
+      case 'join': {
+        if (cluster.machines.length >= cluster.options.nodes + 2) break;
+        void cluster.addMachine().then(async (m) => {
+          note(`start ${m.id}`);
+          await new Promise<void>((r) => void scheduler.schedule(cluster.options.gossipIntervalMs * 10, r));
+          note(`${(await cluster.changeRing('join', m.id)) ? 'commit' : 'refused'}: ${m.id} joins`);
+        });
+        break;
+      }
+      case 'leave': {
+        const ring = cluster.liveNodes()[0]?.node?.view.ringState.members ?? [];
+        if (ring.length <= cluster.options.params.n + 1) break;
+        const who = prng.pick(ring).id;
+        void cluster.changeRing('leave', who).then((ok) => note(`${ok ? 'commit' : 'refused'}: ${who} leaves`));
         break;
       }
       case 'clock': {

@@ -42,6 +42,7 @@ const enc = new TextEncoder();
  */
 export async function runSimulation(opts: SimulationOptions): Promise<SimulationResult> {
   const cluster = await SimCluster.create({ ...opts.cluster, seed: opts.seed });
+  const violations0: Violation[] = [];
   const { scheduler } = cluster;
   const prng = new Prng(opts.seed ^ 0x5eed);
   const history = new History();
@@ -53,12 +54,16 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
   healAll(cluster);
   // Let in-flight requests finish or time out, restarted nodes boot and gossip.
   await scheduler.runFor(opts.cluster.requestTimeoutMs * 3 + opts.cluster.gossipIntervalMs * 10);
+  // Let ring transfers finish, then the drain period pass so given-up partitions are dropped.
+  for (let waited = 0; cluster.pendingTransferCount() > 0 && waited < 120_000; waited += 1000) await scheduler.runFor(1000);
+  if (cluster.pendingTransferCount() > 0) violations0.push({ property: 'transfers-stuck', key: '-', detail: `${cluster.pendingTransferCount()} transfers still pending 120 s after healing` });
+  await scheduler.runFor(opts.cluster.gossipIntervalMs * 20);
   const finals = await converge(cluster, opts.workload.keys);
   const { n, r, w } = opts.cluster.params;
-  const violations: Violation[] = checkHistory(history.ops, finals, {
+  const violations: Violation[] = [...violations0, ...checkHistory(history.ops, finals, {
     strictQuorums: r + w > n,
     clients: opts.workload.clients,
-  });
+  })];
   violations.push(...(await undeliveredHints(cluster)));
   for (const e of cluster.errors) violations.push({ property: 'node-error', key: '-', detail: `${e.node}: ${e.msg} ${e.detail}` });
   const count = (o: string): number => history.ops.filter((x) => x.outcome === o).length;

@@ -1,5 +1,6 @@
 import type { ClusterParams, MemberInfo } from '@ringkv/core';
-import { RingkvNode } from '@ringkv/node';
+import { pendingTransfers } from '@ringkv/core';
+import { ClusterAdmin, RingkvNode } from '@ringkv/node';
 import { CaptureLogger } from './capture-logger.js';
 import { MemoryStore, ReplicaStore, loadOrCreateIdentity, markCleanShutdown } from '@ringkv/storage';
 import { Prng } from './prng.js';
@@ -74,7 +75,42 @@ export class SimCluster {
     for (const m of c.machines) await c.run(c.boot(m));
     // Let gossip spread the member table before the workload starts.
     await c.scheduler.runFor(options.gossipIntervalMs * 20);
+    // Seal the bootstrap ring as epoch 1, as `scripts/cluster up` does: from now on only
+    // explicit joins and leaves move partitions.
+    const first = c.machines[0]?.node;
+    if (first !== undefined) await c.run(new ClusterAdmin(first).commit());
+    await c.scheduler.runFor(options.gossipIntervalMs * 10);
     return c;
+  }
+
+  /** Boots one more machine that knows the cluster through its seeds (it owns nothing until it joins). */
+  async addMachine(): Promise<SimMachine> {
+    const id = `n${this.machines.length + 1}`;
+    const m: SimMachine = { id, address: `${id}:7100`, memory: new MemoryStore(), proc: new SimProcess(id, 0, this.scheduler), node: undefined, incarnations: 0 };
+    this.machines.push(m);
+    await this.boot(m);
+    return m;
+  }
+
+  /** Stages one change on a live ring member and commits it; false when refused (e.g. transfers still running). */
+  async changeRing(op: 'join' | 'leave', id: string): Promise<boolean> {
+    const live = this.liveNodes().filter((m) => m.node !== undefined && m.id !== id);
+    const via = live.length === 0 ? undefined : live[this.prng.int(live.length)]?.node;
+    if (via === undefined) return false;
+    const admin = new ClusterAdmin(via);
+    try {
+      admin.stage(op, id);
+      await admin.commit();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Transfers of the current ring epoch not yet done, as a live node sees them. */
+  pendingTransferCount(): number {
+    const node = this.liveNodes()[0]?.node;
+    return node === undefined ? 0 : pendingTransfers(node.view.ringState).length;
   }
 
   get seeds(): string[] {
