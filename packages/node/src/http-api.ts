@@ -71,8 +71,8 @@ export function buildHttpApi(node: RingkvNode, options: HttpApiOptions) {
     const all = node.antiEntropy.partitionsReplicated();
     let partitions = all;
     if (q.partition !== undefined) {
-      const p = Number(q.partition);
-      if (!Number.isInteger(p) || !all.includes(p)) {
+      const p = /^[0-9]{1,5}$/.test(q.partition) ? Number(q.partition) : NaN;
+      if (!all.includes(p)) {
         throw new RingkvError('BAD_REQUEST', `partition must be one this node replicates (0..${node.view.params.partitionCount - 1}); got "${q.partition.slice(0, 20)}"`);
       }
       partitions = [p];

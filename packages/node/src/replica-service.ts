@@ -54,6 +54,8 @@ export class ReplicaService {
   readonly stats: ReplicaStats = { merges: 0, mergesChanged: 0, writesCoordinated: 0, hintsStored: 0, hintsCompleted: 0 };
 
   private listener: StoreListener = () => undefined;
+  /** set by tombstone GC: an incoming tombstone it already collected here (no need to store it again) */
+  alreadyCollected: (partition: number, key: Uint8Array, record: KvRecord) => boolean = () => false;
   /** set by the ownership handoff: writes to these partitions must be re-sent to their new replicas */
   handingOff: (partition: number) => boolean = () => false;
   private dirtyStamp = 0;
@@ -92,6 +94,7 @@ export class ReplicaService {
       this.stats.merges++;
       const before = await this.store.getRecordBytes(partition, key);
       const current = before === undefined ? undefined : decodeRecord(before);
+      if (current === undefined && this.alreadyCollected(partition, key, incoming)) return incoming;
       const merged = current === undefined ? incoming : mergeRecords(current, incoming);
       if (current === undefined || !recordEquals(current, merged)) {
         this.stats.mergesChanged++;

@@ -136,6 +136,7 @@ export class RingkvNode {
     });
     this.recovery = new Recovery(deps.store, deps.logger, deps.freshStore, () => this.antiEntropy.partitionsReplicated(), () => clock.now());
     this.replica.onStore((p, key, record) => this.gc.track(p, key, record));
+    this.replica.alreadyCollected = (p, key, record) => this.gc.alreadyCollected(p, key, record);
     this.antiEntropy.afterExchange = async (p) => {
       await this.recovery.exchanged(p);
       await this.gc.collect(p);

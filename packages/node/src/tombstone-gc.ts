@@ -1,4 +1,4 @@
-import { isDeleted, type Clock, type KvRecord, type Transport } from '@ringkv/core';
+import { dotsLeq, isDeleted, type Clock, type Dots, type KvRecord, type Transport } from '@ringkv/core';
 import { AE_OPS } from './anti-entropy-ops.js';
 import type { AntiEntropy } from './anti-entropy.js';
 import type { ClusterView } from './cluster-view.js';
@@ -30,6 +30,12 @@ interface Candidate {
  */
 export class TombstoneGc {
   private readonly candidates = new Map<number, Map<string, Candidate>>();
+  /**
+   * Tombstones collected here recently: a fellow that has not collected its
+   * copy yet would otherwise send it straight back through anti-entropy, and
+   * collection would never settle.
+   */
+  private readonly collected = new Map<string, { readonly history: Dots; readonly at: number }>();
   readonly stats: TombstoneGcStats = { reaped: 0, blockedByHints: 0 };
 
   constructor(
@@ -97,10 +103,27 @@ export class TombstoneGc {
     for (const c of eligible) {
       const rec = await this.deps.replica.read(partition, c.key);
       if (rec === undefined || !isDeleted(rec)) continue;
-      if (await this.deps.replica.reapTombstone(partition, c.key, rec)) reaped++;
+      if (await this.deps.replica.reapTombstone(partition, c.key, rec)) {
+        reaped++;
+        this.collected.set(collectedId(partition, c.key), { history: rec.history, at: now });
+      }
     }
+    this.forgetOldCollected(now);
     this.stats.reaped += reaped;
     return reaped;
+  }
+
+  /** Whether an incoming tombstone-only record is one we collected (its history within what we reaped). */
+  alreadyCollected(partition: number, key: Uint8Array, record: KvRecord): boolean {
+    if (!isDeleted(record)) return false;
+    const c = this.collected.get(collectedId(partition, key));
+    return c !== undefined && dotsLeq(record.history, c.history);
+  }
+
+  /** Fellows collect within a few exchange rounds; after that, remembering costs memory for nothing. */
+  private forgetOldCollected(now: number): void {
+    const keepMs = Math.max(this.deps.graceMs * 10, 600_000);
+    for (const [id, c] of this.collected) if (now - c.at > keepMs) this.collected.delete(id);
   }
 
   /** True only if this node and every other member answered that it holds no hint for the partition. */
@@ -120,4 +143,8 @@ export class TombstoneGc {
     );
     return answers.every(Boolean);
   }
+}
+
+function collectedId(partition: number, key: Uint8Array): string {
+  return `${partition}:${Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1')}`;
 }
