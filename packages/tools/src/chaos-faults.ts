@@ -1,0 +1,183 @@
+import { rm } from 'node:fs/promises';
+import { NEMESIS, type HistoryRecorder } from './chaos-history.js';
+import type { ChaosRandom } from './chaos-random.js';
+import type { LocalCluster } from './local-cluster.js';
+
+/**
+ * The faults the loop can inject, one node at a time:
+ * - kill: `kill -9`, restarted with the same data after the down time (a crash);
+ * - pause: SIGSTOP, SIGCONT after the down time (a long GC pause or a stuck VM:
+ *   the process keeps its sockets but answers nothing, so peers see timeouts,
+ *   not refused connections);
+ * - wipe: `kill -9`, its data directory deleted, restarted empty under the same
+ *   id (a replaced disk). With N = 1 this must lose acknowledged writes: the
+ *   negative control that shows the checker sees losses.
+ * Partitions, a degraded network and clock jumps (issue 6) join here as more kinds.
+ */
+export const FAULT_KINDS = ['kill', 'pause', 'wipe'] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+export interface FaultLoopOptions {
+  readonly cluster: LocalCluster;
+  readonly recorder: HistoryRecorder;
+  readonly random: ChaosRandom;
+  readonly kinds: readonly FaultKind[];
+  /** a fault starts every this many ms (the first after one interval) */
+  readonly everyMs: number;
+  /** how long the node stays down */
+  readonly downForMs: number;
+  /** a line for the operator (stderr) as each fault happens */
+  readonly log: (line: string) => void;
+}
+
+/** Who is down now, and why: clients send only to nodes not in here. */
+interface Down {
+  readonly kind: FaultKind;
+  readonly since: number;
+}
+
+/**
+ * Injects one fault at a time on a fixed schedule, from a seeded random
+ * stream, and records each step (invoke, then ok or fail) in the history.
+ */
+export class FaultLoop {
+  private readonly down = new Map<number, Down>();
+  private stopping = false;
+  private wake: (() => void) | undefined;
+  private running: Promise<void> | undefined;
+  /** when the last node came back (ms of the history clock), for the healing figures */
+  lastRecoveryAt: number | undefined;
+
+  constructor(private readonly o: FaultLoopOptions) {}
+
+  /** Indexes of the nodes serving now. */
+  liveNodes(): number[] {
+    const live: number[] = [];
+    for (let i = 0; i < this.o.cluster.size; i++) if (!this.down.has(i)) live.push(i);
+    return live;
+  }
+
+  /** Ids of the nodes down now, with the fault, for the progress line. */
+  describeDown(): string {
+    const how = { kill: 'killed', pause: 'paused', wipe: 'wiped' } as const;
+    return [...this.down].map(([i, d]) => `${this.o.cluster.node(i).id} (${how[d.kind]})`).join(', ');
+  }
+
+  /** Starts the schedule; faults begin only before `untilMs` (history clock). */
+  start(untilMs: number): void {
+    this.running = this.loop(untilMs);
+  }
+
+  /**
+   * Stops injecting and brings every node back (restart or SIGCONT), now.
+   * Rejects if a node cannot be brought back.
+   */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.running;
+    const problems: string[] = [];
+    for (const i of [...this.down.keys()]) {
+      try {
+        await this.recover(i);
+      } catch (err) {
+        problems.push(err instanceof Error ? err.message : String(err));
+      }
+    }
+    if (problems.length > 0) throw new Error(`could not bring every node back:\n${problems.join('\n')}`);
+  }
+
+  private async loop(untilMs: number): Promise<void> {
+    const { recorder, everyMs, downForMs } = this.o;
+    for (let next = everyMs; next < untilMs && !this.stopping; next += everyMs) {
+      await this.sleepUntil(next);
+      if (this.stopping) return;
+      // One node down at a time: a node that did not come back is retried instead of hitting another.
+      const stuck = [...this.down.keys()];
+      if (stuck.length > 0) {
+        for (const i of stuck) await this.recover(i).catch(() => undefined);
+        continue;
+      }
+      const node = this.o.random.int(this.o.cluster.size);
+      const kind = this.o.random.pick(this.o.kinds);
+      await this.inject(node, kind);
+      await this.sleepUntil(recorder.elapsedMs() + downForMs);
+      // On stop, stop() brings it back.
+      if (this.stopping) return;
+      await this.recover(node).catch(() => undefined);
+    }
+  }
+
+  private async inject(i: number, kind: FaultKind): Promise<void> {
+    const { cluster, recorder, log } = this.o;
+    const { id, pid, dataDir } = cluster.node(i);
+    // Out of the live set first, so clients stop choosing it before it goes.
+    this.down.set(i, { kind, since: recorder.elapsedMs() });
+    const withPid = pid === undefined ? {} : { pid };
+    const e = recorder.record({ client: NEMESIS, op: kind, node: id, phase: 'invoke', ...withPid });
+    try {
+      if (kind === 'kill' || kind === 'wipe') {
+        await cluster.kill(i, 'SIGKILL');
+        if (kind === 'wipe') await rm(dataDir, { recursive: true, force: true });
+      } else {
+        if (pid === undefined) throw new Error(`${id} is not running`);
+        process.kill(pid, 'SIGSTOP');
+      }
+      recorder.record({ client: NEMESIS, op: kind, node: id, phase: 'ok', ...withPid });
+      const what = { kill: 'kill -9', pause: 'SIGSTOP', wipe: 'kill -9 and wipe the data of' } as const;
+      log(`${fmtT(e.t)}  ${what[kind]} ${id}${pid === undefined ? '' : ` (pid ${pid})`}`);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      recorder.record({ client: NEMESIS, op: kind, node: id, phase: 'fail', error: message, ...withPid });
+      log(`${fmtT(e.t)}  ${kind} ${id} failed: ${message}`);
+    }
+  }
+
+  private async recover(i: number): Promise<void> {
+    const { cluster, recorder, log } = this.o;
+    const d = this.down.get(i);
+    if (d === undefined) return;
+    const { id } = cluster.node(i);
+    if (d.kind === 'pause') {
+      const pid = cluster.node(i).pid;
+      const e = recorder.record({ client: NEMESIS, op: 'resume', node: id, phase: 'invoke', ...(pid === undefined ? {} : { pid }) });
+      if (pid !== undefined) process.kill(pid, 'SIGCONT');
+      recorder.record({ client: NEMESIS, op: 'resume', node: id, phase: 'ok', ...(pid === undefined ? {} : { pid }) });
+      this.down.delete(i);
+      this.lastRecoveryAt = recorder.elapsedMs();
+      log(`${fmtT(e.t)}  SIGCONT ${id} after ${((e.t - d.since) / 1000).toFixed(1)} s`);
+      return;
+    }
+    const e = recorder.record({ client: NEMESIS, op: 'restart', node: id, phase: 'invoke' });
+    try {
+      await cluster.restart(i);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      recorder.record({ client: NEMESIS, op: 'restart', node: id, phase: 'fail', error: message.split('\n')[0] ?? message });
+      log(`${fmtT(e.t)}  restart ${id} FAILED: ${message}`);
+      throw err;
+    }
+    const pid = cluster.node(i).pid;
+    const ok = recorder.record({ client: NEMESIS, op: 'restart', node: id, phase: 'ok', ...(pid === undefined ? {} : { pid }) });
+    this.down.delete(i);
+    this.lastRecoveryAt = ok.t;
+    log(`${fmtT(e.t)}  restart ${id}: ready in ${((ok.t - e.t) / 1000).toFixed(1)} s${pid === undefined ? '' : ` (pid ${pid})`}`);
+  }
+
+  private sleepUntil(t: number): Promise<void> {
+    const ms = t - this.o.recorder.elapsedMs();
+    if (ms <= 0 || this.stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}
+
+export function fmtT(ms: number): string {
+  return `t=${(ms / 1000).toFixed(1).padStart(5)}s`;
+}

@@ -1,0 +1,215 @@
+#!/usr/bin/env node
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { CommanderError } from 'commander';
+import { checkHistory } from './chaos-checker.js';
+import { FaultLoop } from './chaos-faults.js';
+import { finalReads, waitForHintsDrained } from './chaos-heal.js';
+import { ClusterMonitor } from './chaos-monitor.js';
+import { HistoryRecorder, NEMESIS, isWorkloadClient, readHistoryFile, type HistoryEvent } from './chaos-history.js';
+import { NodePools } from './chaos-http.js';
+import { chaosConfig, chaosProgram, type ChaosConfig } from './chaos-options.js';
+import { ChaosRandom, randomSeed } from './chaos-random.js';
+import { chaosReportJson, formatChaosReport, judge, type ChaosReport, type HealResult } from './chaos-report.js';
+import { faultWindows, requestStats } from './chaos-stats.js';
+import { Workload } from './chaos-workload.js';
+import { LocalCluster } from './local-cluster.js';
+import { exitQuietlyOnEpipe } from './stdout-epipe.js';
+
+exitQuietlyOnEpipe();
+
+const say = (line: string): void => {
+  process.stderr.write(process.stderr.isTTY ? `\r\x1b[K${line}\n` : `${line}\n`);
+};
+
+function print(report: ChaosReport, json: boolean): void {
+  process.stdout.write(json ? chaosReportJson(report) : formatChaosReport(report));
+}
+
+/** --check: judge a recorded history without a cluster. */
+async function checkOnly(config: ChaosConfig, file: string): Promise<number> {
+  const events = await readHistoryFile(file);
+  const check = checkHistory(events);
+  const requests = requestStats(events);
+  const failures = judge(config, check, requests, undefined);
+  print(
+    {
+      config,
+      seed: undefined,
+      heal: undefined,
+      requests,
+      check,
+      faults: events.filter((e) => e.client === NEMESIS),
+      failures,
+      passed: failures.length === 0,
+      historyFile: resolve(file),
+      keptDir: undefined,
+    },
+    config.json,
+  );
+  return failures.length === 0 ? 0 : 1;
+}
+
+async function run(config: ChaosConfig): Promise<number> {
+  const seed = config.seed ?? randomSeed();
+  const random = new ChaosRandom(seed);
+  let aborted = false;
+  let wakeOnAbort: (() => void) | undefined;
+  // Our own handler keeps Ctrl-C from killing us before paused nodes are resumed and the directory is removed.
+  const onSignal = (): void => {
+    aborted = true;
+    wakeOnAbort?.();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const dir = await mkdtemp(join(tmpdir(), 'ringkv-chaos-'));
+  const historyFile = resolve(config.history ?? join(dir, 'history.jsonl'));
+  let cluster: LocalCluster | undefined;
+  let pools: NodePools | undefined;
+  let faults: FaultLoop | undefined;
+  let monitor: ClusterMonitor | undefined;
+  let recorder: HistoryRecorder | undefined;
+  let keep = config.keep;
+  try {
+    say(`seed ${seed}; starting ${config.nodes} nodes in ${dir} …`);
+    cluster = await LocalCluster.start({
+      nodes: config.nodes,
+      dataDir: dir,
+      n: config.n,
+      r: config.r,
+      w: config.w,
+      extraArgs: ['--log-level', 'warn', ...config.nodeArgs],
+    });
+    const nodeIds = cluster.urls().map((_, i) => cluster?.node(i).id ?? `n${i + 1}`);
+    const rec = new HistoryRecorder(historyFile);
+    recorder = rec;
+    pools = new NodePools(cluster.urls(), config.clients + 2, config.timeout * 1000);
+    faults = new FaultLoop({
+      cluster,
+      recorder: rec,
+      random: random.fork(),
+      kinds: config.faults,
+      everyMs: config.killEvery * 1000,
+      downForMs: config.downFor * 1000,
+      log: say,
+    });
+    const f = faults;
+    const workload = new Workload({
+      clients: config.clients,
+      keysShared: config.keysShared,
+      keysOwn: config.keysOwn,
+      nodeIds,
+      liveNodes: () => f.liveNodes(),
+      pools,
+      recorder: rec,
+      random: random.fork(),
+    });
+    const durationMs = config.duration * 1000;
+    say(`running the workload for ${config.duration} s; history: ${historyFile}`);
+    const urls = cluster.urls();
+    monitor = new ClusterMonitor(
+      () => f.liveNodes().map((i) => ({ id: nodeIds[i] ?? '', url: urls[i] ?? '' })),
+      () => rec.elapsedMs(),
+    );
+    workload.start();
+    monitor.start();
+    if (config.killEvery > 0) faults.start(durationMs);
+    const ticker = setInterval(() => {
+      const t = rec.elapsedMs() / 1000;
+      const c = workload.counters;
+      const down = f.describeDown();
+      const line = `${Math.min(config.duration, Math.floor(t))}/${config.duration} s  ${c.sent} requests  ok ${c.ok}  failed ${c.fail}  unknown ${c.info}${down === '' ? '' : `  down: ${down}`}`;
+      if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${line}`);
+      else if (Math.floor(t) % 10 === 0) process.stderr.write(`${line}\n`);
+    }, 1000);
+    await new Promise<void>((wake) => {
+      wakeOnAbort = wake;
+      setTimeout(wake, durationMs);
+      if (aborted) wake();
+    });
+    clearInterval(ticker);
+    if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+    say(aborted ? 'interrupted: stopping …' : 'duration reached: stopping the workload and the faults, bringing every node back …');
+    const failures: string[] = [];
+    const [, back] = await Promise.allSettled([workload.stop(), f.stop()]);
+    if (back.status === 'rejected') failures.push(back.reason instanceof Error ? back.reason.message : String(back.reason));
+    if (aborted) return 130;
+
+    const healStartedAt = rec.elapsedMs();
+    say(`waiting for hints to drain (at most ${config.healTimeout} s) …`);
+    const drain = await waitForHintsDrained(
+      nodeIds.map((id, i) => ({ id, url: urls[i] ?? '' })),
+      config.healTimeout * 1000,
+    );
+    monitor.stop();
+    const spans = faultWindows(rec.events).map((w) => ({ node: w.node, downAt: w.from, backAt: w.to }));
+    const heal: HealResult = {
+      drain,
+      startedAt: healStartedAt,
+      lastRecoveryAt: faults.lastRecoveryAt,
+      recoveries: monitor.recoveries(spans),
+      detections: monitor.detections(spans),
+    };
+    const keys = [...new Set(rec.events.filter((e) => isWorkloadClient(e.client) && e.key !== undefined).map((e) => e.key ?? ''))].sort();
+    say(`reading ${keys.length} keys with R=${config.n}, twice …`);
+    await finalReads({ pools, nodeIds, keys, r: config.n, recorder: rec });
+    await rec.close();
+
+    const events: readonly HistoryEvent[] = rec.events;
+    const check = checkHistory(events);
+    const requests = requestStats(events);
+    failures.push(...judge(config, check, requests, heal));
+    const passed = failures.length === 0;
+    if (!passed) keep = true;
+    print(
+      {
+        config,
+        seed,
+        heal,
+        requests,
+        check,
+        faults: events.filter((e) => e.client === NEMESIS),
+        failures,
+        passed,
+        historyFile: keep || config.history !== undefined ? historyFile : undefined,
+        keptDir: keep ? dir : undefined,
+      },
+      config.json,
+    );
+    return passed ? 0 : 1;
+  } finally {
+    monitor?.stop();
+    // A paused node must not be left stopped, whatever happened above.
+    if (faults !== undefined) await faults.stop().catch(() => undefined);
+    await pools?.close();
+    await recorder?.close().catch(() => undefined);
+    await cluster?.stop();
+    if (!keep) await rm(dir, { recursive: true, force: true });
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+}
+
+async function main(): Promise<number> {
+  const program = chaosProgram();
+  try {
+    await program.parseAsync(process.argv);
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    throw err;
+  }
+  const config = chaosConfig(program.opts(), program.args);
+  if (typeof config === 'string') {
+    process.stderr.write(`error: ${config}\n`);
+    return 2;
+  }
+  return config.check === undefined ? run(config) : checkOnly(config, config.check);
+}
+
+try {
+  process.exitCode = await main();
+} catch (err) {
+  process.stderr.write(`chaos: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+}
