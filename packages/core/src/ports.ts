@@ -67,6 +67,11 @@ export type RpcHandler = (from: PeerInfo, op: string, body: unknown) => Promise<
  */
 export interface Transport {
   request(to: string, op: string, body: unknown, timeoutMs: number): Promise<RpcResult>;
+  /**
+   * The failure detector heard from the peer at `to` (e.g. it came back):
+   * drop any connect backoff so the next request tries it at once.
+   */
+  peerAlive?(to: string): void;
   /** Starts accepting requests; resolves once listening. */
   listen(handler: RpcHandler): Promise<void>;
   close(): Promise<void>;

@@ -120,6 +120,8 @@ export class Coordinator {
       call: (node, timeoutMs) => this.withStandIn(partition, targetOf(targets, node), used, timeoutMs, (t, ms) => this.readFrom(partition, req.key, t, ms)),
     });
     if (result.outcome !== 'met') {
+      // Report how many actually answered, not how many had when the quorum became impossible.
+      if (result.outcome === 'failed') await result.settled;
       throw this.quorumError('read', req.r, req.pr, result.answers.size, result.primaryCount, targets.length);
     }
     void result.settled
@@ -186,6 +188,7 @@ export class Coordinator {
       call,
     });
     if (result.outcome !== 'met') {
+      if (result.outcome === 'failed') await result.settled;
       const got = 1 + result.answers.size;
       throw this.quorumError('write', req.w, req.pw, got, result.primaryCount + (selfPrimary ? 1 : 0), targets.length);
     }

@@ -64,6 +64,8 @@ export class MemberGossip {
       void this.onPreviousLife().catch((err: unknown) => logger.error({ err: String(err) }, 'could not start recovery'));
     }
     const changed = membership.merge(entries, clock.now());
+    // A member back with a new incarnation is reachable again: don't let an old connect backoff hide it.
+    for (const m of changed) this.deps.transport.peerAlive?.(m.rpc);
     if (changed.length > 0 && view.learn(changed)) {
       logger.info({ members: [...view.members.keys()] }, 'membership changed');
     }

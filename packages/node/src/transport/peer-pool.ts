@@ -53,6 +53,12 @@ export class PeerPool {
     return count;
   }
 
+  /** The peer was heard from (it connected to us): forget a connect backoff so the next call tries at once. */
+  forgiveBackoff(address: string): void {
+    const link = this.links.get(address);
+    if (link !== undefined && link.connection === undefined) this.links.delete(address);
+  }
+
   close(): void {
     this.closed = true;
     const links = [...this.links.values()];

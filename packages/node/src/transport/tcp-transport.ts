@@ -148,6 +148,11 @@ export class TcpTransport implements Transport {
   }
 
   /** Stops listening, drops every connection (unanswered calls get CLOSED). */
+  /** See Transport.peerAlive. */
+  peerAlive(address: string): void {
+    this.pool.forgiveBackoff(address);
+  }
+
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
