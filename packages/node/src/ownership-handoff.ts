@@ -11,6 +11,8 @@ export interface OwnershipHandoffSettings {
   readonly requestTimeoutMs: number;
   /** how long a partition this node gave up is kept (and writes to it forwarded) before its data is dropped */
   readonly drainMs: number;
+  /** pause between two batches of one transfer (the rate limit: batchCountMax per pause) */
+  readonly batchPauseMs: number;
 }
 
 export interface TransferProgress {
@@ -132,6 +134,8 @@ export class OwnershipHandoff {
       this.totals.keysSent += batch.length;
       this.totals.bytesSent += bytes;
       if (this.stopped) return;
+      // Rate limit: a short pause between batches leaves room for client traffic.
+      await new Promise<void>((r) => void clock.setTimer(settings.batchPauseMs, r));
     }
     // The last dirty keys and the switch happen with writes to the partition paused here,
     // so no write can land between them; later ones find us no longer a replica and travel on.

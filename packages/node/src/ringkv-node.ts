@@ -132,6 +132,7 @@ export class RingkvNode {
         batchCountMax: deps.handoffBatchCountMax,
         requestTimeoutMs: deps.requestTimeoutMs,
         drainMs: deps.gossipIntervalMs * 10,
+        batchPauseMs: Math.max(1, Math.round(deps.handoffIntervalMs / 10)),
       },
     });
     this.recovery = new Recovery(deps.store, deps.logger, deps.freshStore, () => this.antiEntropy.partitionsReplicated(), () => clock.now());
