@@ -32,6 +32,10 @@ describe('parseNodeFlags', () => {
       syncWrites: false,
       logLevel: 'info',
       gossipIntervalMs: 500,
+      handoffIntervalMs: 500,
+      handoffBatchCountMax: 200,
+      aeIntervalMs: 1000,
+      tombstoneGraceMs: 60_000,
     });
   });
 

@@ -79,6 +79,8 @@ export interface CoordinatorDeps {
   readonly isUp: (id: string) => boolean;
   /** this node lost its data and must not answer reads yet */
   readonly recovering: () => boolean;
+  /** when this node started (part of its request ids) */
+  readonly startedAt: number;
 }
 
 /**
@@ -96,6 +98,13 @@ export class Coordinator {
 
   private get selfId(): string {
     return this.deps.view.self.id;
+  }
+
+  private ridCounter = 0;
+
+  /** Unique per coordinator life: node id, start time, a counter. */
+  private requestId(): string {
+    return `${this.selfId}.${this.deps.startedAt.toString(36)}.${(this.ridCounter++).toString(36)}`;
   }
 
   /** The sloppy replica list of a partition, as the failure detector sees it now. */
@@ -139,7 +148,7 @@ export class Coordinator {
     const targets = this.targetsFor(partition);
     if (!targets.some((t) => t.node === this.selfId)) {
       this.stats.forwarded++;
-      return forwardWrite(this.deps.peers, targets, req, this.deps.requestTimeoutMs + 1000);
+      return forwardWrite(this.deps.peers, targets, req, this.requestId(), this.deps.requestTimeoutMs + 1000);
     }
     return this.coordinateWrite(partition, req);
   }

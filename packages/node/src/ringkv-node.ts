@@ -80,6 +80,7 @@ export class RingkvNode {
       requestTimeoutMs: deps.requestTimeoutMs,
       isUp,
       recovering: () => this.recovery.active,
+      startedAt: this.startedAt,
     });
     this.gossip = new MemberGossip({
       view: this.view,
@@ -166,6 +167,8 @@ export class RingkvNode {
         gossip: this.gossip,
         antiEntropy: this.antiEntropy,
         recovery: this.recovery,
+        dedupeKeepMs: this.deps.requestTimeoutMs * 10,
+        now: () => this.deps.clock.now(),
         partitionCount: this.deps.params.partitionCount,
         logger: this.deps.logger,
       }),

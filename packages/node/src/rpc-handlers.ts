@@ -9,6 +9,7 @@ import type { Recovery } from './recovery.js';
 import type { ReplicaService } from './replica-service.js';
 import { RPC_OPS, parseCoordPut, parseMembersExchange, parseReplicaGet, parseReplicaPut, parseReplicaPutBatch } from './rpc-ops.js';
 import { encodeForwardReply, type CoordPutReply } from './write-forwarding.js';
+import { WriteDedupe } from './write-dedupe.js';
 
 export interface RpcHandlerDeps {
   readonly view: ClusterView;
@@ -17,6 +18,9 @@ export interface RpcHandlerDeps {
   readonly gossip: MemberGossip;
   readonly antiEntropy: AntiEntropy;
   readonly recovery: Recovery;
+  /** how long forwarded writes are remembered by request id */
+  readonly dedupeKeepMs: number;
+  readonly now: () => number;
   readonly partitionCount: number;
   readonly logger: Logger;
 }
@@ -36,6 +40,7 @@ const isResult = (x: unknown): x is RpcResult => typeof x === 'object' && x !== 
 
 /** Dispatches one inter-node request to the service that owns it. */
 export function makeRpcHandler(deps: RpcHandlerDeps): (from: PeerInfo, op: string, body: unknown) => Promise<RpcResult> {
+  const dedupe = new WriteDedupe<CoordPutReply>(deps.dedupeKeepMs);
   const { replica, coordinator, gossip, antiEntropy } = deps;
   const ae = async (op: string, parsed: Parameters<AntiEntropy['serve']>[1] | RpcResult): Promise<RpcResult> => {
     if (isResult(parsed)) return parsed;
@@ -73,14 +78,15 @@ export function makeRpcHandler(deps: RpcHandlerDeps): (from: PeerInfo, op: strin
         const b = parse(op, () => parseCoordPut(body));
         if (isResult(b)) return b;
         const partition = partitionOfKey(b.k, deps.partitionCount);
-        let reply: CoordPutReply;
-        try {
-          const result = await coordinator.coordinateWrite(partition, { key: b.k, value: b.v, contentType: b.ct, context: b.ctx, w: b.w, pw: b.pw });
-          reply = encodeForwardReply(result);
-        } catch (err) {
-          if (!(err instanceof RingkvError)) throw err;
-          reply = { err: { code: err.code, message: err.message, details: { ...err.details } } };
-        }
+        const reply = await dedupe.run(`${from.nodeId}/${b.rid}`, deps.now(), async (): Promise<CoordPutReply> => {
+          try {
+            const req = { key: b.k, value: b.v, contentType: b.ct, context: b.ctx, w: b.w, pw: b.pw };
+            return encodeForwardReply(await coordinator.coordinateWrite(partition, req));
+          } catch (err) {
+            if (!(err instanceof RingkvError)) throw err;
+            return { err: { code: err.code, message: err.message, details: { ...err.details } } };
+          }
+        });
         return { ok: true, body: reply };
       }
       case RPC_OPS.membersExchange: {

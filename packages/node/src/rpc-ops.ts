@@ -44,6 +44,8 @@ export interface CoordPutBody {
   readonly ctx: string;
   readonly w: number;
   readonly pw: number;
+  /** request id: the receiver applies a write delivered twice only once */
+  readonly rid: string;
 }
 
 export interface MembersExchangeBody {
@@ -85,12 +87,13 @@ export function parseReplicaPutBatch(x: unknown): ReplicaPutBatchBody | undefine
 
 export function parseCoordPut(x: unknown): CoordPutBody | undefined {
   if (!isObj(x) || !isKey(x.k)) return undefined;
-  const { v, ct, ctx, w, pw } = x;
+  const { v, ct, ctx, w, pw, rid } = x;
+  if (typeof rid !== 'string' || rid.length < 1 || rid.length > 64) return undefined;
   if (!(v === null || v instanceof Uint8Array)) return undefined;
   if (typeof ct !== 'string' || ct.length > 256) return undefined;
   if (typeof ctx !== 'string' || ctx.length > 65536) return undefined;
   if (!isQuorum(w) || w < 1 || !isQuorum(pw)) return undefined;
-  return { k: x.k, v, ct, ctx, w, pw };
+  return { k: x.k, v, ct, ctx, w, pw, rid };
 }
 
 export function parseMembersExchange(x: unknown): MembersExchangeBody | undefined {

@@ -13,8 +13,14 @@ export type CoordPutReply =
  * Only an unreachable node is skipped: after a timeout the write may have
  * been applied, and retrying elsewhere would store it twice as siblings.
  */
-export async function forwardWrite(peers: ReplicaClient, targets: readonly ReplicaTarget[], req: WriteRequest, timeoutMs = 2000): Promise<WriteResult> {
-  const body: CoordPutBody = { k: req.key, v: req.value, ct: req.contentType, ctx: req.context, w: req.w, pw: req.pw };
+export async function forwardWrite(
+  peers: ReplicaClient,
+  targets: readonly ReplicaTarget[],
+  req: WriteRequest,
+  rid: string,
+  timeoutMs = 2000,
+): Promise<WriteResult> {
+  const body: CoordPutBody = { k: req.key, v: req.value, ct: req.contentType, ctx: req.context, w: req.w, pw: req.pw, rid };
   for (const t of targets) {
     let reply: unknown;
     try {
@@ -40,7 +46,12 @@ function parseForwardReply(body: unknown): WriteResult {
   if (b === null || typeof b !== 'object' || typeof b.ctx !== 'string' || typeof dot[0] !== 'string' || typeof dot[1] !== 'number') {
     throw new RingkvError('UNAVAILABLE', 'malformed reply to a forwarded write');
   }
-  return { context: decodeContext(b.ctx), record: recordFromWire(b.rec), dot: { actor: dot[0], counter: dot[1] }, sloppy: b.sloppy !== false };
+  return {
+    context: decodeContext(b.ctx),
+    record: recordFromWire(b.rec),
+    dot: { actor: dot[0], counter: dot[1] },
+    sloppy: b.sloppy !== false,
+  };
 }
 
 export function encodeForwardReply(result: WriteResult): CoordPutReply {
