@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import type { CliIo } from './cli-io.js';
 import type { CommandContext } from './command-context.js';
+import { clusterCommand } from './cluster-command.js';
 import { delCommand } from './del-command.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { getCommand } from './get-command.js';
@@ -37,7 +38,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     // Commander would exit with 1 on a bad command line; usage errors are 2 here.
     .exitOverride();
-  for (const make of [nodeCommand, getCommand, putCommand, delCommand, statusCommand, repairCommand]) {
+  for (const make of [nodeCommand, getCommand, putCommand, delCommand, statusCommand, repairCommand, clusterCommand]) {
     const command = make(ctx);
     command.copyInheritedSettings(program);
     program.addCommand(command);

@@ -1,5 +1,7 @@
 export { RingkvClient, type RepairSummary, normalizeNodeUrl } from './ringkv-client.js';
-export type { RingkvClientOptions, GetOptions, GetResult, PutOptions, PutResult, DeleteOptions } from './ringkv-client.js';
+export type { RingkvClientOptions, GetOptions, GetResult, PutOptions, PutResult, DeleteOptions, AdminOptions } from './ringkv-client.js';
+export { readClusterPlan, readClusterStatus, readStagedChange } from './cluster-admin.js';
+export type { ClusterOp, ClusterPlan, ClusterStatus, StagedChange, StagedMember, PlanNode, TransferCounts, ActiveTransfer, HandoffTotals, PendingTransfer } from './cluster-admin.js';
 export { RingkvHttpError } from './http-error.js';
 export type { ClientErrorCode } from './http-error.js';
 export { RingkvConnectionError, isRetryable, connectionErrorCode } from './connection-error.js';

@@ -1,6 +1,7 @@
 import { Pool, type Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import { RingkvConnectionError, connectionErrorCode, isRetryable } from './connection-error.js';
+import { readClusterPlan, readClusterStatus, readStagedChange, type ClusterOp, type ClusterPlan, type ClusterStatus, type StagedChange } from './cluster-admin.js';
 import { RingkvHttpError } from './http-error.js';
 import { readNodeStatus, type NodeStatus } from './node-status.js';
 import { parseSiblingsBody, type Sibling } from './siblings-body.js';
@@ -21,6 +22,8 @@ export type GetResult =
 export interface GetOptions {
   /** read quorum for this request (1..N) */
   readonly r?: number;
+  /** how many of the R replies must come from primaries (0..R; `?pr=`) */
+  readonly pr?: number;
   /** ask this node instead of the next one in turn */
   readonly node?: string;
 }
@@ -41,6 +44,14 @@ export interface PutResult {
   readonly context: string;
   /** present with `returnBody` */
   readonly siblings?: readonly Sibling[];
+}
+
+/**
+ * Where an /admin/cluster call goes. Staging is kept on the node you talk to,
+ * so admin calls never rotate between nodes: `node`, else the first of `nodes`.
+ */
+export interface AdminOptions {
+  readonly node?: string;
 }
 
 export interface DeleteOptions {
@@ -98,7 +109,7 @@ export class RingkvClient {
 
   async get(key: string, options: GetOptions = {}): Promise<GetResult> {
     const answer = await this.send(
-      { method: 'GET', path: kvPath(key, { r: options.r }), node: options.node },
+      { method: 'GET', path: kvPath(key, { r: options.r, pr: options.pr }), node: options.node },
       true,
     );
     const context = headerValue(answer.headers, 'x-context');
@@ -147,6 +158,46 @@ export class RingkvClient {
     const query = options.partition === undefined ? '' : `?partition=${options.partition}`;
     const answer = await this.send({ method: 'POST', path: `/admin/repair${query}`, node: options.node }, false);
     return JSON.parse(answer.body.toString('utf8')) as RepairSummary;
+  }
+
+  /** Stages `join`, `leave` or `remove` of node `id` on the admin node; returns everything staged there. */
+  async clusterStage(op: ClusterOp, id: string, options: AdminOptions = {}): Promise<StagedChange> {
+    return this.adminCall('POST', `/admin/cluster/${op}?node=${encodeURIComponent(id)}`, options, readStagedBody);
+  }
+
+  /** What committing the staged changes would move (`GET /admin/cluster/plan`). */
+  async clusterPlan(options: AdminOptions = {}): Promise<ClusterPlan> {
+    return this.adminCall('GET', '/admin/cluster/plan', options, readClusterPlan);
+  }
+
+  /**
+   * Commits the staged changes as a new ring epoch and returns the plan applied.
+   * With nothing staged on a bootstrap ring (epoch 0) this seals that ring as epoch 1.
+   * Refused (400) while transfers of the current epoch are pending.
+   */
+  async clusterCommit(options: AdminOptions = {}): Promise<ClusterPlan> {
+    return this.adminCall('POST', '/admin/cluster/commit', options, readClusterPlan);
+  }
+
+  /** Forgets what is staged on the admin node. */
+  async clusterClear(options: AdminOptions = {}): Promise<StagedChange> {
+    return this.adminCall('POST', '/admin/cluster/clear', options, readStagedBody);
+  }
+
+  /** One node's view of the ring epoch, its transfers and its own handoff figures. */
+  async clusterStatus(options: AdminOptions = {}): Promise<ClusterStatus> {
+    return this.adminCall('GET', '/admin/cluster/status', options, readClusterStatus);
+  }
+
+  private async adminCall<T>(method: 'GET' | 'POST', path: string, options: AdminOptions, read: (body: unknown) => T): Promise<T> {
+    const node = options.node ?? this.nodes[0];
+    const answer = await this.send({ method, path, node }, method === 'GET');
+    try {
+      return read(JSON.parse(answer.body.toString('utf8')));
+    } catch (err) {
+      const why = err instanceof SyntaxError ? 'is not JSON' : `is not what a ringkv node sends (${(err as Error).message})`;
+      throw new RingkvHttpError('UNEXPECTED_RESPONSE', answer.status, `the ${path.replace(/\?.*$/, '')} body ${why}`, {}, answer.node);
+    }
   }
 
   /**
@@ -253,6 +304,10 @@ function isNotFoundBody(body: Buffer): boolean {
   } catch {
     return false;
   }
+}
+
+function readStagedBody(body: unknown): StagedChange {
+  return readStagedChange((body as { staged?: unknown } | null)?.staged);
 }
 
 function readValues(answer: Answer): Sibling[] {

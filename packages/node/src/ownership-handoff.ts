@@ -48,8 +48,10 @@ export class OwnershipHandoff {
   readonly active = new Map<string, TransferProgress>();
   readonly totals: HandoffTotals = { transfersDone: 0, keysSent: 0, bytesSent: 0, partitionsDropped: 0, keysDropped: 0 };
   private readonly foreignSince = new Map<number, number>();
-  /** partitions this node is sending (cached: it is consulted on every write) */
+  /** partitions this node is sending, and receiving (cached: consulted on every write) */
   private sending = new Set<number>();
+  private receiving = new Set<number>();
+  private epoch = -1;
   private cancel: (() => void) | undefined;
   private stopped = false;
   private running: Promise<void> | undefined;
@@ -68,13 +70,22 @@ export class OwnershipHandoff {
   ) {
     // Writes to a partition we send, or hold without being its replica (a stale coordinator's), must travel on.
     deps.replica.handingOff = (p) =>
-      this.sending.has(p) || (deps.view.ringState.epoch > 0 && !deps.view.preferenceList(p).includes(deps.view.self.id));
+      this.sending.has(p) ||
+      (!this.receiving.has(p) && deps.view.ringState.epoch > 0 && !deps.view.preferenceList(p).includes(deps.view.self.id));
     deps.view.onRingChange(() => this.refreshSending());
   }
 
   private refreshSending(): void {
     const self = this.deps.view.self.id;
-    this.sending = new Set(pendingTransfers(this.deps.view.ringState).filter((t) => this.sourceOf(t) === self).map((t) => t.partition));
+    const state = this.deps.view.ringState;
+    const pending = pendingTransfers(state);
+    this.sending = new Set(pending.filter((t) => this.sourceOf(t) === self).map((t) => t.partition));
+    this.receiving = new Set(pending.filter((t) => t.to === self).map((t) => t.partition));
+    // A new epoch restarts every drain clock: what was foreign before may be ours again.
+    if (state.epoch !== this.epoch) {
+      this.epoch = state.epoch;
+      this.foreignSince.clear();
+    }
   }
 
   start(): void {
@@ -181,7 +192,8 @@ export class OwnershipHandoff {
     const now = clock.now();
     for (let p = 0; p < view.params.partitionCount; p++) {
       const replicas = view.preferenceList(p);
-      if (replicas.includes(view.self.id) || this.sending.has(p)) {
+      // Not ours to drop: we replicate it, are sending it, or are receiving it (not a replica until it switches).
+      if (replicas.includes(view.self.id) || this.sending.has(p) || this.receiving.has(p)) {
         this.foreignSince.delete(p);
         continue;
       }

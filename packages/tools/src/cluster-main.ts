@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { clusterAdd } from './cluster-add.js';
 import { clusterDown } from './cluster-down.js';
 import { clusterKill } from './cluster-kill.js';
+import { clusterRemove } from './cluster-remove.js';
+import { sealOnceRecorded, sealRecordedCluster } from './cluster-seal.js';
+import { whyNotUpAgain } from './cluster-up-guard.js';
 import { clusterStart } from './cluster-start.js';
 import { clusterStatus } from './cluster-status.js';
 import { clusterUp } from './cluster-up.js';
@@ -37,6 +41,8 @@ Examples:
   scripts/cluster status
   scripts/cluster kill n2                 # kill -9, as a crash would
   scripts/cluster start n2                # back with its old data and ports
+  scripts/cluster add                     # one more node (n4): join, then watch its partitions arrive
+  scripts/cluster remove n4               # it hands its partitions off, then stops (a dead node: refilled)
   scripts/cluster down
   scripts/cluster up --nodes 5 --base-port 8001 --data /tmp/ringkv --n 3 --r 1 --w 3
 `,
@@ -44,7 +50,7 @@ Examples:
 
 program
   .command('up')
-  .description('start the nodes and wait until every one is healthy and sees all the others')
+  .description('start the nodes, wait until every one is healthy and sees all the others, then seal the ring (epoch 1)')
   .addOption(new Option('--nodes <count>', 'number of nodes').default(3).argParser(intIn(1, 100)))
   .addOption(new Option('--base-port <port>', 'HTTP port of n1; RPC ports start 100 above').default(7001).argParser(intIn(1, 65335)))
   .addOption(dataOption())
@@ -59,8 +65,46 @@ program
       done(2);
       return;
     }
-    done(await clusterUp({ ...o, nodeArgs }));
+    const say = (line: string): void => {
+      process.stderr.write(`${line}\n`);
+    };
+    const refusal = await whyNotUpAgain(o.data, o.nodes);
+    if (refusal !== undefined) {
+      say(`${refusal}\nNothing was started.`);
+      done(1);
+      return;
+    }
+    if (o.detach) {
+      const code = await clusterUp({ ...o, nodeArgs });
+      done(code === 0 ? await sealRecordedCluster(o.data, say) : code);
+      return;
+    }
+    // A foreground `up` returns only on Ctrl-C: seal as soon as it has recorded the running cluster.
+    const stopSealing = sealOnceRecorded(o.data, process.pid, say);
+    try {
+      done(await clusterUp({ ...o, nodeArgs }));
+    } finally {
+      stopSealing();
+    }
   });
+
+program
+  .command('add')
+  .description(
+    'start one more node (next id and ports, the same N/R/W and flags, the running nodes as seeds), stage its join and commit, then show the transfers until they are done',
+  )
+  .addOption(dataOption())
+  .addOption(new Option('--weight <w>', 'capacity share of the new node (partitions owned are proportional)').argParser(intIn(1, 1_000_000)))
+  .action(async (o: { data: string; weight?: number }) => done(await clusterAdd(o)));
+
+program
+  .command('remove')
+  .description(
+    'take one node out of the ring (NODE is n4 or 4): a running node leaves (hands its partitions off, then is stopped); a dead one is removed (its partitions refill from the other replicas)',
+  )
+  .argument('<node>', 'n<i> or i')
+  .addOption(dataOption())
+  .action(async (ref: string, o: { data: string }) => done(await clusterRemove(o.data, ref)));
 
 program
   .command('down')

@@ -78,7 +78,7 @@ export class LocalCluster {
   private readonly client: RingkvClient;
 
   private constructor(
-    private readonly slots: readonly Slot[],
+    private readonly slots: Slot[],
     private readonly options: LocalClusterOptions,
   ) {
     this.client = new RingkvClient({ nodes: slots.map((s) => httpUrl(s.spec)), timeoutMs: 2000, connectionsPerNode: 1 });
@@ -101,6 +101,52 @@ export class LocalCluster {
       throw err;
     }
     return cluster;
+  }
+
+  /**
+   * Starts one more node (id n<size+1>, the next ports, the same N/R/W and
+   * flags, every running node as a seed) and resolves once it is healthy and
+   * sees every running node. It only becomes known to the cluster through
+   * gossip: it owns nothing until a join is committed (see sealRing, and the
+   * /admin/cluster endpoints).
+   */
+  async add(options: { readonly weight?: number; readonly extraArgs?: readonly string[] } = {}): Promise<LocalNodeInfo> {
+    const index = this.slots.length + 1;
+    const [spec] = await planNodes(1, this.options, {
+      firstIndex: index,
+      seeds: this.slots.filter((s) => this.isRunning(s)).map((s) => rpcAddress(s.spec)),
+      extraArgs: [...(options.extraArgs ?? []), ...(options.weight === undefined ? [] : ['--weight', String(options.weight)])],
+    });
+    if (spec === undefined) throw new Error('no node planned');
+    this.slots.push({ spec, child: undefined, exited: Promise.resolve(), exitReason: undefined });
+    const i = this.slots.length - 1;
+    try {
+      this.launch(i);
+      await this.waitReady([i], this.slots.filter((s) => this.isRunning(s)).length);
+    } catch (err) {
+      await this.terminate(this.slots[i] as Slot);
+      throw err;
+    }
+    return this.node(i);
+  }
+
+  /**
+   * Seals the bootstrap ring as epoch 1 (the first commit with nothing
+   * staged), so that a node added later owns nothing until its join is
+   * committed. Does nothing when the ring is sealed already. Returns the epoch.
+   */
+  async sealRing(): Promise<number> {
+    const first = this.slots.find((s) => this.isRunning(s));
+    if (first === undefined) throw new Error('no node is running');
+    const node = httpUrl(first.spec);
+    const status = await this.client.clusterStatus({ node });
+    if (status.epoch > 0) return status.epoch;
+    const plan = await this.client.clusterCommit({ node });
+    return plan.nextEpoch;
+  }
+
+  private isRunning(slot: Slot): boolean {
+    return slot.child !== undefined && slot.exitReason === undefined;
   }
 
   /** HTTP base URLs, in node order. */
@@ -203,7 +249,7 @@ export class LocalCluster {
     });
   }
 
-  private async waitReady(indexes: readonly number[]): Promise<void> {
+  private async waitReady(indexes: readonly number[], members = this.slots.length): Promise<void> {
     const deadline = Date.now() + (this.options.readyTimeoutMs ?? 30_000);
     await Promise.all(
       indexes.map(async (i) => {
@@ -212,7 +258,7 @@ export class LocalCluster {
         try {
           await waitUntilReady(
             this.client,
-            { id: slot.spec.id, url: httpUrl(slot.spec), members: this.slots.length, failure: () => slot.exitReason },
+            { id: slot.spec.id, url: httpUrl(slot.spec), members, failure: () => slot.exitReason },
             deadline,
           );
         } catch (err) {
@@ -241,7 +287,13 @@ export class LocalCluster {
 }
 
 /** Ports, directories and arguments of every node, checked before anything starts. */
-async function planNodes(count: number, options: LocalClusterOptions): Promise<NodeSpec[]> {
+async function planNodes(
+  count: number,
+  options: LocalClusterOptions,
+  /** for nodes added to a running cluster: the first id number, the seeds, more flags */
+  extra: { readonly firstIndex: number; readonly seeds: readonly string[]; readonly extraArgs: readonly string[] } | undefined = undefined,
+): Promise<NodeSpec[]> {
+  const first = extra?.firstIndex ?? 1;
   let httpPorts: number[];
   let rpcPorts: number[];
   if (options.basePort === undefined) {
@@ -250,12 +302,13 @@ async function planNodes(count: number, options: LocalClusterOptions): Promise<N
     rpcPorts = free.slice(count);
   } else {
     const base = options.basePort;
-    if (!Number.isInteger(base) || base < 1 || base + 100 + count - 1 > 65535) {
-      throw new RangeError(`basePort must leave room for ${count} HTTP and RPC ports below 65536 (got ${base})`);
+    const last = first + count - 1;
+    if (!Number.isInteger(base) || base < 1 || base + 100 + last - 1 > 65535) {
+      throw new RangeError(`basePort must leave room for ${last} HTTP and RPC ports below 65536 (got ${base})`);
     }
-    if (count > 100) throw new RangeError('with a basePort at most 100 nodes fit before RPC ports overlap HTTP ports');
-    httpPorts = Array.from({ length: count }, (_, i) => base + i);
-    rpcPorts = Array.from({ length: count }, (_, i) => base + 100 + i);
+    if (last > 100) throw new RangeError('with a basePort at most 100 nodes fit before RPC ports overlap HTTP ports');
+    httpPorts = Array.from({ length: count }, (_, i) => base + first - 1 + i);
+    rpcPorts = Array.from({ length: count }, (_, i) => base + 100 + first - 1 + i);
     const taken = await takenPorts([...httpPorts, ...rpcPorts], host);
     if (taken.length > 0) throw new PortsInUseError(taken);
   }
@@ -264,10 +317,10 @@ async function planNodes(count: number, options: LocalClusterOptions): Promise<N
   const rpcAddrs = rpcPorts.map((p) => `${host}:${p}`);
   return httpPorts.map((httpPort, i) => {
     const rpcPort = rpcPorts[i] ?? 0;
-    const id = `n${i + 1}`;
+    const id = `n${first + i}`;
     const dataDir = join(root, id);
     return {
-      index: i + 1,
+      index: first + i,
       id,
       host,
       httpPort,
@@ -281,11 +334,11 @@ async function planNodes(count: number, options: LocalClusterOptions): Promise<N
         rpcPort,
         dataDir,
         // Every other node is a seed, so any one of them coming up first is enough to find the rest.
-        seeds: rpcAddrs.filter((_, j) => j !== i),
+        seeds: [...(extra?.seeds ?? []), ...rpcAddrs.filter((_, j) => j !== i)],
         n: options.n ?? 3,
         r: options.r ?? 2,
         w: options.w ?? 2,
-        extraArgs: options.extraArgs ?? [],
+        extraArgs: [...(options.extraArgs ?? []), ...(extra?.extraArgs ?? [])],
       }),
     };
   });
