@@ -17,3 +17,4 @@ export * from './membership.js';
 export * from './sloppy-preference-list.js';
 export * from './merkle.js';
 export * from './ring-state.js';
+export * from './seeded-random.js';

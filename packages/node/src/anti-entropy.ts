@@ -17,6 +17,7 @@ import { Packr } from 'msgpackr';
 import { AE_OPS, aeSyncCountMax, parseHashList } from './anti-entropy-ops.js';
 import type { ClusterView } from './cluster-view.js';
 import type { Logger } from './logger.js';
+import { PeriodicTask } from './periodic-task.js';
 import type { PartitionTrees } from './partition-trees.js';
 import type { ReplicaService } from './replica-service.js';
 
@@ -68,9 +69,7 @@ export class AntiEntropy {
   private readonly repairedByMinute = new Map<number, number>();
   private cursor = 0;
   private readonly fellowTurn = new Map<number, number>();
-  private cancel: (() => void) | undefined;
-  private stopped = false;
-  private running: Promise<unknown> | undefined;
+  private readonly task: PeriodicTask;
   /** called after every completed exchange (tombstone GC hooks in here) */
   afterExchange: (partition: number) => Promise<void> = async () => undefined;
   /** while true (a node recovering lost data), exchanges run back to back instead of once per interval */
@@ -87,16 +86,21 @@ export class AntiEntropy {
       readonly isUp: (id: string) => boolean;
       readonly settings: AntiEntropySettings;
     },
-  ) {}
+  ) {
+    this.task = new PeriodicTask(
+      deps.clock,
+      () => (this.urgent() ? 1 : deps.settings.intervalMs),
+      () => this.tick(),
+      (err) => deps.logger.debug({ err: String(err) }, 'anti-entropy exchange failed'),
+    );
+  }
 
   start(): void {
-    this.schedule();
+    this.task.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.cancel?.();
-    await this.running?.catch(() => undefined);
+    await this.task.stop();
   }
 
   /** Local start time of the last completed exchange of `partition` with `peer` (0 = never). */
@@ -270,14 +274,6 @@ export class AntiEntropy {
     this.repairedByMinute.set(minute, (this.repairedByMinute.get(minute) ?? 0) + n);
   }
 
-  private schedule(): void {
-    if (this.stopped) return;
-    this.cancel = this.deps.clock.setTimer(this.urgent() ? 1 : this.deps.settings.intervalMs, () => {
-      this.running = this.tick()
-        .catch((err: unknown) => this.deps.logger.debug({ err: String(err) }, 'anti-entropy exchange failed'))
-        .finally(() => this.schedule());
-    });
-  }
 }
 
 function parseEntries(x: unknown): SegmentEntry[] {

@@ -1,5 +1,6 @@
 import type { Clock, KvRecord } from '@ringkv/core';
 import type { Logger } from './logger.js';
+import { PeriodicTask } from './periodic-task.js';
 import type { ReplicaClient } from './replica-client.js';
 import type { ReplicaService } from './replica-service.js';
 
@@ -29,9 +30,7 @@ interface Item {
  * forgets a hint only after the primary acknowledged exactly what it holds.
  */
 export class HintedHandoff {
-  private cancel: (() => void) | undefined;
-  private stopped = false;
-  private running: Promise<void> | undefined;
+  private readonly task: PeriodicTask;
   readonly stats: HandoffStats = { delivered: 0, failedBatches: 0, lastRoundAt: 0 };
 
   constructor(
@@ -43,16 +42,18 @@ export class HintedHandoff {
       readonly isUp: (id: string) => boolean;
       readonly settings: HandoffSettings;
     },
-  ) {}
+  ) {
+    this.task = new PeriodicTask(deps.clock, () => deps.settings.intervalMs, () => this.round(), (err) =>
+      deps.logger.warn({ err: String(err) }, 'hinted handoff round failed'),
+    );
+  }
 
   start(): void {
-    this.schedule();
+    this.task.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.cancel?.();
-    await this.running;
+    await this.task.stop();
   }
 
   /** One delivery round over the whole queue (a batch per live primary at a time). */
@@ -66,7 +67,7 @@ export class HintedHandoff {
       if (items.length > 0) await this.deliver(target, items);
     };
     for await (const h of replica.store.scanHints()) {
-      if (this.stopped) return;
+      if (this.task.stopped) return;
       const hint = await replica.readHint(h.partition, h.key);
       if (hint === undefined) continue;
       for (const target of hint.targets) {
@@ -103,15 +104,4 @@ export class HintedHandoff {
     this.stats.delivered += items.length;
   }
 
-  private schedule(): void {
-    if (this.stopped) return;
-    this.cancel = this.deps.clock.setTimer(this.deps.settings.intervalMs, () => {
-      this.running = this.round()
-        .catch((err: unknown) => this.deps.logger.warn({ err: String(err) }, 'hinted handoff round failed'))
-        .finally(() => {
-          this.running = undefined;
-          this.schedule();
-        });
-    });
-  }
 }

@@ -1,6 +1,7 @@
 import { ringStateToWire, type Clock, type GossipEntry, type Membership, type Random, type RingState, type Transport } from '@ringkv/core';
 import type { ClusterView } from './cluster-view.js';
 import type { Logger } from './logger.js';
+import { PeriodicTask } from './periodic-task.js';
 import { RPC_OPS, parseMembersExchange } from './rpc-ops.js';
 
 /**
@@ -10,8 +11,7 @@ import { RPC_OPS, parseMembersExchange } from './rpc-ops.js';
  * member entry accounts for yet stay candidates, so a node never stays alone.
  */
 export class MemberGossip {
-  private cancel: (() => void) | undefined;
-  private stopped = false;
+  private readonly task: PeriodicTask;
   /** called when a peer had known this node under an earlier incarnation before we told it ours */
   onPreviousLife: () => Promise<void> = async () => undefined;
 
@@ -26,15 +26,17 @@ export class MemberGossip {
       readonly seeds: readonly string[];
       readonly intervalMs: number;
     },
-  ) {}
+  ) {
+    // round() handles its own errors: an unreachable peer is normal.
+    this.task = new PeriodicTask(deps.clock, () => deps.intervalMs, () => this.round(), () => undefined);
+  }
 
   start(): void {
-    this.schedule(0);
+    this.task.start(0);
   }
 
   stop(): void {
-    this.stopped = true;
-    this.cancel?.();
+    void this.task.stop();
   }
 
   /** Whether we knew `entries`' sender under an older incarnation (it restarted, maybe with a new disk). */
@@ -110,10 +112,4 @@ export class MemberGossip {
     return pool[random.int(pool.length)];
   }
 
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.cancel = this.deps.clock.setTimer(delayMs, () => {
-      void this.round().finally(() => this.schedule(this.deps.intervalMs));
-    });
-  }
 }

@@ -1,6 +1,7 @@
 import { markDone, pendingTransfers, type Clock, type KvRecord, type Transfer } from '@ringkv/core';
 import type { ClusterView } from './cluster-view.js';
 import type { Logger } from './logger.js';
+import { PeriodicTask } from './periodic-task.js';
 import type { PartitionTrees } from './partition-trees.js';
 import type { ReplicaClient } from './replica-client.js';
 import type { ReplicaService } from './replica-service.js';
@@ -52,9 +53,7 @@ export class OwnershipHandoff {
   private sending = new Set<number>();
   private receiving = new Set<number>();
   private epoch = -1;
-  private cancel: (() => void) | undefined;
-  private stopped = false;
-  private running: Promise<void> | undefined;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly deps: {
@@ -73,6 +72,9 @@ export class OwnershipHandoff {
       this.sending.has(p) ||
       (!this.receiving.has(p) && deps.view.ringState.epoch > 0 && !deps.view.preferenceList(p).includes(deps.view.self.id));
     deps.view.onRingChange(() => this.refreshSending());
+    this.task = new PeriodicTask(deps.clock, () => deps.settings.intervalMs, () => this.round(), (err) =>
+      deps.logger.warn({ err: String(err) }, 'ownership handoff round failed'),
+    );
   }
 
   private refreshSending(): void {
@@ -89,13 +91,11 @@ export class OwnershipHandoff {
   }
 
   start(): void {
-    this.schedule();
+    this.task.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.cancel?.();
-    await this.running;
+    await this.task.stop();
   }
 
 
@@ -109,7 +109,7 @@ export class OwnershipHandoff {
     const state = this.deps.view.ringState;
     this.refreshSending();
     for (const t of pendingTransfers(state)) {
-      if (this.stopped) return;
+      if (this.task.stopped) return;
       if (this.sourceOf(t) !== this.deps.view.self.id || !this.deps.isUp(t.to)) continue;
       try {
         await this.transfer(t, state.epoch);
@@ -144,7 +144,7 @@ export class OwnershipHandoff {
       progress.bytesSent += bytes;
       this.totals.keysSent += batch.length;
       this.totals.bytesSent += bytes;
-      if (this.stopped) return;
+      if (this.task.stopped) return;
       // Rate limit: a short pause between batches leaves room for client traffic.
       await new Promise<void>((r) => void clock.setTimer(settings.batchPauseMs, r));
     }
@@ -217,15 +217,4 @@ export class OwnershipHandoff {
     }
   }
 
-  private schedule(): void {
-    if (this.stopped) return;
-    this.cancel = this.deps.clock.setTimer(this.deps.settings.intervalMs, () => {
-      this.running = this.round()
-        .catch((err: unknown) => this.deps.logger.warn({ err: String(err) }, 'ownership handoff round failed'))
-        .finally(() => {
-          this.running = undefined;
-          this.schedule();
-        });
-    });
-  }
 }
