@@ -6,7 +6,9 @@
  */
 import { parseArgs } from 'node:util';
 import { runSimulation, simulationOptions, type SimulationResult } from './run-simulation.js';
+import { allFaults, faultNames, faultsFromNames } from './faults.js';
 import { defaultSimClusterOptions } from './sim-cluster.js';
+import { defaultWorkload } from './workload.js';
 
 const { values } = parseArgs({
   options: {
@@ -14,13 +16,18 @@ const { values } = parseArgs({
     from: { type: 'string', default: '1' },
     seed: { type: 'string' },
     nodes: { type: 'string', default: String(defaultSimClusterOptions.nodes) },
+    'duration-ms': { type: 'string', default: String(defaultWorkload.durationMs) },
+    clients: { type: 'string', default: String(defaultWorkload.clients) },
+    keys: { type: 'string', default: String(defaultWorkload.keys) },
+    faults: { type: 'string', default: faultNames(allFaults).join(',') },
     verbose: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
 if (values.help) {
-  process.stdout.write(`usage: pnpm sim [--seeds COUNT] [--from SEED] [--nodes N] | --seed SEED [--verbose]
+  process.stdout.write(`usage: pnpm sim [--seeds COUNT] [--from SEED] [--nodes N] [--duration-ms MS] [--clients C] [--keys K]
+                [--faults crashes,partitions,messageLoss,clockJumps,diskLoss,membership] | --seed SEED [--verbose]
 
 Runs whole ringkv clusters in one process on simulated time, network and disks,
 with random crashes, partitions, message loss/duplication and clock jumps, then
@@ -32,13 +39,16 @@ hint delivered. Each seed replays exactly.
 }
 
 const cluster = { ...defaultSimClusterOptions, nodes: Number(values.nodes) };
+const workload = { ...defaultWorkload, durationMs: Number(values['duration-ms']), clients: Number(values.clients), keys: Number(values.keys) };
+const faults = faultsFromNames(values.faults.split(',').filter((f) => f !== ''));
 
 async function one(seed: number): Promise<SimulationResult> {
-  return runSimulation(simulationOptions(seed, { cluster }));
+  return runSimulation(simulationOptions(seed, { cluster, workload, faults }));
 }
 
 function replayCommand(seed: number): string {
-  return `pnpm sim --seed ${seed}${cluster.nodes !== defaultSimClusterOptions.nodes ? ` --nodes ${cluster.nodes}` : ''}`;
+  const extra = process.argv.slice(2).filter((a, i, all) => !['--seeds', '--from', '--seed'].includes(a) && !['--seeds', '--from', '--seed'].includes(all[i - 1] ?? ''));
+  return ['pnpm sim --seed', String(seed), ...extra].join(' ');
 }
 
 if (values.seed !== undefined) {
