@@ -3,6 +3,7 @@ import { withClient } from './client-session.js';
 import type { CommandContext } from './command-context.js';
 import { EXIT } from './exit-codes.js';
 import { reportFailure } from './request-failure.js';
+import { formatStatusDetails } from './status-details-format.js';
 import { formatStatus } from './status-format.js';
 
 interface StatusFlags {
@@ -24,7 +25,7 @@ export function statusCommand(ctx: CommandContext): Command {
           const target = c.nodes[0] ?? '';
           return [target, await c.status(target)] as const;
         });
-        io.stdout.write(flags.json === true ? `${JSON.stringify(status.raw, null, 2)}\n` : formatStatus(status, node));
+        io.stdout.write(flags.json === true ? `${JSON.stringify(status.raw, null, 2)}\n` : formatStatus(status, node) + formatStatusDetails(status.raw));
         ctx.exit(EXIT.ok);
       } catch (err) {
         ctx.exit(reportFailure(err, io));

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { formatStatusDetails } from './status-details-format.js';
+
+describe('formatStatusDetails', () => {
+  it('shows health, hints, repair, gc and recovery', () => {
+    const out = formatStatusDetails({
+      health: [{ id: 'n2', health: 'dead', lastHeardAgoMs: 12_000, incarnation: 7, phi: 40 }],
+      hintsPending: { n2: 5 },
+      antiEntropy: {
+        treesBuilt: 256,
+        treesTotal: 256,
+        exchanges: 3,
+        lastExchangeAt: 'x',
+        keysRepaired: 9,
+        keysRepairedLastHour: 2,
+        tombstonesPendingGc: 4,
+        tombstonesReaped: 1,
+        partitions: [{ partition: 0, lastFullExchangeAgeMs: 500, safeToCollectUpTo: '2026-01-01T00:00:00Z' }],
+      },
+      recovering: { active: true, partitionsLeft: 3 },
+    });
+    expect(out).toMatch(/n2\s+dead\s+12 s\s+7\s+40/);
+    expect(out).toContain('5 for n2');
+    expect(out).toContain('keys repaired 9 (last hour 2)');
+    expect(out).toContain('4 tombstones pending, 1 collected; 1/1 partitions have a safe-to-collect mark');
+    expect(out).toContain('ACTIVE');
+  });
+
+  it('tolerates an old or empty status', () => {
+    expect(formatStatusDetails({})).toContain('none pending');
+  });
+});
