@@ -18,3 +18,4 @@ export * from './sloppy-preference-list.js';
 export * from './merkle.js';
 export * from './ring-state.js';
 export * from './seeded-random.js';
+export * from './top-k.js';

@@ -17,10 +17,13 @@ import { notFoundOrMethod, sendError, toRingkvError } from './http-errors.js';
 import type { RingkvNode } from './ringkv-node.js';
 import { buildStatus } from './status.js';
 import { registerClusterAdminRoutes } from './cluster-admin-routes.js';
+import { NodeMetrics } from './metrics.js';
 
 export interface HttpApiOptions {
   readonly valueBytesMax: number;
   readonly logger: PinoLogger;
+  /** the node's LevelDB directory, for the store-size metric */
+  readonly dataDir?: string;
 }
 
 const defaultContentType = 'application/octet-stream';
@@ -61,7 +64,13 @@ export function buildHttpApi(node: RingkvNode, options: HttpApiOptions) {
   app.setNotFoundHandler(notFoundOrMethod);
 
   app.get('/health', async () => ({ status: 'ok', id: node.view.self.id }));
-  app.get('/status', async () => buildStatus(node));
+  const metrics = new NodeMetrics(node, { dataDir: options.dataDir });
+  app.addHook('onResponse', metrics.onResponse);
+  app.get('/metrics', async (_request, reply) => {
+    const { contentType, body } = await metrics.scrape();
+    return reply.header('content-type', contentType).send(body);
+  });
+  app.get('/status', async () => buildStatus(node, metrics));
   registerClusterAdminRoutes(app as unknown as FastifyInstance, node);
 
   const n = (): number => node.view.params.n;

@@ -34,6 +34,7 @@ const methodsByPath: readonly (readonly [RegExp, string])[] = [
   [/^\/kv\/[^/]*$/, 'GET, HEAD, PUT, DELETE'],
   [/^\/health$/, 'GET, HEAD'],
   [/^\/status$/, 'GET, HEAD'],
+  [/^\/metrics$/, 'GET, HEAD'],
   [/^\/admin\/repair$/, 'POST'],
   [/^\/admin\/cluster\/(join|leave|remove|commit|clear)$/, 'POST'],
   [/^\/admin\/cluster\/(plan|status)$/, 'GET, HEAD'],

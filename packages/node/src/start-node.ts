@@ -6,6 +6,7 @@ import { buildHttpApi } from './http-api.js';
 import { NODE_DEFAULTS, type NodeOptions } from './node-options.js';
 import { RingkvNode } from './ringkv-node.js';
 import { systemClock, systemRandom } from './system-ports.js';
+import { outboundLocalAddress } from './transport/address.js';
 import { TcpTransport } from './transport/tcp-transport.js';
 
 export interface RunningNode {
@@ -31,11 +32,14 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     // A fresh or wiped data dir must never reuse an earlier life's actor: take the clock's seconds.
     const identity = await loadOrCreateIdentity(store, options.id, () => Math.floor(Date.now() / 1000));
     const actor = `${identity.nodeId}#${identity.epoch}`;
+    const localAddress = outboundLocalAddress(options.rpcHost);
     const transport = new TcpTransport({
       nodeId: options.id,
       cluster: options.clusterName,
       listenHost: options.rpcHost,
       listenPort: options.rpcPort,
+      // Connect to peers from our own address, so they (and a firewall) can tell nodes on one machine apart.
+      ...(localAddress === undefined ? {} : { localAddress }),
       logger,
     });
     const self: MemberInfo = {
@@ -67,7 +71,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     });
     await node.start();
     cleanups.push(() => node.stop());
-    const app = buildHttpApi(node, { valueBytesMax: options.valueBytesMax, logger });
+    const app = buildHttpApi(node, { valueBytesMax: options.valueBytesMax, logger, dataDir: options.dataDir });
     await app.listen({ host: options.httpHost, port: options.httpPort });
     cleanups.push(() => app.close());
     logger.info({ http: self.http, rpc: self.rpc, actor, dataDir: options.dataDir }, 'ringkv node serving');

@@ -1,7 +1,8 @@
+import type { NodeMetrics } from './metrics.js';
 import type { RingkvNode } from './ringkv-node.js';
 
 /** The JSON of GET /status: enough for an operator or an autoscaler to see this node's view at a glance. */
-export async function buildStatus(node: RingkvNode): Promise<Record<string, unknown>> {
+export async function buildStatus(node: RingkvNode, metrics?: NodeMetrics): Promise<Record<string, unknown>> {
   const { view } = node;
   const owned = new Map<string, number>();
   for (const o of view.ring.owners) owned.set(o, (owned.get(o) ?? 0) + 1);
@@ -31,6 +32,8 @@ export async function buildStatus(node: RingkvNode): Promise<Record<string, unkn
     uptimeMs: node.deps.clock.now() - node.startedAt,
     requests: { ...node.coordinator.stats },
     replica: { ...node.replica.stats },
+    /** the most requested keys (Space-Saving estimates), most requested first */
+    hotKeys: metrics?.topKeys() ?? [],
   };
 }
 

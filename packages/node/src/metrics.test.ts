@@ -1,0 +1,108 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NODE_DEFAULTS } from './node-options.js';
+import { startNode, type RunningNode } from './start-node.js';
+
+/** A port nothing listens on right now (bound once to port 0, then released). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+describe('GET /metrics and hot keys (one real node)', () => {
+  let dir: string;
+  let running: RunningNode;
+  let base: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ringkv-metrics-'));
+    const [httpPort, rpcPort] = [await freePort(), await freePort()];
+    running = await startNode({
+      ...NODE_DEFAULTS,
+      id: 'm1',
+      httpPort,
+      rpcPort,
+      dataDir: join(dir, 'm1'),
+      cluster: { n: 1, r: 1, w: 1, partitionCount: 8 },
+      logLevel: 'silent',
+      gossipIntervalMs: 100,
+    });
+    base = `http://${running.httpAddress}`;
+  });
+
+  afterAll(async () => {
+    await running?.stop();
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('counts requests by op and status, times them, and ranks hot keys', async () => {
+    const put = async (key: string, value: string): Promise<number> =>
+      (await fetch(`${base}/kv/${encodeURIComponent(key)}`, { method: 'PUT', body: value })).status;
+    const get = async (key: string): Promise<number> => {
+      const res = await fetch(`${base}/kv/${encodeURIComponent(key)}`);
+      await res.arrayBuffer();
+      return res.status;
+    };
+
+    expect(await put('hot key', 'v1')).toBe(204);
+    expect(await put('cold', 'v2')).toBe(204);
+    for (let i = 0; i < 5; i++) expect(await get('hot key')).toBe(200);
+    expect(await get('cold')).toBe(200);
+    expect(await get('missing')).toBe(404);
+    expect((await fetch(`${base}/kv/hot%20key`, { method: 'DELETE' })).status).toBe(204);
+    expect((await fetch(`${base}/health`)).status).toBe(200);
+
+    const res = await fetch(`${base}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await res.text();
+    const value = (series: string): number | undefined => {
+      const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+      return line === undefined ? undefined : Number(line.slice(series.length + 1));
+    };
+
+    expect(value('ringkv_http_requests_total{op="put",status="204"}')).toBe(2);
+    expect(value('ringkv_http_requests_total{op="get",status="200"}')).toBe(6);
+    expect(value('ringkv_http_requests_total{op="get",status="404"}')).toBe(1);
+    expect(value('ringkv_http_requests_total{op="delete",status="204"}')).toBe(1);
+    expect(value('ringkv_http_requests_total{op="other",status="200"}')).toBeGreaterThanOrEqual(1);
+    expect(text).toContain('# TYPE ringkv_http_request_duration_seconds histogram');
+    expect(value('ringkv_http_request_duration_seconds_count{op="get"}')).toBe(7);
+    expect(value('ringkv_http_request_duration_seconds_bucket{le="+Inf",op="put"}')).toBe(2);
+
+    expect(value('ringkv_coordinator_gets_total')).toBe(7);
+    expect(value('ringkv_coordinator_writes_total')).toBe(3);
+    expect(value('ringkv_quorum_failures_total')).toBe(0);
+    expect(value('ringkv_members{state="alive"}')).toBe(1);
+    expect(value('ringkv_members{state="dead"}')).toBe(0);
+    expect(value('ringkv_recovery_active')).toBe(0);
+    expect(value('ringkv_leveldb_size_bytes')).toBeGreaterThan(0);
+    expect(text).toContain('# TYPE ringkv_hints_pending gauge');
+    expect(text).toMatch(/^nodejs_eventloop_lag_seconds [0-9.e+-]+$/m);
+
+    // Most requested key first: "hot key" had 1 PUT + 5 GETs + 1 DELETE.
+    const hot = text.split('\n').filter((l) => l.startsWith('ringkv_hot_key_requests{'));
+    expect(hot[0]).toBe('ringkv_hot_key_requests{key="hot key"} 7');
+    expect(hot).toContain('ringkv_hot_key_requests{key="cold"} 2');
+    expect(hot).toContain('ringkv_hot_key_requests{key="missing"} 1');
+
+    const status = (await (await fetch(`${base}/status`)).json()) as { hotKeys: { key: string; count: number }[] };
+    expect(status.hotKeys[0]).toEqual({ key: 'hot key', count: 7 });
+    expect(status.hotKeys).toHaveLength(3);
+
+    // Only GET/HEAD are allowed on /metrics.
+    const post = await fetch(`${base}/metrics`, { method: 'POST' });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+  });
+});
