@@ -68,7 +68,14 @@ export function nodeCommand(ctx: CommandContext): Command {
     });
 }
 
-/** Waits for SIGINT/SIGTERM, stops the node, and exits 0; a second signal gives up waiting. */
+/** A clean stop (in-flight requests finished, hints and records flushed, LevelDB closed) must not hang a deploy. */
+const stopTimeoutMs = 15_000;
+
+/**
+ * Waits for SIGINT/SIGTERM, stops the node (stop accepting requests, finish
+ * in-flight ones, close LevelDB) and exits 0; a second signal, or a stop that
+ * takes longer than 15 s, exits at once with 1.
+ */
 function stopOnSignal(id: string, stop: () => Promise<void>, ctx: CommandContext): Promise<void> {
   return new Promise((resolve) => {
     let stopping = false;
@@ -79,6 +86,10 @@ function stopOnSignal(id: string, stop: () => Promise<void>, ctx: CommandContext
       }
       stopping = true;
       ctx.io.stderr.write(`ringkv node ${id}: ${signal}, stopping\n`);
+      setTimeout(() => {
+        ctx.io.stderr.write(`ringkv node ${id}: still stopping after ${stopTimeoutMs} ms, exiting\n`);
+        process.exit(EXIT.requestFailed);
+      }, stopTimeoutMs).unref();
       stop().then(
         () => {
           ctx.io.stderr.write(`ringkv node ${id}: stopped\n`);
