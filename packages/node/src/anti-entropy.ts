@@ -71,7 +71,7 @@ export class AntiEntropy {
   private readonly fellowTurn = new Map<number, number>();
   private readonly task: PeriodicTask;
   /** called after every completed exchange (tombstone GC hooks in here) */
-  afterExchange: (partition: number) => Promise<void> = async () => undefined;
+  afterExchange: (partition: number, peer: string) => Promise<void> = async () => undefined;
   /** while true (a node recovering lost data), exchanges run back to back instead of once per interval */
   urgent: () => boolean = () => false;
 
@@ -202,7 +202,7 @@ export class AntiEntropy {
       parts.set(peer, startedAt);
       this.lastFull.set(partition, parts);
       this.record(outcome.keysRepaired, io);
-      await this.afterExchange(partition);
+      await this.afterExchange(partition, peer);
       return { ...outcome, bytesSent: io.sent, bytesReceived: io.received };
     } catch (err) {
       this.stats.exchangesFailed++;

@@ -6,13 +6,16 @@ const recoveringMeta = 'recovering';
 /**
  * A node that comes back with an empty store under an identity the cluster
  * already knew (a wiped or replaced disk) has lost data it is a replica of.
- * Until anti-entropy has exchanged every partition it replicates at least
- * once, it must not answer reads — its "not found" would be a lie that could
- * satisfy R — so replica reads to it fail and the coordinator asks a fallback.
+ * Until anti-entropy has exchanged every partition it replicates with every
+ * fellow replica, it must not answer reads — its "not found" would be a lie
+ * that could satisfy R — so replica reads to it fail and the coordinator asks
+ * a fallback. Every fellow, not just one: the one it synced with may itself
+ * have missed a write that only the lost disk and another replica held.
  * The state is persisted, so a restart half way through resumes it.
  */
 export class Recovery {
-  private pending = new Set<number>();
+  /** "partition>fellow" pairs still to exchange */
+  private pending = new Set<string>();
   private started = 0;
   active = false;
 
@@ -20,7 +23,8 @@ export class Recovery {
     private readonly store: ReplicaStore,
     private readonly logger: Logger,
     private readonly freshStore: boolean,
-    private readonly partitions: () => number[],
+    /** the (partition, fellow replica) pairs this node must exchange */
+    private readonly pairs: () => { partition: number; fellow: string }[],
     private readonly now: () => number,
   ) {}
 
@@ -36,22 +40,23 @@ export class Recovery {
     await this.store.putMeta(recoveringMeta, new Uint8Array([1]));
   }
 
-  /** An anti-entropy exchange of the partition completed. */
-  async exchanged(partition: number): Promise<void> {
-    if (!this.active || !this.pending.delete(partition) || this.pending.size > 0) return;
+  /** An anti-entropy exchange of the partition with `fellow` completed. */
+  async exchanged(partition: number, fellow: string): Promise<void> {
+    if (!this.active || !this.pending.delete(`${partition}>${fellow}`) || this.pending.size > 0) return;
     this.active = false;
     await this.store.deleteMeta(recoveringMeta);
     this.logger.info({ tookMs: this.now() - this.started }, 'recovery complete: serving reads again');
   }
 
+  /** Partitions with at least one fellow still to exchange. */
   get partitionsLeft(): number {
-    return this.active ? this.pending.size : 0;
+    return this.active ? new Set([...this.pending].map((k) => k.split('>')[0])).size : 0;
   }
 
   private begin(why: string): void {
     this.active = true;
     this.started = this.now();
-    this.pending = new Set(this.partitions());
-    this.logger.warn({ partitions: this.pending.size, why }, 'recovering: reads refused until anti-entropy has synchronised every partition');
+    this.pending = new Set(this.pairs().map((x) => `${x.partition}>${x.fellow}`));
+    this.logger.warn({ exchanges: this.pending.size, why }, 'recovering: reads refused until anti-entropy has synchronised every partition with every fellow');
   }
 }

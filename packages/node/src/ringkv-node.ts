@@ -136,11 +136,20 @@ export class RingkvNode {
         batchPauseMs: Math.max(1, Math.round(deps.handoffIntervalMs / 10)),
       },
     });
-    this.recovery = new Recovery(deps.store, deps.logger, deps.freshStore, () => this.antiEntropy.partitionsReplicated(), () => clock.now());
+    this.recovery = new Recovery(
+      deps.store,
+      deps.logger,
+      deps.freshStore,
+      () =>
+        this.antiEntropy
+          .partitionsReplicated()
+          .flatMap((p) => this.view.preferenceList(p).filter((f) => f !== deps.self.id).map((fellow) => ({ partition: p, fellow }))),
+      () => clock.now(),
+    );
     this.replica.onStore((p, key, record) => this.gc.track(p, key, record));
     this.replica.alreadyCollected = (p, key, record) => this.gc.alreadyCollected(p, key, record);
-    this.antiEntropy.afterExchange = async (p) => {
-      await this.recovery.exchanged(p);
+    this.antiEntropy.afterExchange = async (p, peer) => {
+      await this.recovery.exchanged(p, peer);
       await this.gc.collect(p);
     };
     this.gossip.onPreviousLife = () => this.recovery.noticePreviousLife();
