@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { NEMESIS, type HistoryRecorder } from './chaos-history.js';
+import { describeCut, isNetFault, planCut, type NetCut, type NetFaultKind, type NetworkCutter } from './chaos-network.js';
 import type { ChaosRandom } from './chaos-random.js';
 import type { LocalCluster } from './local-cluster.js';
 
@@ -12,10 +13,15 @@ import type { LocalCluster } from './local-cluster.js';
  * - wipe: `kill -9`, its data directory deleted, restarted empty under the same
  *   id (a replaced disk). With N = 1 this must lose acknowledged writes: the
  *   negative control that shows the checker sees losses.
- * Partitions, a degraded network and clock jumps (issue 6) join here as more kinds.
+ * - partition, isolate, bridge: cut the network between nodes (random halves;
+ *   one node from all others; two halves that both still reach a bridge node)
+ *   with iptables, healed after the down time (see chaos-network.ts). Every
+ *   node keeps serving its clients; only node-to-node traffic is cut.
+ * A degraded network and clock jumps (issue 6) join here as more kinds.
  */
-export const FAULT_KINDS = ['kill', 'pause', 'wipe'] as const;
+export const FAULT_KINDS = ['kill', 'pause', 'wipe', 'partition', 'isolate', 'bridge'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
+export type NodeFaultKind = Exclude<FaultKind, NetFaultKind>;
 
 export interface FaultLoopOptions {
   readonly cluster: LocalCluster;
@@ -28,11 +34,13 @@ export interface FaultLoopOptions {
   readonly downForMs: number;
   /** a line for the operator (stderr) as each fault happens */
   readonly log: (line: string) => void;
+  /** required when `kinds` holds a network fault: the firewall chain, set up */
+  readonly network?: NetworkCutter;
 }
 
 /** Who is down now, and why: clients send only to nodes not in here. */
 interface Down {
-  readonly kind: FaultKind;
+  readonly kind: NodeFaultKind;
   readonly since: number;
 }
 
@@ -42,6 +50,8 @@ interface Down {
  */
 export class FaultLoop {
   private readonly down = new Map<number, Down>();
+  /** the network cut in force, if any */
+  private cutNow: { readonly cut: NetCut; readonly text: string; readonly since: number } | undefined;
   private stopping = false;
   private wake: (() => void) | undefined;
   private running: Promise<void> | undefined;
@@ -60,7 +70,9 @@ export class FaultLoop {
   /** Ids of the nodes down now, with the fault, for the progress line. */
   describeDown(): string {
     const how = { kill: 'killed', pause: 'paused', wipe: 'wiped' } as const;
-    return [...this.down].map(([i, d]) => `${this.o.cluster.node(i).id} (${how[d.kind]})`).join(', ');
+    const parts = [...this.down].map(([i, d]) => `${this.o.cluster.node(i).id} (${how[d.kind]})`);
+    if (this.cutNow !== undefined) parts.push(`network cut ${this.cutNow.text} (${this.cutNow.cut.kind})`);
+    return parts.join(', ');
   }
 
   /** Starts the schedule; faults begin only before `untilMs` (history clock). */
@@ -77,6 +89,13 @@ export class FaultLoop {
     this.wake?.();
     await this.running;
     const problems: string[] = [];
+    if (this.cutNow !== undefined) {
+      try {
+        await this.healCut();
+      } catch (err) {
+        problems.push(err instanceof Error ? err.message : String(err));
+      }
+    }
     for (const i of [...this.down.keys()]) {
       try {
         await this.recover(i);
@@ -94,12 +113,20 @@ export class FaultLoop {
       if (this.stopping) return;
       // One node down at a time: a node that did not come back is retried instead of hitting another.
       const stuck = [...this.down.keys()];
-      if (stuck.length > 0) {
+      if (stuck.length > 0 || this.cutNow !== undefined) {
         for (const i of stuck) await this.recover(i).catch(() => undefined);
+        if (this.cutNow !== undefined) await this.healCut().catch(() => undefined);
         continue;
       }
       const node = this.o.random.int(this.o.cluster.size);
       const kind = this.o.random.pick(this.o.kinds);
+      if (isNetFault(kind)) {
+        await this.injectCut(kind);
+        await this.sleepUntil(recorder.elapsedMs() + downForMs);
+        if (this.stopping) return;
+        await this.healCut().catch(() => undefined);
+        continue;
+      }
       await this.inject(node, kind);
       await this.sleepUntil(recorder.elapsedMs() + downForMs);
       // On stop, stop() brings it back.
@@ -108,7 +135,47 @@ export class FaultLoop {
     }
   }
 
-  private async inject(i: number, kind: FaultKind): Promise<void> {
+  private async injectCut(kind: NetFaultKind): Promise<void> {
+    const { cluster, recorder, log, network } = this.o;
+    const ids = Array.from({ length: cluster.size }, (_, i) => cluster.node(i).id);
+    const cut = planCut(kind, cluster.size, this.o.random);
+    const text = describeCut(cut, ids);
+    const groups = cut.groups.map((g) => g.map((i) => ids[i] ?? `n${i + 1}`));
+    const e = recorder.record({ client: NEMESIS, op: kind, node: text, phase: 'invoke', groups });
+    // Before the rules go in, so a half-applied cut is still healed.
+    this.cutNow = { cut, text, since: e.t };
+    try {
+      if (network === undefined) throw new Error('network faults need the iptables chain (no NetworkCutter given)');
+      await network.cut(cut);
+      recorder.record({ client: NEMESIS, op: kind, node: text, phase: 'ok', groups });
+      log(`${fmtT(e.t)}  ${kind}: cut ${text} (${cut.pairs.length} node pairs)`);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      recorder.record({ client: NEMESIS, op: kind, node: text, phase: 'fail', error: message, groups });
+      log(`${fmtT(e.t)}  ${kind} ${text} failed: ${message}`);
+    }
+  }
+
+  private async healCut(): Promise<void> {
+    const { recorder, log, network } = this.o;
+    const now = this.cutNow;
+    if (now === undefined) return;
+    const e = recorder.record({ client: NEMESIS, op: 'heal', node: now.text, phase: 'invoke' });
+    try {
+      await network?.heal();
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      recorder.record({ client: NEMESIS, op: 'heal', node: now.text, phase: 'fail', error: message });
+      log(`${fmtT(e.t)}  heal ${now.text} FAILED: ${message}`);
+      throw err;
+    }
+    const ok = recorder.record({ client: NEMESIS, op: 'heal', node: now.text, phase: 'ok' });
+    this.cutNow = undefined;
+    this.lastRecoveryAt = ok.t;
+    log(`${fmtT(e.t)}  heal ${now.text} after ${((e.t - now.since) / 1000).toFixed(1)} s`);
+  }
+
+  private async inject(i: number, kind: NodeFaultKind): Promise<void> {
     const { cluster, recorder, log } = this.o;
     const { id, pid, dataDir } = cluster.node(i);
     // Out of the live set first, so clients stop choosing it before it goes.

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 /** What a workload client does to a key. */
 export type ClientOp = 'get' | 'put' | 'delete';
 /** What the fault loop does to a node (more kinds join as issue 6 adds faults). */
-export type FaultOp = 'kill' | 'restart' | 'pause' | 'resume' | 'wipe';
+export type FaultOp = 'kill' | 'restart' | 'pause' | 'resume' | 'wipe' | 'partition' | 'isolate' | 'bridge' | 'heal';
 
 /**
  * Jepsen's phases: `info` is "maybe applied" (a write that timed out, lost its
@@ -40,6 +40,8 @@ export interface HistoryEvent {
   readonly error?: string;
   /** faults: the process id signalled or started */
   readonly pid?: number;
+  /** network faults (partition, isolate, bridge): the node ids of each side; `node` then describes the cut */
+  readonly groups?: readonly (readonly string[])[];
 }
 
 export const NEMESIS = 'nemesis';
@@ -115,7 +117,7 @@ export function parseHistory(text: string): HistoryEvent[] {
   return events;
 }
 
-const OPS: ReadonlySet<string> = new Set(['get', 'put', 'delete', 'kill', 'restart', 'pause', 'resume', 'wipe']);
+const OPS: ReadonlySet<string> = new Set(['get', 'put', 'delete', 'kill', 'restart', 'pause', 'resume', 'wipe', 'partition', 'isolate', 'bridge', 'heal']);
 const PHASES: ReadonlySet<string> = new Set(['invoke', 'ok', 'fail', 'info']);
 
 function eventProblem(v: unknown): string | undefined {

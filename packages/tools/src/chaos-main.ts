@@ -9,12 +9,13 @@ import { finalReads, waitForHintsDrained } from './chaos-heal.js';
 import { ClusterMonitor } from './chaos-monitor.js';
 import { HistoryRecorder, NEMESIS, isWorkloadClient, readHistoryFile, type HistoryEvent } from './chaos-history.js';
 import { NodePools } from './chaos-http.js';
-import { chaosConfig, chaosProgram, type ChaosConfig } from './chaos-options.js';
+import { IptablesUnavailableError, NetworkCutter } from './chaos-network.js';
+import { chaosConfig, chaosProgram, usesNetworkFaults, type ChaosConfig } from './chaos-options.js';
 import { ChaosRandom, randomSeed } from './chaos-random.js';
 import { chaosReportJson, formatChaosReport, judge, type ChaosReport, type HealResult } from './chaos-report.js';
 import { faultWindows, requestStats } from './chaos-stats.js';
 import { Workload } from './chaos-workload.js';
-import { LocalCluster } from './local-cluster.js';
+import { LocalCluster, nodeHost } from './local-cluster.js';
 import { exitQuietlyOnEpipe } from './stdout-epipe.js';
 
 exitQuietlyOnEpipe();
@@ -70,10 +71,18 @@ async function run(config: ChaosConfig): Promise<number> {
   let faults: FaultLoop | undefined;
   let monitor: ClusterMonitor | undefined;
   let recorder: HistoryRecorder | undefined;
+  let network: NetworkCutter | undefined;
   let keep = config.keep;
   try {
-    say(`seed ${seed}; starting ${config.nodes} nodes in ${dir} …`);
+    const cutsNetwork = usesNetworkFaults(config);
+    if (cutsNetwork) {
+      // Checked before any node starts: without iptables the run cannot do what was asked.
+      network = new NetworkCutter(Array.from({ length: config.nodes }, (_, i) => nodeHost(i + 1, true)));
+      await network.setUp();
+    }
+    say(`seed ${seed}; starting ${config.nodes} nodes in ${dir}${cutsNetwork ? ' (each on its own address 127.0.0.11…)' : ''} …`);
     cluster = await LocalCluster.start({
+      hostPerNode: cutsNetwork,
       nodes: config.nodes,
       dataDir: dir,
       n: config.n,
@@ -93,6 +102,7 @@ async function run(config: ChaosConfig): Promise<number> {
       everyMs: config.killEvery * 1000,
       downForMs: config.downFor * 1000,
       log: say,
+      ...(network === undefined ? {} : { network }),
     });
     const f = faults;
     const workload = new Workload({
@@ -123,11 +133,14 @@ async function run(config: ChaosConfig): Promise<number> {
       if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${line}`);
       else if (Math.floor(t) % 10 === 0) process.stderr.write(`${line}\n`);
     }, 1000);
+    let durationTimer: NodeJS.Timeout | undefined;
     await new Promise<void>((wake) => {
       wakeOnAbort = wake;
-      setTimeout(wake, durationMs);
+      durationTimer = setTimeout(wake, durationMs);
       if (aborted) wake();
     });
+    // After Ctrl-C the rest of the duration must not keep the process alive.
+    clearTimeout(durationTimer);
     clearInterval(ticker);
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     say(aborted ? 'interrupted: stopping …' : 'duration reached: stopping the workload and the faults, bringing every node back …');
@@ -182,6 +195,8 @@ async function run(config: ChaosConfig): Promise<number> {
     monitor?.stop();
     // A paused node must not be left stopped, whatever happened above.
     if (faults !== undefined) await faults.stop().catch(() => undefined);
+    // No DROP rule may outlive the run.
+    await network?.tearDown();
     await pools?.close();
     await recorder?.close().catch(() => undefined);
     await cluster?.stop();
@@ -204,7 +219,14 @@ async function main(): Promise<number> {
     process.stderr.write(`error: ${config}\n`);
     return 2;
   }
-  return config.check === undefined ? run(config) : checkOnly(config, config.check);
+  if (config.check !== undefined) return checkOnly(config, config.check);
+  try {
+    return await run(config);
+  } catch (err) {
+    if (!(err instanceof IptablesUnavailableError)) throw err;
+    process.stderr.write(`error: ${err.message}\n`);
+    return 2;
+  }
 }
 
 try {

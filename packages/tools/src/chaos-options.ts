@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { FAULT_KINDS, type FaultKind } from './chaos-faults.js';
+import { NET_FAULT_MIN_NODES, isNetFault } from './chaos-network.js';
 
 /** Everything one chaos run is made of, checked. Durations in seconds, as typed. */
 export interface ChaosConfig {
@@ -62,13 +63,27 @@ function faultList(text: string): FaultKind[] {
 }
 
 export const CHAOS_HELP_AFTER = `
-Faults (--faults, one node at a time, a random one every --kill-every seconds):
+Faults (--faults, one at a time, a random one every --kill-every seconds):
   kill    kill -9 the node; restart it with the same data --down-for seconds later
   pause   SIGSTOP the node (it keeps its sockets but answers nothing, like a long
           GC pause or a stuck VM); SIGCONT it --down-for seconds later
   wipe    kill -9 the node, delete its data directory, restart it empty under the
           same id --down-for seconds later (a replaced disk). With --n 1 this
           loses acknowledged writes: a negative control for the checker
+  partition  cut the network into two random halves (sizes n/2 rounded down and
+          up): no node of one half reaches a node of the other
+  isolate    cut one random node off from every other node
+  bridge     one random node is the bridge; the others split into two halves
+          that cannot reach each other but both still reach the bridge
+  The network faults last --down-for seconds, then heal. They need iptables and
+  root (apt-get install -y iptables): every node then gets its own loopback
+  address 127.0.0.(10+i) for HTTP and RPC, connects to its peers from it, and
+  DROP rules for each cut pair of addresses (both directions) go into an
+  iptables chain RINGKV_CHAOS, jumped to from INPUT; healing flushes the chain,
+  and it is removed at the end (also on Ctrl-C and errors). Only node-to-node
+  traffic is cut: the workload's clients still reach every node, so a node on
+  the small side keeps coordinating and answers 503 when it cannot reach a
+  quorum. Without iptables or root, asking for a network fault exits 2.
 
 Workload: --clients closed-loop clients, each sending to a random live node. Each
 client has --keys-own keys of its own and shares --keys-shared keys with all the
@@ -94,6 +109,7 @@ Examples:
   scripts/chaos --nodes 5 --duration 30 --kill-every 10 --down-for 5
   scripts/chaos --duration 120 --clients 20 --seed 42 --min-success 99
   scripts/chaos --faults kill,pause --history /tmp/h.jsonl --keep
+  scripts/chaos --faults kill,pause,partition,isolate,bridge --duration 300   # as root
   scripts/chaos --check /tmp/h.jsonl         # re-check a recorded history
   scripts/chaos -- --log-level debug         # flags after -- go to every node
 `;
@@ -102,7 +118,7 @@ export function chaosProgram(): Command {
   return new Command('scripts/chaos')
     .description(
       'Runs a workload against a fresh local cluster (in a temporary directory, removed afterwards)\n' +
-        'while killing or pausing random nodes, then heals the cluster and checks that no\n' +
+        'while killing or pausing random nodes or cutting the network between them, then heals the cluster and checks that no\n' +
         'acknowledged write was lost. Durations are in seconds.',
     )
     .addOption(new Option('--nodes <count>', 'nodes in the cluster').default(5).argParser(intIn(1, 32)))
@@ -114,7 +130,7 @@ export function chaosProgram(): Command {
     .addOption(new Option('--keys-own <count>', 'keys of each client alone').default(5).argParser(intIn(0, 100_000)))
     .addOption(new Option('--duration <s>', 'how long the workload and the faults run').default(120).argParser(secondsIn(1, 86_400)))
     .addOption(new Option('--kill-every <s>', 'a fault starts this often (0: no faults)').default(10).argParser(secondsIn(0, 86_400)))
-    .addOption(new Option('--down-for <s>', 'how long a faulted node stays down').default(5).argParser(secondsIn(0.1, 86_400)))
+    .addOption(new Option('--down-for <s>', 'how long a faulted node stays down (or a network cut lasts)').default(5).argParser(secondsIn(0.1, 86_400)))
     .addOption(new Option('--seed <int>', 'seed of the fault schedule and the clients\' choices (default: random, printed)').argParser(intIn(0, 2 ** 32 - 1)))
     .addOption(new Option('--faults <list>', `faults to choose from: ${FAULT_KINDS.join(',')}`).default(['kill'], 'kill').argParser(faultList))
     .addOption(new Option('--history <file>', 'write the history (JSONL) here (default: in the temporary directory)'))
@@ -128,6 +144,11 @@ export function chaosProgram(): Command {
     .addHelpText('after', CHAOS_HELP_AFTER)
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
+}
+
+/** Whether the run cuts the network (and so needs iptables and per-node addresses). */
+export function usesNetworkFaults(c: Pick<ChaosConfig, 'faults' | 'killEvery'>): boolean {
+  return c.killEvery > 0 && c.faults.some((k) => isNetFault(k));
 }
 
 /** The parsed flags as a config, or a message saying what does not fit together. */
@@ -158,5 +179,10 @@ export function chaosConfig(opts: Record<string, unknown>, nodeArgs: readonly st
   if (c.r > c.n || c.w > c.n) return `--r and --w must not exceed --n (N=${c.n})`;
   if (c.keysShared + c.keysOwn === 0) return 'the clients need keys: --keys-shared and --keys-own are both 0';
   if (c.killEvery > 0 && c.nodes < 2) return 'faults need at least 2 nodes (or --kill-every 0)';
+  for (const kind of c.faults) {
+    if (c.killEvery > 0 && isNetFault(kind) && c.nodes < NET_FAULT_MIN_NODES[kind]) {
+      return `the ${kind} fault needs at least ${NET_FAULT_MIN_NODES[kind]} nodes`;
+    }
+  }
   return c;
 }

@@ -106,10 +106,14 @@ export function faultLog(events: readonly HistoryEvent[]): string[] {
     else if (e.op === 'wipe') lines.push(`${tOf(from)}  kill -9 ${e.node}${pid} and wipe its data`);
     else if (e.op === 'pause') lines.push(`${tOf(from)}  SIGSTOP ${e.node}${pid}`);
     else if (e.op === 'resume') lines.push(`${tOf(from)}  SIGCONT ${e.node}`);
+    else if (e.op === 'partition' || e.op === 'isolate' || e.op === 'bridge') lines.push(`${tOf(from)}  ${e.op}: cut ${e.node}`);
+    else if (e.op === 'heal') lines.push(`${tOf(from)}  heal ${e.node}`);
     else lines.push(`${tOf(from)}  restart ${e.node}: ready after ${secs(e.t - from)}${pid}`);
   }
   return lines;
 }
+
+const FAULT_OPS: ReadonlySet<string> = new Set(['kill', 'pause', 'wipe', 'partition', 'isolate', 'bridge']);
 
 export function formatChaosReport(r: ChaosReport, violationsShown = 20): string {
   const c = r.config;
@@ -122,7 +126,7 @@ export function formatChaosReport(r: ChaosReport, violationsShown = 20): string 
   } else {
     L.push(`ringkv chaos: checking ${c.check}`);
   }
-  L.push('', `faults (${r.faults.filter((e) => e.phase === 'invoke' && (e.op === 'kill' || e.op === 'pause' || e.op === 'wipe')).length}):`);
+  L.push('', `faults (${r.faults.filter((e) => e.phase === 'invoke' && FAULT_OPS.has(e.op)).length}):`);
   const log = faultLog(r.faults);
   L.push(...(log.length === 0 ? ['  none'] : log.map((l) => `  ${l}`)));
 

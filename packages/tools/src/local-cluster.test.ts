@@ -95,10 +95,23 @@ describe('LocalCluster (with a stand-in node process)', () => {
   });
 
   it('names a taken port and starts nothing', async () => {
-    const [base] = await findFreePorts(1);
-    if (base === undefined) throw new Error('no port');
+    // base + 101 may be in use by anything else on the machine (other test files run alongside): pick again then.
+    let base = 0;
     const holder = createServer();
-    await new Promise<void>((resolve) => holder.listen(base + 101, '127.0.0.1', resolve));
+    for (let attempt = 0; ; attempt++) {
+      if (attempt >= 20) throw new Error('no port pair found');
+      const [candidate] = await findFreePorts(1);
+      if (candidate === undefined || candidate + 201 > 65535) continue;
+      const bound = await new Promise<boolean>((resolve) => {
+        holder.once('error', () => resolve(false));
+        holder.listen(candidate + 101, '127.0.0.1', () => resolve(true));
+      });
+      holder.removeAllListeners('error');
+      if (bound) {
+        base = candidate;
+        break;
+      }
+    }
     try {
       const dataDir = await tempDir();
       const err: unknown = await LocalCluster.start({ nodes: 3, basePort: base, dataDir, cliEntry: entry }).catch((e: unknown) => e);
@@ -136,6 +149,24 @@ describe.skipIf(!serverBuilt)('LocalCluster (with real ringkv nodes)', () => {
       const status = await client.status(u2);
       expect(status.id).toBe('n2');
       expect(status.members.length).toBe(3);
+    } finally {
+      await client.close();
+      await cluster.stop();
+    }
+  });
+  it('gives each node its own loopback address with hostPerNode, and the nodes still find each other', async () => {
+    const cluster = await LocalCluster.start({ nodes: 3, hostPerNode: true, dataDir: await tempDir(), extraArgs: ['--log-level', 'warn'] });
+    clusters.push(cluster);
+    expect(cluster.urls().map((u) => new URL(u).hostname)).toEqual(['127.0.0.11', '127.0.0.12', '127.0.0.13']);
+    expect(cluster.node('n2').rpcAddress).toMatch(/^127\.0\.0\.12:/);
+    const client = new RingkvClient({ nodes: cluster.urls(), timeoutMs: 5000 });
+    try {
+      const [u1, , u3] = cluster.urls();
+      await client.put('k', 'v1', { node: u1 });
+      const got = await client.get('k', { node: u3, r: 3 });
+      expect(got.found && Buffer.from(got.siblings[0]?.value ?? []).toString()).toBe('v1');
+      const status = await client.status(u3);
+      expect(status.members.map((m) => (m.rpcAddress ?? '').split(':')[0]).sort()).toEqual(['127.0.0.11', '127.0.0.12', '127.0.0.13']);
     } finally {
       await client.close();
       await cluster.stop();

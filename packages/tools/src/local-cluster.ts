@@ -18,6 +18,14 @@ export interface LocalClusterOptions {
   readonly n?: number;
   readonly r?: number;
   readonly w?: number;
+  /**
+   * Give node i (1-based) its own loopback address 127.0.0.(10+i) for HTTP and
+   * RPC (all of 127.0.0.0/8 reaches the local machine on Linux); its RPC
+   * connections to peers then leave from that address too, so a firewall rule
+   * can cut the network between two nodes (scripts/chaos partitions).
+   * Default: every node on 127.0.0.1.
+   */
+  readonly hostPerNode?: boolean;
   /** more `ringkv node` flags for every node, e.g. ['--log-level', 'warn'] */
   readonly extraArgs?: readonly string[];
   /** where `n<i>.log` goes (default: dataDir) */
@@ -58,12 +66,22 @@ interface Slot {
   exitReason: string | undefined;
 }
 
-const host = '127.0.0.1';
+const sharedHost = '127.0.0.1';
 const stopGraceMs = 5000;
+
+/** The address node `index` (1-based) listens on: its own with `hostPerNode`, else 127.0.0.1. */
+export function nodeHost(index: number, hostPerNode: boolean | undefined): string {
+  if (hostPerNode !== true) return sharedHost;
+  if (!Number.isInteger(index) || index < 1 || index > 244) throw new RangeError(`hostPerNode fits nodes 1..244 (got ${index})`);
+  return `127.0.0.${10 + index}`;
+}
 
 /** Thrown by start() when a fixed port is already taken; nothing was started. */
 export class PortsInUseError extends Error {
-  constructor(readonly ports: readonly number[]) {
+  constructor(
+    readonly ports: readonly number[],
+    host = sharedHost,
+  ) {
     super(`port${ports.length > 1 ? 's' : ''} ${ports.join(', ')} already in use on ${host}: is another cluster running? Nothing was started.`);
     this.name = 'PortsInUseError';
   }
@@ -294,12 +312,20 @@ async function planNodes(
   extra: { readonly firstIndex: number; readonly seeds: readonly string[]; readonly extraArgs: readonly string[] } | undefined = undefined,
 ): Promise<NodeSpec[]> {
   const first = extra?.firstIndex ?? 1;
+  const hosts = Array.from({ length: count }, (_, i) => nodeHost(first + i, options.hostPerNode));
   let httpPorts: number[];
   let rpcPorts: number[];
   if (options.basePort === undefined) {
-    const free = await findFreePorts(2 * count, host);
-    httpPorts = free.slice(0, count);
-    rpcPorts = free.slice(count);
+    if (options.hostPerNode === true) {
+      // Each node's two ports are probed on its own address.
+      const perNode = await Promise.all(hosts.map((h) => findFreePorts(2, h)));
+      httpPorts = perNode.map((p) => p[0] ?? 0);
+      rpcPorts = perNode.map((p) => p[1] ?? 0);
+    } else {
+      const free = await findFreePorts(2 * count, sharedHost);
+      httpPorts = free.slice(0, count);
+      rpcPorts = free.slice(count);
+    }
   } else {
     const base = options.basePort;
     const last = first + count - 1;
@@ -309,14 +335,20 @@ async function planNodes(
     if (last > 100) throw new RangeError('with a basePort at most 100 nodes fit before RPC ports overlap HTTP ports');
     httpPorts = Array.from({ length: count }, (_, i) => base + first - 1 + i);
     rpcPorts = Array.from({ length: count }, (_, i) => base + 100 + first - 1 + i);
-    const taken = await takenPorts([...httpPorts, ...rpcPorts], host);
-    if (taken.length > 0) throw new PortsInUseError(taken);
+    const taken: number[] = [];
+    if (options.hostPerNode === true) {
+      for (const [i, h] of hosts.entries()) taken.push(...(await takenPorts([httpPorts[i] ?? 0, rpcPorts[i] ?? 0], h)));
+    } else {
+      taken.push(...(await takenPorts([...httpPorts, ...rpcPorts], sharedHost)));
+    }
+    if (taken.length > 0) throw new PortsInUseError(taken, options.hostPerNode === true ? 'the nodes\' addresses' : sharedHost);
   }
   const root = resolve(options.dataDir);
   const logDir = resolve(options.logDir ?? root);
-  const rpcAddrs = rpcPorts.map((p) => `${host}:${p}`);
+  const rpcAddrs = rpcPorts.map((p, i) => `${hosts[i] ?? sharedHost}:${p}`);
   return httpPorts.map((httpPort, i) => {
     const rpcPort = rpcPorts[i] ?? 0;
+    const host = hosts[i] ?? sharedHost;
     const id = `n${first + i}`;
     const dataDir = join(root, id);
     return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatAddress, parseAddress } from './address.js';
+import { formatAddress, outboundLocalAddress, parseAddress } from './address.js';
 
 describe('parseAddress', () => {
   it.each<[string, ReturnType<typeof parseAddress>]>([
@@ -27,5 +27,18 @@ describe('parseAddress', () => {
     ] as const) {
       expect(parseAddress(formatAddress(host, port))).toEqual({ host, port });
     }
+  });
+});
+
+describe('outboundLocalAddress', () => {
+  it.each<[string, string | undefined]>([
+    ['127.0.0.11', '127.0.0.11'],
+    ['10.1.2.3', '10.1.2.3'],
+    ['0.0.0.0', undefined],
+    ['::', undefined],
+    ['::1', undefined],
+    ['localhost', undefined],
+  ])('%s -> %s', (host, expected) => {
+    expect(outboundLocalAddress(host)).toBe(expected);
   });
 });

@@ -1,3 +1,5 @@
+import { isIPv4 } from 'node:net';
+
 /**
  * RPC addresses are "host:port" strings; IPv6 hosts are bracketed
  * ("[::1]:7000") so the last colon always separates the port.
@@ -29,4 +31,14 @@ export function parseAddress(address: string): HostPort | undefined {
 
 export function formatAddress(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * The source address for outbound RPC connections of a node listening on
+ * `listenHost`: that address itself when it is one concrete IPv4 address (so
+ * peers, and a firewall rule, can tell nodes sharing a machine apart), else
+ * undefined (let the OS choose: a wildcard, IPv6 or a host name).
+ */
+export function outboundLocalAddress(listenHost: string): string | undefined {
+  return isIPv4(listenHost) && listenHost !== '0.0.0.0' ? listenHost : undefined;
 }

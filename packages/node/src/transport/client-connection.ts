@@ -12,6 +12,8 @@ export interface ClientConnectionOptions {
   readonly address: string;
   readonly host: string;
   readonly port: number;
+  /** Source address for the connection (this node's own IP), so peers and firewalls see which node connects. */
+  readonly localAddress?: string;
   readonly hello: Hello;
   readonly frameBytesMax: number;
   /** Bound on TCP connect plus the Hello/HelloOk exchange. */
@@ -61,7 +63,12 @@ export class ClientConnection {
       () => this.close('UNREACHABLE', `no connection and handshake within ${options.connectTimeoutMs} ms`),
       options.connectTimeoutMs,
     );
-    this.socket = connect({ host: options.host, port: options.port, noDelay: true });
+    this.socket = connect({
+      host: options.host,
+      port: options.port,
+      noDelay: true,
+      ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
+    });
     this.writer = new FrameWriter(this.socket);
     this.socket.setKeepAlive(true, keepAliveDelayMs);
     this.socket.on('connect', () => this.writer.write(this.encoder.encode(options.hello)));

@@ -8,6 +8,6 @@ export {
 } from './tcp-transport.js';
 export { FrameDecoder, FrameEncoder, FrameError, frameBytesMaxDefault } from './frame-codec.js';
 export type { FrameErrorCode } from './frame-codec.js';
-export { formatAddress, parseAddress } from './address.js';
+export { formatAddress, outboundLocalAddress, parseAddress } from './address.js';
 export type { HostPort } from './address.js';
 export type { TransportLogger } from './transport-logger.js';

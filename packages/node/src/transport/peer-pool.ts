@@ -10,6 +10,8 @@ export interface PeerPoolOptions {
   readonly hello: Hello;
   readonly frameBytesMax: number;
   readonly connectTimeoutMs: number;
+  /** Source address of every outbound connection (see TcpTransportOptions.localAddress). */
+  readonly localAddress?: string;
   readonly logger: TransportLogger;
   /** Monotonic milliseconds, for the backoff. */
   readonly now: () => number;
@@ -86,6 +88,7 @@ export class PeerPool {
       address,
       host: hostPort.host,
       port: hostPort.port,
+      ...(this.options.localAddress === undefined ? {} : { localAddress: this.options.localAddress }),
       hello: this.options.hello,
       frameBytesMax: this.options.frameBytesMax,
       connectTimeoutMs: this.options.connectTimeoutMs,

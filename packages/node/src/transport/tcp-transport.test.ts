@@ -319,4 +319,21 @@ describe('TcpTransport over real sockets', () => {
     await expect(client.request('127.0.0.1:1', 'echo', 1, 0)).rejects.toThrow(RangeError);
     expect(() => newTransport('')).toThrow(RangeError);
   });
+  it('connects to peers from localAddress, so a connection from a node on 127.0.0.11 arrives from 127.0.0.11', async () => {
+    const remotes: string[] = [];
+    const { address } = await rawServer((socket) => remotes.push(socket.remoteAddress ?? '?'));
+    const client = await listening('client', echo, { listenHost: '127.0.0.11', localAddress: '127.0.0.11' });
+    expect(client.address()).toMatch(/^127\.0\.0\.11:/);
+    // The raw server never answers the Hello: the call fails, but only after the connection was accepted.
+    await transportErrorOf(client.request(address, 'echo', 1, 300));
+    expect(remotes).toEqual(['127.0.0.11']);
+  });
+
+  it('connects from an address chosen by the OS without localAddress', async () => {
+    const remotes: string[] = [];
+    const { address } = await rawServer((socket) => remotes.push(socket.remoteAddress ?? '?'));
+    const client = await listening('client', echo, { listenHost: '127.0.0.11' });
+    await transportErrorOf(client.request(address, 'echo', 1, 300));
+    expect(remotes).toEqual(['127.0.0.1']);
+  });
 });

@@ -18,6 +18,12 @@ export interface TcpTransportOptions {
   readonly listenHost: string;
   /** 0 picks a free port; `address()` tells which. */
   readonly listenPort: number;
+  /**
+   * Source address of outbound connections to peers (normally this node's own
+   * listen address, when that is one concrete IPv4 address; see
+   * `outboundLocalAddress`). Default: chosen by the OS.
+   */
+  readonly localAddress?: string;
   /** Bound on one frame's payload, both directions. Default 64 MiB. */
   readonly frameBytesMax?: number;
   /** Bound on TCP connect plus handshake to a peer. Default 1000 ms. */
@@ -88,6 +94,7 @@ export class TcpTransport implements Transport {
       hello,
       frameBytesMax: this.frameBytesMax,
       connectTimeoutMs: positiveInteger('connectTimeoutMs', options.connectTimeoutMs ?? connectTimeoutMsDefault),
+      ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
       logger: this.logger,
       now: () => performance.now(),
     });
