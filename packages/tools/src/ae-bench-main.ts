@@ -22,17 +22,10 @@ import { writeKeys } from './ae-bench-load.js';
 import { aeFigures, aeReportJson, formatAeReport, type AeBenchMeasurements } from './ae-bench-report.js';
 import { addCounters, closeStatusAgent, counterDelta, fetchSnapshot, repairNow, zeroCounters, type AeCounters, type NodeSnapshot } from './ae-bench-status.js';
 import { LocalCluster } from './local-cluster.js';
+import { intIn } from './int-arg.js';
 import { exitQuietlyOnEpipe } from './stdout-epipe.js';
 
 exitQuietlyOnEpipe();
-
-function intIn(lo: number, hi: number): (text: string) => number {
-  return (text) => {
-    const v = /^[0-9]+$/.test(text) ? Number(text) : NaN;
-    if (!Number.isInteger(v) || v < lo || v > hi) throw new InvalidArgumentError(`expected an integer in ${lo}..${hi}`);
-    return v;
-  };
-}
 
 function percentIn(text: string): number {
   const v = /^[0-9]+(\.[0-9]+)?$/.test(text) ? Number(text) : NaN;

@@ -3,22 +3,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { Pool } from 'undici';
 import { Keyspace, runPhase, type BenchOp, type PhaseResult } from './bench-phase.js';
 import { formatReport, reportJson, type BenchConfig } from './bench-report.js';
 import { LocalCluster } from './local-cluster.js';
+import { intIn } from './int-arg.js';
 import { exitQuietlyOnEpipe } from './stdout-epipe.js';
 
 exitQuietlyOnEpipe();
-
-function intIn(lo: number, hi: number): (text: string) => number {
-  return (text) => {
-    const v = /^[0-9]+$/.test(text) ? Number(text) : NaN;
-    if (!Number.isInteger(v) || v < lo || v > hi) throw new InvalidArgumentError(`expected an integer in ${lo}..${hi}`);
-    return v;
-  };
-}
 
 interface BenchFlags {
   readonly clients: number;

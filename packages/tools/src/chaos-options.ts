@@ -1,3 +1,4 @@
+import { intIn } from './int-arg.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { FAULT_KINDS, type FaultKind } from './chaos-faults.js';
 import { NET_FAULT_MIN_NODES, isNetFault } from './chaos-network.js';
@@ -29,14 +30,6 @@ export interface ChaosConfig {
   readonly check: string | undefined;
   /** more `ringkv node` flags for every node */
   readonly nodeArgs: readonly string[];
-}
-
-function intIn(lo: number, hi: number): (text: string) => number {
-  return (text) => {
-    const v = /^[0-9]+$/.test(text) ? Number(text) : NaN;
-    if (!Number.isInteger(v) || v < lo || v > hi) throw new InvalidArgumentError(`expected an integer in ${lo}..${hi}`);
-    return v;
-  };
 }
 
 function secondsIn(lo: number, hi: number): (text: string) => number {

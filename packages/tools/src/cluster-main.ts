@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { clusterAdd } from './cluster-add.js';
 import { clusterDown } from './cluster-down.js';
 import { clusterKill } from './cluster-kill.js';
@@ -9,17 +9,10 @@ import { whyNotUpAgain } from './cluster-up-guard.js';
 import { clusterStart } from './cluster-start.js';
 import { clusterStatus } from './cluster-status.js';
 import { clusterUp } from './cluster-up.js';
+import { intIn } from './int-arg.js';
 import { exitQuietlyOnEpipe } from './stdout-epipe.js';
 
 exitQuietlyOnEpipe();
-
-function intIn(lo: number, hi: number): (text: string) => number {
-  return (text) => {
-    const v = /^[0-9]+$/.test(text) ? Number(text) : NaN;
-    if (!Number.isInteger(v) || v < lo || v > hi) throw new InvalidArgumentError(`expected an integer in ${lo}..${hi}`);
-    return v;
-  };
-}
 
 const dataOption = (): Option => new Option('--data <dir>', 'the directory the cluster keeps its nodes, logs and cluster.json in').default('./data');
 

@@ -3,23 +3,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RingkvClient } from '@ringkv/client';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { LocalCluster } from './local-cluster.js';
 import { checkAckedReadable, handoffTotals, waitForKeyCounts, waitTransfersDone, type NodeRef } from './rebalance-checks.js';
 import { formatRebalanceReport, type ChangeResult, type RebalanceConfig, type RebalanceReport } from './rebalance-bench-report.js';
 import { AckLedger, DynamicPools, RebalanceWorkload, sleep, windowStats, writeUntilAcked } from './rebalance-workload.js';
 import { RingExpectation, minimumOwnersMoved } from './ring-expectation.js';
+import { intIn } from './int-arg.js';
 import { exitQuietlyOnEpipe } from './stdout-epipe.js';
 
 exitQuietlyOnEpipe();
-
-function intIn(lo: number, hi: number): (text: string) => number {
-  return (text) => {
-    const v = /^[0-9]+$/.test(text) ? Number(text) : NaN;
-    if (!Number.isInteger(v) || v < lo || v > hi) throw new InvalidArgumentError(`expected an integer in ${lo}..${hi}`);
-    return v;
-  };
-}
 
 interface Flags {
   readonly keys: number;
