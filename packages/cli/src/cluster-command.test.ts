@@ -2,7 +2,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CliIo } from './cli-io.js';
-import { formatPlan, progressBar } from './cluster-command.js';
+import { formatPlan, progressBar } from './cluster-plan-format.js';
 import { runCli } from './program.js';
 
 /** Two stand-in nodes: `a` is asked, `b` is another member whose handoff figures the status adds up. */

@@ -1,11 +1,12 @@
 import { Command } from 'commander';
-import { normalizeNodeUrl, type ClusterOp, type ClusterPlan, type ClusterStatus, type RingkvClient, type StagedChange } from '@ringkv/client';
+import type { ClusterOp, ClusterStatus, RingkvClient } from '@ringkv/client';
 import type { CliIo } from './cli-io.js';
 import { withClient } from './client-session.js';
 import type { CommandContext } from './command-context.js';
 import { EXIT } from './exit-codes.js';
 import { reportFailure } from './request-failure.js';
-import { formatTable } from './table-format.js';
+import { count, describeStaged, formatBytes, formatPlan, formatSeconds, isEmpty, progressBar } from './cluster-plan-format.js';
+import { adminUrl, gatherProgress, progressJson, type ClusterProgress, type MemberView } from './cluster-progress.js';
 import { UsageError } from './usage-error.js';
 
 /**
@@ -225,192 +226,8 @@ async function run(ctx: CommandContext, body: () => Promise<void>): Promise<void
   }
 }
 
-const adminUrl = (c: RingkvClient): string => c.nodes[0] ?? '';
 const nodeSuffix = (flags: AdminFlags): string => (flags.node === undefined ? '' : ` --node ${flags.node}`);
 
-function isEmpty(s: StagedChange): boolean {
-  return s.join.length === 0 && s.leave.length === 0 && s.remove.length === 0;
-}
-
-export function describeStaged(s: StagedChange): string {
-  const parts: string[] = [];
-  if (s.join.length > 0) parts.push(`join ${s.join.map((m) => (m.weight === 1 ? m.id : `${m.id} (weight ${m.weight})`)).join(', ')}`);
-  if (s.leave.length > 0) parts.push(`leave ${s.leave.join(', ')}`);
-  if (s.remove.length > 0) parts.push(`remove ${s.remove.join(', ')}`);
-  return parts.length === 0 ? 'nothing staged' : parts.join('; ');
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${Math.round(bytes)} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = bytes / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[u]}`;
-}
-
-export function formatSeconds(s: number): string {
-  if (s < 1) return '< 1 s';
-  if (s < 120) return `${Math.round(s)} s`;
-  const m = Math.floor(s / 60);
-  return s < 7200 ? `${m} min ${Math.round(s - m * 60)} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
-}
-
-const count = (n: number): string => Math.round(n).toLocaleString('en-US');
-
-/** `[#########...........]`: ASCII, so it reads the same in any terminal and in logs. */
-export function progressBar(done: number, total: number, width = 30): string {
-  const share = total === 0 ? 1 : Math.min(1, Math.max(0, done / total));
-  const full = Math.round(share * width);
-  return `[${'#'.repeat(full)}${'.'.repeat(width - full)}]`;
-}
-
-/**
- * The plan as a table. The server estimates one duration for the whole change
- * (its slowest sender); a node's own estimate is that duration scaled by the
- * keys it moves (in or out) against the slowest sender's.
- */
-export function formatPlan(plan: ClusterPlan): string {
-  const lines: string[] = [];
-  lines.push(`plan: epoch ${plan.epoch} -> ${plan.nextEpoch}: ${describeStaged(plan.staged)}`);
-  if (isEmpty(plan.staged)) {
-    lines.push(
-      plan.epoch === 0
-        ? 'nothing staged: a commit now seals the bootstrap ring as epoch 1 (nothing moves)'
-        : 'nothing staged: stage a change first (ringkv cluster join|leave|remove NODE)',
-    );
-    return `${lines.join('\n')}\n`;
-  }
-  const totalIn = Object.values(plan.nodes).reduce((a, n) => a + n.partitionsIn, 0);
-  const keysIn = Object.values(plan.nodes).reduce((a, n) => a + n.keysIn, 0);
-  const perTransfer = totalIn === 0 ? 0 : keysIn / totalIn;
-  const slowestOut = Math.max(0, ...Object.values(plan.nodes).map((n) => n.partitionsOut * perTransfer));
-  // A receiver is fed by several senders at once: it is done when they are, so never later than the whole change.
-  const secondsFor = (keys: number): number => (slowestOut === 0 ? 0 : plan.estimatedSeconds * Math.min(1, keys / slowestOut));
-  lines.push(
-    `${plan.ownersMoved} partitions change owner; ${plan.transfers} key partitions are transferred; ` +
-      `about ${count(keysIn)} keys (${formatBytes(Object.values(plan.nodes).reduce((a, n) => a + n.bytesIn, 0))}), ` +
-      `estimated ${formatSeconds(plan.estimatedSeconds)}`,
-  );
-  lines.push('');
-  const rows = [['NODE', 'PARTITIONS IN', 'PARTITIONS OUT', 'KEYS IN', 'BYTES IN', 'KEYS OUT', 'EST. TIME']];
-  for (const id of Object.keys(plan.nodes).sort(compareIds)) {
-    const n = plan.nodes[id];
-    if (n === undefined) continue;
-    const keysOut = n.partitionsOut * perTransfer;
-    rows.push([
-      id,
-      String(n.partitionsIn),
-      String(n.partitionsOut),
-      count(n.keysIn),
-      formatBytes(n.bytesIn),
-      count(keysOut),
-      formatSeconds(secondsFor(Math.max(n.keysIn, keysOut))),
-    ]);
-  }
-  lines.push(formatTable(rows));
-  if (plan.note !== '') lines.push('', `note: ${plan.note}`);
-  return `${lines.join('\n')}\n`;
-}
-
-/** n2 before n10. */
-function compareIds(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
-}
-
-/** One member as the asked node's /status lists it. */
-interface MemberView {
-  readonly id: string;
-  readonly url: string | undefined;
-  readonly state: string;
-  readonly partitions: number | undefined;
-  readonly inRing: boolean;
-}
-
-/** The asked node's view, plus every reachable node's own handoff figures. */
-export interface ClusterProgress {
-  readonly node: string;
-  readonly at: number;
-  readonly status: ClusterStatus;
-  readonly members: readonly MemberView[];
-  /** handoff figures summed over the nodes that answered */
-  readonly keysSent: number;
-  readonly bytesSent: number;
-  readonly transfersRunning: number;
-  /** sum of the running transfers' own rates (keys/s since each started) */
-  readonly keysPerSecondNow: number;
-  readonly answered: readonly string[];
-  readonly unanswered: readonly string[];
-}
-
-async function gatherProgress(c: RingkvClient): Promise<ClusterProgress> {
-  const node = adminUrl(c);
-  const [status, nodeStatus] = await Promise.all([c.clusterStatus({ node }), c.status(node)]);
-  const ring = new Set(status.members.map((m) => m.id));
-  const members: MemberView[] = nodeStatus.members.map((m) => ({
-    id: m.id,
-    url: m.httpAddress === undefined ? undefined : safeUrl(m.httpAddress),
-    state: m.state ?? '?',
-    partitions: m.partitionsOwned,
-    inRing: ring.has(m.id),
-  }));
-  // A node that is leaving is no longer in the ring but still sends: ask every node that may be up.
-  const askable = members.filter((m) => m.url !== undefined && m.url !== node && m.state !== 'dead');
-  const others = await Promise.all(
-    askable.map(async (m) => {
-      try {
-        return { id: m.id, status: await c.clusterStatus({ node: m.url ?? '' }) };
-      } catch {
-        return { id: m.id, status: undefined };
-      }
-    }),
-  );
-  const selfId = nodeStatus.id ?? node;
-  const answers = [{ id: selfId, status: status as ClusterStatus | undefined }, ...others];
-  let keysSent = 0;
-  let bytesSent = 0;
-  let transfersRunning = 0;
-  let keysPerSecondNow = 0;
-  const answered: string[] = [];
-  const unanswered: string[] = members.filter((m) => m.state === 'dead').map((m) => m.id);
-  for (const a of answers) {
-    if (a.status === undefined) {
-      unanswered.push(a.id);
-      continue;
-    }
-    answered.push(a.id);
-    keysSent += a.status.handoffTotals.keysSent;
-    bytesSent += a.status.handoffTotals.bytesSent;
-    transfersRunning += a.status.sending.length;
-    keysPerSecondNow += a.status.sending.reduce((s, t) => s + t.keysPerSecond, 0);
-  }
-  return { node, at: Date.now(), status, members, keysSent, bytesSent, transfersRunning, keysPerSecondNow, answered: answered.sort(compareIds), unanswered: unanswered.sort(compareIds) };
-}
-
-function safeUrl(address: string): string | undefined {
-  try {
-    return normalizeNodeUrl(address);
-  } catch {
-    return undefined;
-  }
-}
-
-function progressJson(p: ClusterProgress, rate?: { keysPerSecond: number; bytesPerSecond: number }): unknown {
-  return {
-    node: p.node,
-    epoch: p.status.epoch,
-    members: p.members,
-    staged: p.status.staged,
-    transfers: p.status.transfers,
-    pendingSample: p.status.pendingSample,
-    moved: { keysSent: p.keysSent, bytesSent: p.bytesSent, transfersRunning: p.transfersRunning, keysPerSecond: rate?.keysPerSecond ?? p.keysPerSecondNow, ...(rate === undefined ? {} : { bytesPerSecond: rate.bytesPerSecond }) },
-    nodesAnswered: p.answered,
-    nodesUnanswered: p.unanswered,
-  };
-}
 
 function formatHeader(p: ClusterProgress): string {
   const lines: string[] = [];
