@@ -92,12 +92,14 @@ export function checkHistory(ops: readonly HistoryOp[], finals: readonly FinalKe
 }
 
 function checkReads(keyOps: readonly HistoryOp[], key: string, out: Violation[]): void {
-  // The W+R>N overlap argument holds between a write acknowledged by W primaries and a read answered by R primaries.
+  // The W+R>N overlap argument holds between a write acknowledged by W primaries and a read answered by R
+  // primaries, both coordinated under the same ring (same epoch, unchanged while they ran).
   const acked = keyOps.filter((o) => o.kind !== 'get' && o.outcome === 'ok' && o.dot !== undefined && o.sloppy === false);
   for (const r of keyOps) {
     if (r.kind !== 'get' || r.outcome !== 'ok' || r.sloppy !== false) continue;
     for (const w of acked) {
       if ((w.completedAt ?? Infinity) >= r.invokedAt || w.dot === undefined) continue;
+      if (w.ringEpoch === undefined || w.ringEpoch !== r.ringEpoch) continue;
       const seen = r.readContext !== undefined && dotsHas(r.readContext, w.dot);
       if (!seen) out.push({ property: 'stale-read', key, detail: `get op ${r.id} missed write op ${w.id} (${dotName(w.dot)}) acknowledged before it began` });
     }

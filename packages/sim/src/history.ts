@@ -27,6 +27,13 @@ export interface HistoryOp {
   readContext?: Dots;
   /** the quorum included fallbacks, so the read-your-writes guarantee does not apply */
   sloppy?: boolean;
+  /**
+   * The ring epoch the coordinator served the op under, when it did not change
+   * while the op ran. W+R>N only promises overlap between quorums drawn from
+   * the same replica lists: a coordinator that has not yet heard of a
+   * committed ring change (it was cut off) writes to the old replicas.
+   */
+  ringEpoch?: number;
   error?: string;
 }
 

@@ -85,6 +85,8 @@ for (let i = 0; i < count; i++) {
   if (r.violations.length > 0) {
     const v = r.violations[0];
     failing.push({ seed, first: v ? `${v.property} ${v.key}: ${v.detail}` : '', count: r.violations.length });
+    // Say it at once: a long search may be stopped before its summary.
+    process.stderr.write(`${process.stderr.isTTY ? '\n' : ''}seed ${seed} FAILED (${r.violations.length} violations) — replay: ${replayCommand(seed)}\n`);
   }
   if (process.stderr.isTTY || i % 50 === 49 || i === count - 1) {
     const done = (i + 1) / count;

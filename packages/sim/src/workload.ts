@@ -53,7 +53,9 @@ export function startWorkload(cluster: SimCluster, history: History, prng: Prng,
         next();
         return;
       }
+      const epochAtInvoke = node.view.ringState.epoch;
       const done = (outcome: HistoryOp['outcome'], err?: string): void => {
+        if (node.view.ringState.epoch === epochAtInvoke) op.ringEpoch = epochAtInvoke;
         complete(op, outcome, scheduler.now, err);
         next();
       };
