@@ -40,13 +40,15 @@ export function getCommand(ctx: CommandContext): Command {
           return;
         }
         if (flags.json === true) {
-          io.stdout.write(`${JSON.stringify({ key, found: true, context: got.context, siblings: got.siblings.map(siblingJson) })}\n`);
+          const etag = got.etag === undefined ? {} : { etag: got.etag };
+          io.stdout.write(`${JSON.stringify({ key, found: true, context: got.context, ...etag, siblings: got.siblings.map(siblingJson) })}\n`);
         } else if (got.siblings.length === 1 && got.siblings[0] !== undefined) {
           const value = got.siblings[0].value;
           io.stdout.write(value);
           // A terminal needs the line ended; a pipe gets the bytes exactly as stored.
           if (io.stdout.isTTY === true && value[value.length - 1] !== 0x0a) io.stdout.write('\n');
           io.stderr.write(`context: ${got.context}\n`);
+          if (got.etag !== undefined) io.stderr.write(`etag: ${got.etag}\n`);
         } else {
           got.siblings.forEach((s, i) => {
             io.stdout.write(`--- sibling ${i + 1} of ${got.siblings.length} (${s.contentType}) ---\n`);
@@ -54,6 +56,7 @@ export function getCommand(ctx: CommandContext): Command {
             if (s.value[s.value.length - 1] !== 0x0a) io.stdout.write('\n');
           });
           io.stderr.write(`context: ${got.context}\n`);
+          if (got.etag !== undefined) io.stderr.write(`etag: ${got.etag}\n`);
           io.stderr.write(`${got.siblings.length} siblings: resolve with  ringkv put ${JSON.stringify(key)} VALUE --context ${got.context}\n`);
         }
         ctx.exit(EXIT.ok);

@@ -17,8 +17,12 @@ const siblingArb = (dot: Dot): fc.Arbitrary<Sibling> =>
     dot: fc.constant(dot),
     value: fc.option(fc.uint8Array({ maxLength: 64 }), { nil: null }),
     contentType: fc.string({ maxLength: 40 }),
-    writtenAt: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
-  });
+    writtenAt: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER - 1 }),
+    ttlMs: fc.option(fc.integer({ min: 1, max: 10 * 366 * 86_400_000 }), { nil: undefined }),
+  }).map(({ ttlMs, ...s }) =>
+    // a TTL only where the deadline is still a safe integer; absent means the 5-field sibling form
+    ttlMs === undefined || s.writtenAt + ttlMs > Number.MAX_SAFE_INTEGER ? s : { ...s, expiresAt: s.writtenAt + ttlMs },
+  );
 const recordArb: fc.Arbitrary<KvRecord> = fc
   .tuple(fc.array(dotArb, { maxLength: 8 }), fc.uniqueArray(dotArb, { maxLength: 4, selector: (d) => `${d.actor}\u0000${d.counter}` }))
   .chain(([seen, live]) =>
@@ -114,6 +118,9 @@ describe('record codec', () => {
       [[1, [history, [['a', 1, null, 7, 1]]]], /contentType/],
       [[1, [history, [['a', 1, null, 't', -1]]]], /writtenAt/],
       [[1, [history, [['a', 1, null, 't']]]], /sibling 0/],
+      [[1, [history, [['a', 1, null, 't', 5, 5]]]], /expiresAt/],
+      [[1, [history, [['a', 1, null, 't', 5, 'soon']]]], /expiresAt/],
+      [[1, [history, [['a', 1, null, 't', 5, 9, 0]]]], /sibling 0/],
     ];
     for (const [value, reason] of bad) {
       const attempt = (): KvRecord => decodeRecord(pack(value));
@@ -126,6 +133,15 @@ describe('record codec', () => {
     expect(() => decodeRecord(new Uint8Array([0x92, 0x01]))).toThrow(/not msgpack/);
     // a valid record followed by junk is not a valid record
     expect(() => decodeRecord(new Uint8Array([...encodeRecord(emptyRecord()), 0]))).toThrow(RecordFormatError);
+  });
+
+  it('decodes records written before expiry existed (5-field siblings) and keeps writing them without a TTL', () => {
+    const old = pack([1, [[['a', 1]], [['a', 1, new Uint8Array([1]), 't', 5]]]]);
+    const rec = decodeRecord(old);
+    expect(rec.siblings[0]?.expiresAt).toBeUndefined();
+    expect([...encodeRecord(rec)]).toEqual([...old]);
+    const withTtl = decodeRecord(pack([1, [[['a', 1]], [['a', 1, new Uint8Array([1]), 't', 5, 2005]]]]));
+    expect(withTtl.siblings[0]?.expiresAt).toBe(2005);
   });
 
   it('accepts a tombstone with an empty content type', () => {

@@ -8,9 +8,14 @@ import type { Dot } from './dots.js';
 import { dotsFromWire, dotsToWire, isValidActor, isValidCounter } from './dots.js';
 import type { DotsWire } from './dots.js';
 import type { KvRecord, Sibling } from './record.js';
-import { InvariantViolation, assertRecordInvariants, contentTypeLengthMax } from './record.js';
+import { InvariantViolation, assertRecordInvariants, contentTypeLengthMax, isValidExpiry } from './record.js';
 
-/** Bumped whenever the wire shape changes; decoders reject versions they do not know. */
+/**
+ * Bumped whenever the wire shape changes incompatibly; decoders reject
+ * versions they do not know. The optional 6th sibling field (expiresAt) did
+ * not bump it: every record written before it still decodes unchanged, and a
+ * record without a TTL is still encoded with 5 fields.
+ */
 export const recordFormatVersion = 1;
 
 export class RecordFormatError extends Error {
@@ -18,8 +23,10 @@ export class RecordFormatError extends Error {
   override readonly name = 'RecordFormatError';
 }
 
-/** [actor, counter, value or null for a tombstone, contentType, writtenAt] */
-export type SiblingWire = readonly [string, number, Uint8Array | null, string, number];
+/** [actor, counter, value or null for a tombstone, contentType, writtenAt, expiresAt (only when set)] */
+export type SiblingWire =
+  | readonly [string, number, Uint8Array | null, string, number]
+  | readonly [string, number, Uint8Array | null, string, number, number];
 /** [history, siblings] */
 export type RecordWire = readonly [DotsWire, readonly SiblingWire[]];
 
@@ -34,7 +41,11 @@ function fail(why: string): never {
 export function recordToWire(rec: KvRecord): RecordWire {
   return [
     dotsToWire(rec.history),
-    rec.siblings.map((s): SiblingWire => [s.dot.actor, s.dot.counter, s.value, s.contentType, s.writtenAt]),
+    rec.siblings.map((s): SiblingWire =>
+      s.expiresAt === undefined
+        ? [s.dot.actor, s.dot.counter, s.value, s.contentType, s.writtenAt]
+        : [s.dot.actor, s.dot.counter, s.value, s.contentType, s.writtenAt, s.expiresAt],
+    ),
   ];
 }
 
@@ -55,8 +66,8 @@ export function recordFromWire(x: unknown): KvRecord {
 }
 
 function siblingFromWire(x: unknown, i: number): Sibling {
-  if (!Array.isArray(x) || x.length !== 5) fail(`sibling ${i}: expected [actor, counter, value, contentType, writtenAt]`);
-  const [actor, counter, value, contentType, writtenAt] = x as readonly unknown[];
+  if (!Array.isArray(x) || (x.length !== 5 && x.length !== 6)) fail(`sibling ${i}: expected [actor, counter, value, contentType, writtenAt, expiresAt?]`);
+  const [actor, counter, value, contentType, writtenAt, expiresAt] = x as readonly unknown[];
   if (!isValidActor(actor)) fail(`sibling ${i}: bad actor`);
   if (!isValidCounter(counter)) fail(`sibling ${i}: counter must be a positive safe integer`);
   if (value !== null && !(value instanceof Uint8Array)) fail(`sibling ${i}: value must be bytes or null`);
@@ -66,8 +77,9 @@ function siblingFromWire(x: unknown, i: number): Sibling {
   if (typeof writtenAt !== 'number' || !Number.isSafeInteger(writtenAt) || writtenAt < 0) {
     fail(`sibling ${i}: writtenAt must be a non-negative integer`);
   }
+  if (x.length === 6 && !isValidExpiry(expiresAt, writtenAt)) fail(`sibling ${i}: expiresAt must be an integer of ms after writtenAt`);
   const dot: Dot = { actor, counter };
-  return { dot, value, contentType, writtenAt };
+  return x.length === 6 ? { dot, value, contentType, writtenAt, expiresAt: expiresAt as number } : { dot, value, contentType, writtenAt };
 }
 
 export function encodeRecord(rec: KvRecord): Uint8Array {

@@ -23,7 +23,13 @@ export interface Sibling {
   readonly dot: Dot;
   readonly value: Uint8Array | null; // null = tombstone (a delete)
   readonly contentType: string;
-  readonly writtenAt: number; // coordinator wall clock ms, informational (and LWW later)
+  readonly writtenAt: number; // coordinator wall clock ms: informational, and the order of an LWW key's versions
+  /**
+   * Coordinator wall clock ms from which this version is no longer live
+   * (PUT ?ttl). Part of the version, like the value: one dot, one deadline,
+   * so no replication path can lengthen or revive it (see expiry.ts).
+   */
+  readonly expiresAt?: number;
 }
 
 export interface KvRecord {
@@ -59,7 +65,7 @@ function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
 
 /** One dot is one write event; two different versions under one dot mean an actor reused a counter. */
 function assertSameVersion(x: Sibling, y: Sibling): void {
-  if (sameBytes(x.value, y.value) && x.contentType === y.contentType && x.writtenAt === y.writtenAt) return;
+  if (sameBytes(x.value, y.value) && x.contentType === y.contentType && x.writtenAt === y.writtenAt && x.expiresAt === y.expiresAt) return;
   throw new InvariantViolation(
     `two different versions share dot (${x.dot.actor}, ${x.dot.counter}): ` +
       'an actor reused a counter (store restored without a new epoch?)',
@@ -105,6 +111,8 @@ export interface WriteRequest {
   readonly value: Uint8Array | null;
   readonly contentType: string;
   readonly writtenAt: number;
+  /** when the new version stops being live (coordinator clock ms, after writtenAt); absent = never */
+  readonly expiresAt?: number;
   /**
    * The highest counter this actor may ever have used for a record the
    * replica no longer holds (a delivered hint, a handed-off partition, a
@@ -130,6 +138,14 @@ function assertWriteRequest(w: WriteRequest): void {
   if (!Number.isSafeInteger(w.writtenAt) || w.writtenAt < 0) {
     throw new RangeError(`writtenAt must be a non-negative integer of ms, got ${String(w.writtenAt)}`);
   }
+  if (w.expiresAt !== undefined && !isValidExpiry(w.expiresAt, w.writtenAt)) {
+    throw new RangeError(`expiresAt must be an integer of ms after writtenAt ${w.writtenAt}, got ${String(w.expiresAt)}`);
+  }
+}
+
+/** A deadline is a safe integer of ms strictly after the write (a TTL is at least one second). */
+export function isValidExpiry(expiresAt: unknown, writtenAt: number): expiresAt is number {
+  return typeof expiresAt === 'number' && Number.isSafeInteger(expiresAt) && expiresAt > writtenAt;
 }
 
 /** What the coordinating replica does for a client PUT or DELETE. */
@@ -145,7 +161,13 @@ export function applyWrite(current: KvRecord | undefined, w: WriteRequest): Writ
     throw new RangeError(`counter space of actor ${w.actor} exhausted for this key (context claims counter ${counter - 1})`);
   }
   const dot: Dot = { actor: w.actor, counter };
-  const sibling: Sibling = { dot, value: w.value, contentType: w.contentType, writtenAt: w.writtenAt };
+  const sibling: Sibling = {
+    dot,
+    value: w.value,
+    contentType: w.contentType,
+    writtenAt: w.writtenAt,
+    ...(w.expiresAt !== undefined && { expiresAt: w.expiresAt }),
+  };
   const record: KvRecord = {
     history: dotsAdd(seen, dot),
     siblings: [...kept, sibling].sort((x, y) => compareDots(x.dot, y.dot)),

@@ -32,6 +32,14 @@ export async function buildStatus(node: RingkvNode, metrics?: NodeMetrics): Prom
     uptimeMs: node.deps.clock.now() - node.startedAt,
     requests: { ...node.coordinator.stats },
     replica: { ...node.replica.stats },
+    /** how concurrent versions are settled: siblings everywhere but under these prefixes (LWW) */
+    conflictPolicy: { default: 'siblings', lwwPrefixes: node.replica.lww.texts },
+    expiryPurge: {
+      ...node.expiryPurge.stats,
+      lastRoundAt: node.expiryPurge.stats.lastRoundAt === 0 ? null : new Date(node.expiryPurge.stats.lastRoundAt).toISOString(),
+      /** versions with a deadline still indexed (due or not): a scan of the index only */
+      indexEntries: await node.deps.store.countExpiryEntries(),
+    },
     /** the most requested keys (Space-Saving estimates), most requested first */
     hotKeys: metrics?.topKeys() ?? [],
   };

@@ -19,6 +19,12 @@ export interface SimClusterOptions {
   readonly handoffIntervalMs: number;
   readonly aeIntervalMs: number;
   readonly tombstoneGraceMs: number;
+  /**
+   * Key prefixes under the last-writer-wins policy, on every node (default
+   * none). LWW drops concurrent writes by design, so a workload on such keys
+   * is the checker's negative control: it must report lost writes.
+   */
+  readonly lwwPrefixes?: readonly string[];
 }
 
 export const defaultSimClusterOptions: Omit<SimClusterOptions, 'seed'> = {
@@ -150,6 +156,7 @@ export class SimCluster {
       aeIntervalMs: this.options.aeIntervalMs,
       tombstoneGraceMs: this.options.tombstoneGraceMs,
       freshStore: identity.created,
+      ...(this.options.lwwPrefixes !== undefined && { lwwPrefixes: this.options.lwwPrefixes }),
     });
     await node.start();
     m.node = node;

@@ -3,7 +3,7 @@
  * can map it to an exit status or HTTP error in one place (DESIGN §6).
  */
 
-export type StorageErrorCode = 'STORE_LOCKED' | 'STORE_CLOSED' | 'IDENTITY_MISMATCH' | 'CORRUPT_META';
+export type StorageErrorCode = 'STORE_LOCKED' | 'STORE_CLOSED' | 'IDENTITY_MISMATCH' | 'CORRUPT_META' | 'STORE_FULL';
 
 export class StorageError extends Error {
   constructor(
@@ -32,6 +32,20 @@ export class StoreClosedError extends StorageError {
   constructor(what: string) {
     super('STORE_CLOSED', `${what}: store is closed`);
     this.name = 'StoreClosedError';
+  }
+}
+
+/**
+ * The disk is full (LevelDB: "No space left on device"). Nothing of the batch
+ * is durable; LevelDB keeps refusing writes until the store is reopened.
+ */
+export class StoreFullError extends StorageError {
+  constructor(
+    readonly dir: string,
+    options?: { cause?: unknown },
+  ) {
+    super('STORE_FULL', `data directory ${dir} is out of disk space`, options);
+    this.name = 'StoreFullError';
   }
 }
 

@@ -21,6 +21,7 @@ export {
   IdentityMismatchError,
   StorageError,
   StoreClosedError,
+  StoreFullError,
   StoreLockedError,
 } from './errors.js';
 export type { StorageErrorCode } from './errors.js';

@@ -72,3 +72,26 @@ describe('metaKey', () => {
     for (const name of ['', 'a b', 'é', 'x'.repeat(65), 'tab\t']) expect(() => metaKey(name)).toThrow(RangeError);
   });
 });
+
+describe('expiry index keys', () => {
+  it('round-trip and lay out 0x05 | expiresAt u64 BE | partition u16 BE | key', async () => {
+    const { expiryKey, parseExpiryKey } = await import('./keys.js');
+    const k = expiryKey(0x0102030405, 0x0a0b, utf8('k'));
+    expect([...k]).toEqual([0x05, 0, 0, 0, 0x01, 0x02, 0x03, 0x04, 0x05, 0x0a, 0x0b, 0x6b]);
+    for (const at of [0, 1, 1_700_000_000_000, Number.MAX_SAFE_INTEGER]) {
+      const p = parseExpiryKey(expiryKey(at, 7, utf8('ключ')));
+      expect([p.expiresAt, p.partition, new TextDecoder().decode(p.key)]).toEqual([at, 7, 'ключ']);
+    }
+    expect(() => expiryKey(-1, 0, utf8('k'))).toThrow(RangeError);
+  });
+
+  it('sort by deadline first, and "due before now" is exactly the entries with expiresAt < now', async () => {
+    const { expiredBeforeRange, expiryKey } = await import('./keys.js');
+    const r = expiredBeforeRange(1000);
+    expect(inRange(expiryKey(999, 0xffff, utf8('zzz')), r)).toBe(true);
+    expect(inRange(expiryKey(0, 0, new Uint8Array()), r)).toBe(true);
+    expect(inRange(expiryKey(1000, 0, new Uint8Array()), r)).toBe(false);
+    expect(inRange(dataKey(0, utf8('a')), r)).toBe(false);
+    expect(compareBytes(expiryKey(5, 9, utf8('b')), expiryKey(6, 0, utf8('a')))).toBeLessThan(0);
+  });
+});

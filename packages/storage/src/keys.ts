@@ -8,6 +8,8 @@
  *   0x02 | partition u16 BE | key bytes    hinted copies kept for down primaries
  *   0x03 | ...                             reserved: Merkle leaves / trees
  *   0x04 | partition u16 BE | key bytes    keys written while their partition is being handed off
+ *   0x05 | expiresAt u64 BE | partition u16 BE | key bytes
+ *                                          expiry index: a data record holds a version with this deadline
  *
  * The partition comes before the key so that one partition is one range:
  * handoff, anti-entropy and dropping a partition are range scans.
@@ -20,6 +22,7 @@ export const keySpace = {
   hint: 0x02,
   merkle: 0x03,
   handoffDirty: 0x04,
+  expiry: 0x05,
 } as const;
 
 /** Partitions are u16 on disk; core's Q (a power of two, default 256) must fit. */
@@ -78,6 +81,42 @@ export function dirtyPartitionRange(partition: number): ByteRange {
 /** Every hint of one partition. */
 export function hintPartitionRange(partition: number): ByteRange {
   return spacePartitionRange(keySpace.hint, partition);
+}
+
+/**
+ * An expiry index entry (empty value). Deadline first, so "everything due
+ * before now" is one range from the start of the space; the purger scans
+ * nothing else. Entries may be stale (the record changed since): the purger
+ * re-reads the record and only trusts that.
+ */
+export function expiryKey(expiresAt: number, partition: number, key: Uint8Array): Uint8Array {
+  checkExpiresAt(expiresAt);
+  const data = spacedKey(keySpace.expiry, partition, key);
+  const out = new Uint8Array(8 + data.length);
+  out[0] = keySpace.expiry;
+  new DataView(out.buffer).setBigUint64(1, BigInt(expiresAt));
+  out.set(data.subarray(1), 9);
+  return out;
+}
+
+export function parseExpiryKey(storageKey: Uint8Array): { expiresAt: number; partition: number; key: Uint8Array } {
+  if (storageKey.length < 11 || storageKey[0] !== keySpace.expiry) throw new RangeError('not a key of space 0x05');
+  const expiresAt = Number(new DataView(storageKey.buffer, storageKey.byteOffset, storageKey.byteLength).getBigUint64(1));
+  const partition = ((storageKey[9] as number) << 8) | (storageKey[10] as number);
+  return { expiresAt, partition, key: storageKey.subarray(11) };
+}
+
+/** Index entries whose deadline is before `now` (ms): the ones due for purging. */
+export function expiredBeforeRange(now: number): ByteRange {
+  checkExpiresAt(now);
+  const lt = new Uint8Array(9);
+  lt[0] = keySpace.expiry;
+  new DataView(lt.buffer).setBigUint64(1, BigInt(now));
+  return { gte: Uint8Array.of(keySpace.expiry), lt };
+}
+
+function checkExpiresAt(ms: number): void {
+  if (!Number.isSafeInteger(ms) || ms < 0) throw new RangeError(`expiry time must be a non-negative safe integer of ms, got ${ms}`);
 }
 
 function spacedKey(space: number, partition: number, key: Uint8Array): Uint8Array {

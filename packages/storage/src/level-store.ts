@@ -8,7 +8,7 @@ import type { IteratorOptions } from 'classic-level';
 import type { Store, StoreOp, StoreRange } from '@ringkv/core';
 import { asPlainBytes, copyBytes } from './bytes.js';
 import { claimDir, releaseDir } from './dir-claims.js';
-import { StoreClosedError, StoreLockedError } from './errors.js';
+import { StoreClosedError, StoreFullError, StoreLockedError } from './errors.js';
 import { GroupCommit } from './group-commit.js';
 import type { GroupCommitOptions } from './group-commit.js';
 import { checkKey, checkOps, checkRange } from './store-input.js';
@@ -123,6 +123,16 @@ export class LevelStore implements Store {
     return this.#db.approximateSize(range.gte, range.lt);
   }
 
+  /**
+   * Compacts [gte, lt) now: LevelDB otherwise keeps deleted and overwritten
+   * entries on disk until its own compactions reach them (after an expiry
+   * purge that can be most of the store).
+   */
+  compactRange(gte: Uint8Array, lt: Uint8Array): Promise<void> {
+    this.#assertOpen('compactRange');
+    return this.#db.compactRange(gte, lt);
+  }
+
   /** Counts of calls to `write` and of LevelDB batches they became. */
   get writeStats(): { readonly writes: number; readonly batches: number } {
     return this.#groupCommit.stats;
@@ -141,12 +151,17 @@ export class LevelStore implements Store {
   }
 
   #batch(ops: readonly StoreOp[], sync: boolean): Promise<void> {
-    return this.#db.batch(
-      ops.map((op) =>
-        op.type === 'put' ? { type: 'put', key: op.key, value: op.value } : { type: 'del', key: op.key },
-      ),
-      { sync },
-    );
+    return this.#db
+      .batch(
+        ops.map((op) =>
+          op.type === 'put' ? { type: 'put', key: op.key, value: op.value } : { type: 'del', key: op.key },
+        ),
+        { sync },
+      )
+      .catch((error: unknown) => {
+        // A full disk gets its own error, so the node can answer 507 instead of a bare 500.
+        throw isNoSpaceError(error) ? new StoreFullError(this.dir, { cause: error }) : error;
+      });
   }
 
   #assertOpen(what: string): void {
@@ -158,6 +173,14 @@ function copyOp(op: StoreOp): StoreOp {
   return op.type === 'put'
     ? { type: 'put', key: copyBytes(op.key), value: copyBytes(op.value) }
     : { type: 'del', key: copyBytes(op.key) };
+}
+
+/** LevelDB reports ENOSPC as LEVEL_IO_ERROR carrying the OS message. */
+function isNoSpaceError(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if ((e as Error & { code?: unknown }).code === 'ENOSPC' || /No space left on device/i.test(e.message)) return true;
+  }
+  return false;
 }
 
 /** classic-level wraps LevelDB's lock failure: LEVEL_DATABASE_NOT_OPEN caused by LEVEL_LOCKED. */

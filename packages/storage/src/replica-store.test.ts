@@ -99,6 +99,36 @@ describe.each(backends)('ReplicaStore over %s', (_name, open) => {
     await r.deleteMeta('ring');
     expect(await r.getMeta('ring')).toBeUndefined();
   });
+  it('indexes record deadlines in the same batch, and lists only those due before now', async () => {
+    const r = new ReplicaStore(await open());
+    await r.putRecordBytes(3, utf8('a'), utf8('A'), {}, [2000, 1000]);
+    await r.putRecordBytes(4, utf8('b'), utf8('B'), {}, [1500]);
+    await r.putRecordBytes(4, utf8('b'), utf8('B'), {}, [1500]); // again: idempotent
+    await r.putRecordBytes(5, utf8('c'), utf8('C'));
+    const due = async (now: number): Promise<string[]> => {
+      const out: string[] = [];
+      for await (const e of r.scanExpired(now, 10)) out.push(`${e.expiresAt}:${e.partition}:${text(e.key)}`);
+      return out;
+    };
+    expect(await due(1499)).toEqual(['1000:3:a']);
+    expect(await due(1500)).toEqual(['1000:3:a', '1500:4:b']); // due from the deadline on
+    expect(await due(5000)).toEqual(['1000:3:a', '1500:4:b', '2000:3:a']);
+    expect(await r.countExpiryEntries()).toBe(3);
+    await r.deleteExpiryEntries([{ expiresAt: 1000, partition: 3, key: utf8('a') }]);
+    expect(await due(5000)).toEqual(['1500:4:b', '2000:3:a']);
+    expect(await scan(r, 3)).toEqual(['a=A']); // index entries are not data
+  });
+
+  it('compacts where the backend can (LevelDB) and changes no entry doing it', async () => {
+    const backend = await open();
+    const r = new ReplicaStore(backend);
+    await r.putRecordBytes(1, utf8('k'), utf8('v'), {}, [5]);
+    await r.putMeta('m', utf8('x'));
+    expect(await r.compact()).toBe(backend instanceof LevelStore);
+    expect(await scan(r, 1)).toEqual(['k=v']);
+    expect(await r.getMeta('m')).toEqual(utf8('x'));
+    expect(await r.countExpiryEntries()).toBe(1);
+  });
 });
 
 describe('ReplicaStore durability defaults', () => {

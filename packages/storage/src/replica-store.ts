@@ -7,7 +7,23 @@
  */
 import type { Store } from '@ringkv/core';
 import { successor } from './bytes.js';
-import { dataKey, dataRange, dirtyKey, dirtyPartitionRange, hintKey, parseDirtyKey, hintPartitionRange, hintRange, metaKey, parseDataKey, parseHintKey, partitionRange } from './keys.js';
+import {
+  dataKey,
+  dataRange,
+  dirtyKey,
+  dirtyPartitionRange,
+  expiredBeforeRange,
+  expiryKey,
+  hintKey,
+  parseDirtyKey,
+  parseExpiryKey,
+  hintPartitionRange,
+  hintRange,
+  metaKey,
+  parseDataKey,
+  parseHintKey,
+  partitionRange,
+} from './keys.js';
 
 export interface WriteOptions {
   /** Wait for fsync: survives a machine crash, not only a process crash. */
@@ -32,9 +48,35 @@ export class ReplicaStore {
     return this.store.get(dataKey(partition, key));
   }
 
-  /** Without `sync` by default: a replica write survives a process crash (see README). */
-  putRecordBytes(partition: number, key: Uint8Array, bytes: Uint8Array, options: WriteOptions = {}): Promise<void> {
-    return this.store.write([{ type: 'put', key: dataKey(partition, key), value: bytes }], options);
+  /**
+   * Without `sync` by default: a replica write survives a process crash (see README).
+   * `expiries` are the deadlines of the record's versions: their expiry index
+   * entries go in the same batch, so a stored version with a deadline is
+   * always found by the purger (re-putting an entry is harmless).
+   */
+  putRecordBytes(partition: number, key: Uint8Array, bytes: Uint8Array, options: WriteOptions = {}, expiries: readonly number[] = []): Promise<void> {
+    const empty = new Uint8Array(0);
+    return this.store.write(
+      [{ type: 'put', key: dataKey(partition, key), value: bytes }, ...expiries.map((e) => ({ type: 'put' as const, key: expiryKey(e, partition, key), value: empty }))],
+      options,
+    );
+  }
+
+  /** Expiry index entries due by `now` (ms; a version is expired from its deadline on), oldest deadline first, at most `limit`. */
+  async *scanExpired(now: number, limit: number): AsyncGenerator<{ readonly expiresAt: number; readonly partition: number; readonly key: Uint8Array }> {
+    for await (const [storageKey] of this.store.iterate({ ...expiredBeforeRange(now + 1), limit })) yield parseExpiryKey(storageKey);
+  }
+
+  /** Forgets index entries the purger has dealt with. */
+  deleteExpiryEntries(entries: readonly { readonly expiresAt: number; readonly partition: number; readonly key: Uint8Array }[]): Promise<void> {
+    return this.store.write(entries.map((e) => ({ type: 'del' as const, key: expiryKey(e.expiresAt, e.partition, e.key) })));
+  }
+
+  /** Number of expiry index entries (a scan; for status and tests). */
+  async countExpiryEntries(): Promise<number> {
+    let n = 0;
+    for await (const _ of this.store.iterate(expiredBeforeRange(Number.MAX_SAFE_INTEGER))) n++;
+    return n;
   }
 
   deleteRecord(partition: number, key: Uint8Array, options: WriteOptions = {}): Promise<void> {
@@ -118,6 +160,27 @@ export class ReplicaStore {
   async hasHints(partition: number): Promise<boolean> {
     for await (const _ of this.store.iterate({ ...hintPartitionRange(partition), limit: 1 })) return true;
     return false;
+  }
+
+  /**
+   * Asks the backend to reclaim the space of deleted entries across every key
+   * space (LevelDB compaction). False when the backend has no such thing
+   * (the in-memory store).
+   */
+  async compact(): Promise<boolean> {
+    const backend = this.store as Store & { compactRange?: (gte: Uint8Array, lt: Uint8Array) => Promise<void> };
+    if (typeof backend.compactRange !== 'function') return false;
+    // LevelDB's manual compaction pushes each level into the next but never rewrites the
+    // deepest one on its own, where an overwritten value survives if a snapshot (an open
+    // iterator) was held when an earlier compaction wrote it there. Deleting two absent keys
+    // at both ends of the key space puts a table spanning everything on top, so every
+    // level below is merged and rewritten, dropping what is shadowed.
+    await this.store.write([
+      { type: 'del', key: Uint8Array.of(0x00) },
+      { type: 'del', key: Uint8Array.of(0xfe) },
+    ]);
+    await backend.compactRange(Uint8Array.of(0x00), Uint8Array.of(0xff));
+    return true;
   }
 
   getMeta(name: string): Promise<Uint8Array | undefined> {
