@@ -19,8 +19,10 @@ import type { ClusterView } from './cluster-view.js';
 import type { Logger } from './logger.js';
 import { callQuorum, type Answer } from './quorum-call.js';
 import type { ReplicaClient } from './replica-client.js';
-import type { ReplicaService } from './replica-service.js';
+import type { LocalWriteResult, ReplicaService } from './replica-service.js';
 import { forwardWrite } from './write-forwarding.js';
+import { forwardIncrement } from './counter-forwarding.js';
+import { IncrementStep, type IncrementRequest, type IncrementResult } from './counter-increment.js';
 
 export interface ReadRequest {
   readonly key: Uint8Array;
@@ -39,6 +41,8 @@ export interface WriteRequest {
   readonly w: number;
   /** acks needed from primaries themselves (Riak's pw); 0 = hinted fallbacks may stand in */
   readonly pw: number;
+  /** the new version expires this long after the coordinating replica's clock stamps it (PUT ?ttl) */
+  readonly ttlMs?: number;
 }
 
 export interface WriteResult {
@@ -53,7 +57,10 @@ export interface WriteResult {
 }
 
 export interface ReadResult {
-  /** the merge of the replies (undefined: no replica holds the key) */
+  /**
+   * The merge of the replies (undefined: no replica holds the key), with the
+   * LWW policy applied and versions expired by this node's clock dropped.
+   */
   readonly record: KvRecord | undefined;
   /** some of the R replies came from fallbacks */
   readonly sloppy: boolean;
@@ -136,8 +143,9 @@ export class Coordinator {
     void result.settled
       .then(() => this.readRepair(partition, req.key, [...result.answers.values()].map((a) => a.value)))
       .catch((err: unknown) => this.deps.logger.error({ err: String(err) }, 'read repair failed'));
+    const merged = mergeAll([...result.answers.values()].map((a) => a.value.rec));
     return {
-      record: mergeAll([...result.answers.values()].map((a) => a.value.rec)),
+      record: merged === undefined ? undefined : this.deps.replica.settle(req.key, merged, clock.now()),
       sloppy: result.primaryCount < req.r || this.deps.view.transferring(partition),
     };
   }
@@ -153,30 +161,67 @@ export class Coordinator {
     return this.coordinateWrite(partition, req);
   }
 
+  /** A counter increment: like a write, only a holder of the key may create its new version. */
+  async increment(req: IncrementRequest): Promise<IncrementResult> {
+    this.stats.writes++;
+    const partition = partitionOfKey(req.key, this.deps.view.params.partitionCount);
+    const targets = this.targetsFor(partition);
+    if (!targets.some((t) => t.node === this.selfId)) {
+      this.stats.forwarded++;
+      return forwardIncrement(this.deps.peers, targets, req, this.requestId(), this.deps.requestTimeoutMs + 1000);
+    }
+    return this.coordinateIncrement(partition, req);
+  }
+
+  /** Applies an increment here as a computed write and replicates it; also serves forwarded increments. */
+  async coordinateIncrement(partition: number, req: IncrementRequest): Promise<IncrementResult> {
+    const { replica, clock } = this.deps;
+    const step = new IncrementStep(replica.actor, req, clock.now());
+    const written = await this.coordinateLocal(partition, req.key, req, (hintFor) => replica.writeComputed(partition, req.key, step.compute, hintFor));
+    return step.result(written.sloppy);
+  }
+
   /** Creates the new version here and replicates it; also serves writes forwarded by other nodes. */
   async coordinateWrite(partition: number, req: WriteRequest): Promise<WriteResult> {
-    const { replica, clock, requestTimeoutMs } = this.deps;
+    const context = req.context === '' ? emptyDots() : decodeContext(req.context);
+    return this.coordinateLocal(partition, req.key, req, (hintFor) => {
+      const writtenAt = this.deps.clock.now();
+      return this.deps.replica.write(
+        partition,
+        req.key,
+        { context, value: req.value, contentType: req.contentType, writtenAt, ...(req.ttlMs !== undefined && { expiresAt: writtenAt + req.ttlMs }) },
+        hintFor,
+      );
+    });
+  }
+
+  /**
+   * Creates a new version here with `writeLocal` (a hinted copy when this node
+   * stands in for `hintFor`) and replicates it until W (PW) replicas hold it.
+   * Shared by writes and counter increments, which differ only in the version.
+   */
+  async coordinateLocal(
+    partition: number,
+    key: Uint8Array,
+    req: { readonly w: number; readonly pw: number },
+    writeLocal: (hintFor: string | undefined) => Promise<LocalWriteResult>,
+  ): Promise<WriteResult> {
+    const { clock, requestTimeoutMs } = this.deps;
     const targets = this.targetsFor(partition);
     const self = targets.find((t) => t.node === this.selfId);
-    const context = req.context === '' ? emptyDots() : decodeContext(req.context);
     const upPrimaries = targets.filter((t) => t.primary).length;
     if (req.pw > upPrimaries) throw this.quorumError('write', req.w, req.pw, 0, upPrimaries, targets.length);
     // A node outside the list (a forwarded write on a diverging view) keeps its copy as a hint for a
     // primary, so it is handed over and forgotten rather than left behind as stray data.
     const primaries = this.deps.view.preferenceList(partition);
     const hintFor = self !== undefined ? self.hintFor : primaries.includes(this.selfId) ? undefined : primaries[0];
-    const local = await replica.write(
-      partition,
-      req.key,
-      { context, value: req.value, contentType: req.contentType, writtenAt: clock.now() },
-      hintFor,
-    );
+    const local = await writeLocal(hintFor);
     const selfPrimary = hintFor === undefined;
     const others = targets.filter((t) => t.node !== this.selfId);
     const used = new Set(targets.map((t) => t.node));
     const call = (node: string, timeoutMs: number): Promise<Answer<true>> =>
       this.withStandIn(partition, targetOf(others, node), used, timeoutMs, async (t, ms) => {
-        await this.deps.peers.put(t, partition, req.key, local.record, ms);
+        await this.deps.peers.put(t, partition, key, local.record, ms);
         return true as const;
       });
     // Our own stored copy is the first ack.
@@ -242,10 +287,13 @@ export class Coordinator {
 
   /** Sends the merged version to every replica whose answer lacked part of it. */
   private async readRepair(partition: number, key: Uint8Array, replies: readonly { rec: KvRecord | undefined; via: ReplicaTarget }[]): Promise<void> {
-    const merged = mergeAll(replies.map((r) => r.rec));
-    if (merged === undefined) return;
+    const all = mergeAll(replies.map((r) => r.rec));
+    if (all === undefined) return;
+    // What each replica would keep after merging it: an expired or LWW-losing version is no reason to repair.
+    const now = this.deps.clock.now();
+    const merged = this.deps.replica.settle(key, all, now);
     for (const { rec, via } of replies) {
-      if (rec !== undefined && recordEquals(mergeRecords(rec, merged), rec)) continue;
+      if (rec !== undefined && recordEquals(this.deps.replica.settle(key, mergeRecords(rec, merged), now), this.deps.replica.settle(key, rec, now))) continue;
       this.stats.readRepairs++;
       this.deps.peers
         .put(via, partition, key, merged, this.deps.requestTimeoutMs)

@@ -1,4 +1,5 @@
 import { RingkvError, errorBody } from '@ringkv/core';
+import { StoreFullError } from '@ringkv/storage';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 
 interface FastifyishError {
@@ -13,6 +14,10 @@ interface FastifyishError {
  */
 export function toRingkvError(err: unknown, valueBytesMax: number): RingkvError {
   if (err instanceof RingkvError) return err;
+  if (err instanceof StoreFullError) {
+    // Nothing was stored, so nothing is acknowledged; the client may retry on another node.
+    return new RingkvError('INSUFFICIENT_STORAGE', "this node's disk is full: the write was not stored", { dataDir: err.dir });
+  }
   const e = err as FastifyishError;
   if (e?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return new RingkvError('VALUE_TOO_LARGE', `the value is larger than the maximum of ${valueBytesMax} bytes`, {
@@ -32,6 +37,7 @@ export function sendError(reply: FastifyReply, err: RingkvError): FastifyReply {
 /** Known paths: a request to one of them with another method is 405, not 404. */
 const methodsByPath: readonly (readonly [RegExp, string])[] = [
   [/^\/kv\/[^/]*$/, 'GET, HEAD, PUT, DELETE'],
+  [/^\/counter\/[^/]*$/, 'GET, HEAD, POST'],
   [/^\/health$/, 'GET, HEAD'],
   [/^\/status$/, 'GET, HEAD'],
   [/^\/metrics$/, 'GET, HEAD'],

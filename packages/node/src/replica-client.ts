@@ -1,7 +1,7 @@
 import { recordFromWire, recordToWire, type KvRecord, type ReplicaTarget, type Transport } from '@ringkv/core';
 import type { ClusterView } from './cluster-view.js';
 import type { ReplicaService } from './replica-service.js';
-import { RPC_OPS, type CoordPutBody } from './rpc-ops.js';
+import { RPC_OPS, type CoordIncrBody, type CoordPutBody } from './rpc-ops.js';
 
 /**
  * Replica operations addressed to a node by id: done in-process when the node
@@ -40,6 +40,11 @@ export class ReplicaClient {
 
   async coordPut(node: string, body: CoordPutBody, timeoutMs: number): Promise<unknown> {
     return this.call(node, RPC_OPS.coordPut, body, timeoutMs);
+  }
+
+  /** Forwards a counter increment (counter-forwarding.ts). */
+  async coordIncrement(node: string, body: CoordIncrBody, timeoutMs: number): Promise<unknown> {
+    return this.call(node, RPC_OPS.coordIncr, body, timeoutMs);
   }
 
   private async call(node: string, op: string, body: unknown, timeoutMs: number): Promise<unknown> {

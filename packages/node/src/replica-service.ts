@@ -1,13 +1,22 @@
 import {
+  LwwPrefixes,
+  applyLwwWrite,
+  InvariantViolation,
   applyWrite,
   decodeRecord,
   dotsMaxCounter,
+  emptyDots,
   encodeRecord,
+  expiriesOf,
   mergeRecords,
+  purgeExpired,
   recordEquals,
+  resolveLww,
+  RingkvError,
   type Dot,
   type Dots,
   type KvRecord,
+  type WriteRequest,
 } from '@ringkv/core';
 import type { ReplicaStore } from '@ringkv/storage';
 import { decodeHint, encodeHint, type HintRecord } from './hint-record.js';
@@ -24,7 +33,31 @@ export interface LocalWrite {
   readonly value: Uint8Array | null;
   readonly contentType: string;
   readonly writtenAt: number;
+  /** the new version's deadline (coordinator clock ms), from the client's ?ttl */
+  readonly expiresAt?: number;
 }
+
+/** How the replica keeps records, beyond merging: durability, expiry clock, conflict policy. */
+export interface ReplicaOptions {
+  readonly syncWrites: boolean;
+  /** this node's wall clock (ms): versions past their deadline by it are purged when stored */
+  readonly now?: () => number;
+  /** keys under the LWW policy (the same on every node of the cluster) */
+  readonly lww?: LwwPrefixes;
+  /**
+   * A client write that would leave a key with more siblings than this is
+   * refused (SIBLINGS_TOO_MANY) before anything is stored. Only client writes
+   * coordinated here: replication, hints, repair and handoff merge whatever
+   * they carry, so no stored sibling is ever dropped for being over it.
+   */
+  readonly siblingsMax?: number;
+}
+
+/** Builds a computed write's version from the key's local copies and the dot counter it will get. */
+export type ComputeWrite = (
+  local: { readonly data: KvRecord | undefined; readonly hint: KvRecord | undefined },
+  dot: number,
+) => Omit<LocalWrite, 'context'>;
 
 export interface LocalWriteResult {
   readonly record: KvRecord;
@@ -38,6 +71,8 @@ export interface ReplicaStats {
   writesCoordinated: number;
   hintsStored: number;
   hintsCompleted: number;
+  /** records changed by the expiry purger (expired versions dropped) */
+  expiredPurged: number;
 }
 
 const counterFloorMeta = 'counter-floor';
@@ -51,7 +86,9 @@ const counterFloorMeta = 'counter-floor';
 export class ReplicaService {
   private readonly locks = new KeyedMutex();
   private counterFloor = 0;
-  readonly stats: ReplicaStats = { merges: 0, mergesChanged: 0, writesCoordinated: 0, hintsStored: 0, hintsCompleted: 0 };
+  readonly stats: ReplicaStats = { merges: 0, mergesChanged: 0, writesCoordinated: 0, hintsStored: 0, hintsCompleted: 0, expiredPurged: 0 };
+  readonly lww: LwwPrefixes;
+  private readonly now: () => number;
 
   private listener: StoreListener = () => undefined;
   /** set by tombstone GC: an incoming tombstone it already collected here (no need to store it again) */
@@ -64,9 +101,24 @@ export class ReplicaService {
     readonly store: ReplicaStore,
     /** this replica's version actor: node id plus store epoch */
     readonly actor: string,
-    private readonly options: { readonly syncWrites: boolean },
+    private readonly options: ReplicaOptions,
     private readonly trees: PartitionTrees,
-  ) {}
+  ) {
+    this.lww = options.lww ?? new LwwPrefixes([]);
+    // Without a clock nothing is judged expired here; readers still filter by theirs.
+    this.now = options.now ?? (() => 0);
+  }
+
+  /**
+   * What is kept of a record of `key`: for an LWW key only the newest
+   * version; then no version past its deadline by this node's clock (its dot
+   * stays in history, so no copy elsewhere can bring it back). Resolving
+   * before purging matters: when the newest LWW version expired, the key is
+   * gone, and an older one must not reappear.
+   */
+  settle(key: Uint8Array, rec: KvRecord, now = this.now()): KvRecord {
+    return purgeExpired(this.lww.covers(key) ? resolveLww(rec) : rec, now);
+  }
 
   onStore(listener: StoreListener): void {
     this.listener = listener;
@@ -94,8 +146,9 @@ export class ReplicaService {
       this.stats.merges++;
       const before = await this.store.getRecordBytes(partition, key);
       const current = before === undefined ? undefined : decodeRecord(before);
-      if (current === undefined && this.alreadyCollected(partition, key, incoming)) return incoming;
-      const merged = current === undefined ? incoming : mergeRecords(current, incoming);
+      const arriving = this.settle(key, incoming);
+      if (current === undefined && this.alreadyCollected(partition, key, arriving)) return arriving;
+      const merged = current === undefined ? arriving : this.settle(key, mergeRecords(current, arriving));
       if (current === undefined || !recordEquals(current, merged)) {
         this.stats.mergesChanged++;
         await this.storeData(partition, key, before, merged);
@@ -108,7 +161,7 @@ export class ReplicaService {
   async mergeHint(partition: number, key: Uint8Array, incoming: KvRecord, target: string): Promise<void> {
     await this.locks.run(lockKey(partition, key), async () => {
       const current = await this.readHint(partition, key);
-      const record = current === undefined ? incoming : mergeRecords(current.record, incoming);
+      const record = this.settle(key, current === undefined ? incoming : mergeRecords(current.record, incoming));
       const targets = new Set(current?.targets ?? []);
       targets.add(target);
       if (current !== undefined && recordEquals(current.record, record) && targets.size === current.targets.length) return;
@@ -129,7 +182,7 @@ export class ReplicaService {
       const before = await this.store.getRecordBytes(partition, key);
       const current = before === undefined ? undefined : decodeRecord(before);
       const hint = await this.readHint(partition, key);
-      const result = applyWrite(current, { actor: this.actor, counterFloor: this.floorBeside(hint?.record), ...w });
+      const result = this.applyLocal(key, current, { actor: this.actor, counterFloor: this.floorBeside(hint?.record), ...w });
       await this.storeData(partition, key, before, result.record);
       this.stats.writesCoordinated++;
       return result;
@@ -140,7 +193,7 @@ export class ReplicaService {
     return this.locks.run(lockKey(partition, key), async () => {
       const current = await this.readHint(partition, key);
       const data = await this.read(partition, key);
-      const result = applyWrite(current?.record, { actor: this.actor, counterFloor: this.floorBeside(data), ...w });
+      const result = this.applyLocal(key, current?.record, { actor: this.actor, counterFloor: this.floorBeside(data), ...w });
       const targets = new Set(current?.targets ?? []);
       targets.add(hintFor);
       await this.store.putHintBytes(partition, key, encodeHint({ targets: [...targets], record: result.record }), {
@@ -149,6 +202,73 @@ export class ReplicaService {
       this.stats.writesCoordinated++;
       this.stats.hintsStored++;
       return result;
+    });
+  }
+
+  /**
+   * A write whose value is computed from what this replica holds of the key
+   * (a counter increment). Under the key's lock, `compute` sees both local
+   * copies and the dot counter the new version will carry; the new version
+   * supersedes everything the written copy holds, so its value must contain
+   * all of it (a CRDT join does). A fallback (`hintFor`) writes its hinted copy.
+   */
+  async writeComputed(partition: number, key: Uint8Array, compute: ComputeWrite, hintFor?: string): Promise<LocalWriteResult> {
+    return this.locks.run(lockKey(partition, key), async () => {
+      const before = await this.store.getRecordBytes(partition, key);
+      const data = before === undefined ? undefined : decodeRecord(before);
+      const hint = await this.readHint(partition, key);
+      const written = hintFor === undefined ? data : hint?.record;
+      const counterFloor = this.floorBeside(hintFor === undefined ? hint?.record : data);
+      const dot = Math.max(written === undefined ? 0 : dotsMaxCounter(written.history, this.actor), counterFloor) + 1;
+      const w = compute({ data, hint: hint?.record }, dot);
+      const context = written?.history ?? emptyDots();
+      const result = this.applyLocal(key, written, { ...w, actor: this.actor, counterFloor, context });
+      if (result.dot.counter !== dot) throw new InvariantViolation(`computed write got dot ${result.dot.counter}, expected ${dot}`);
+      if (hintFor === undefined) {
+        await this.storeData(partition, key, before, result.record);
+      } else {
+        const targets = new Set([...(hint?.targets ?? []), hintFor]);
+        await this.store.putHintBytes(partition, key, encodeHint({ targets: [...targets], record: result.record }), { sync: this.options.syncWrites });
+        this.stats.hintsStored++;
+      }
+      this.stats.writesCoordinated++;
+      return result;
+    });
+  }
+
+  /** A new version over what is kept (expired versions are not carried along as siblings); LWW keys supersede all of it. */
+  private applyLocal(key: Uint8Array, current: KvRecord | undefined, w: WriteRequest): LocalWriteResult {
+    const base = current === undefined ? undefined : this.settle(key, current);
+    const result = this.lww.covers(key) ? applyLwwWrite(base, w) : applyWrite(base, w);
+    const siblingsMax = this.options.siblingsMax;
+    const after = result.record.siblings.length;
+    // Refuse only growth: a write whose context resolves siblings is always welcome.
+    if (siblingsMax !== undefined && after > siblingsMax && after > (base?.siblings.length ?? 0)) {
+      throw new RingkvError(
+        'SIBLINGS_TOO_MANY',
+        `the key holds ${after - 1} siblings and this write would add one more (limit ${siblingsMax}); read it and write with its context to resolve them`,
+        { siblings: after - 1, limit: siblingsMax },
+      );
+    }
+    return result;
+  }
+
+  /**
+   * Drops the versions of a stored key that expired by `now` (the expiry
+   * purger's step). Through storeData like every change, so the Merkle tree
+   * and tombstone GC follow; a record left with no version is then collected
+   * like a tombstone. Returns whether anything changed.
+   */
+  async purgeExpired(partition: number, key: Uint8Array, now = this.now()): Promise<boolean> {
+    return this.locks.run(lockKey(partition, key), async () => {
+      const before = await this.store.getRecordBytes(partition, key);
+      if (before === undefined) return false;
+      const current = decodeRecord(before);
+      const kept = this.settle(key, current, now);
+      if (kept === current || recordEquals(kept, current)) return false;
+      await this.storeData(partition, key, before, kept);
+      this.stats.expiredPurged++;
+      return true;
     });
   }
 
@@ -197,7 +317,7 @@ export class ReplicaService {
     let stored = false;
     try {
       if (after === undefined) await this.store.deleteRecord(partition, key, { sync: this.options.syncWrites });
-      else await this.store.putRecordBytes(partition, key, after, { sync: this.options.syncWrites });
+      else await this.store.putRecordBytes(partition, key, after, { sync: this.options.syncWrites }, expiriesOf(record as KvRecord));
       stored = true;
       // Inside the partition's write span, so pausing the partition also excludes these marks.
       // Deletions (dropping a given-up partition, collecting a tombstone) need not travel.

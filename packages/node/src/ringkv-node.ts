@@ -1,4 +1,4 @@
-import { Membership, defaultMembershipSettings, type ClusterParams, type Clock, type MemberInfo, type Random, type Transport } from '@ringkv/core';
+import { LwwPrefixes, Membership, defaultMembershipSettings, type ClusterParams, type Clock, type MemberInfo, type Random, type Transport } from '@ringkv/core';
 import type { ReplicaStore } from '@ringkv/storage';
 import { AntiEntropy } from './anti-entropy.js';
 import { ClusterView } from './cluster-view.js';
@@ -14,6 +14,7 @@ import { OwnershipHandoff } from './ownership-handoff.js';
 import { PartitionTrees } from './partition-trees.js';
 import { Recovery } from './recovery.js';
 import { TombstoneGc } from './tombstone-gc.js';
+import { ExpiryPurge, expiryPurgeDefaults } from './expiry-purge.js';
 import { decodeRecord } from '@ringkv/core';
 
 /** The ports and settings a node's logic runs on; real ones in a process, simulated ones in `sim`. */
@@ -39,6 +40,12 @@ export interface RingkvNodeDeps {
   readonly tombstoneGraceMs: number;
   /** the store was created by this start (a new or wiped data dir) */
   readonly freshStore: boolean;
+  /** key prefixes under the last-writer-wins policy (must be the same on every node); default none */
+  readonly lwwPrefixes?: readonly string[];
+  /** client writes that would leave a key with more siblings are refused (ReplicaOptions.siblingsMax) */
+  readonly siblingsMax?: number;
+  /** pause between two expiry purge rounds (default expiryPurgeDefaults.intervalMs) */
+  readonly expiryPurgeIntervalMs?: number;
 }
 
 /**
@@ -58,6 +65,7 @@ export class RingkvNode {
   readonly gc: TombstoneGc;
   readonly recovery: Recovery;
   readonly ownership: OwnershipHandoff;
+  readonly expiryPurge: ExpiryPurge;
   readonly startedAt: number;
   private stopped = false;
   private treesBuilt: Promise<void> | undefined;
@@ -69,7 +77,23 @@ export class RingkvNode {
     this.membership = new Membership(deps.self, defaultMembershipSettings(deps.gossipIntervalMs), clock.now());
     const isUp = (id: string): boolean => this.membership.isUp(id, clock.now());
     this.trees = new PartitionTrees(deps.store, deps.params.partitionCount, clock, deps.logger);
-    this.replica = new ReplicaService(deps.store, deps.actor, { syncWrites: deps.syncWrites }, this.trees);
+    this.replica = new ReplicaService(
+      deps.store,
+      deps.actor,
+      {
+        syncWrites: deps.syncWrites,
+        now: () => clock.now(),
+        lww: new LwwPrefixes(deps.lwwPrefixes ?? []),
+        ...(deps.siblingsMax === undefined ? {} : { siblingsMax: deps.siblingsMax }),
+      },
+      this.trees,
+    );
+    this.expiryPurge = new ExpiryPurge({
+      replica: this.replica,
+      clock,
+      logger: deps.logger,
+      settings: { ...expiryPurgeDefaults, intervalMs: deps.expiryPurgeIntervalMs ?? expiryPurgeDefaults.intervalMs },
+    });
     this.peers = new ReplicaClient(this.view, deps.transport, this.replica);
     this.coordinator = new Coordinator({
       view: this.view,
@@ -185,6 +209,7 @@ export class RingkvNode {
     this.gossip.start();
     this.handoff.start();
     this.ownership.start();
+    this.expiryPurge.start();
     // Trees are built in the background; anti-entropy starts once they are.
     this.treesBuilt = this.trees
       .buildAll((p, key, bytes) => this.gc.track(p, key, decodeRecord(bytes)), () => this.stopped)
@@ -204,6 +229,7 @@ export class RingkvNode {
     this.gossip.stop();
     await this.handoff.stop();
     await this.ownership.stop();
+    await this.expiryPurge.stop();
     await this.antiEntropy.stop();
     await this.deps.transport.close();
   }

@@ -7,9 +7,10 @@ import type { Logger } from './logger.js';
 import type { MemberGossip } from './member-gossip.js';
 import type { Recovery } from './recovery.js';
 import type { ReplicaService } from './replica-service.js';
-import { RPC_OPS, parseCoordPut, parseMembersExchange, parseReplicaGet, parseReplicaPut, parseReplicaPutBatch } from './rpc-ops.js';
+import { RPC_OPS, parseCoordIncr, parseCoordPut, parseMembersExchange, parseReplicaGet, parseReplicaPut, parseReplicaPutBatch } from './rpc-ops.js';
 import { encodeForwardReply, type CoordPutReply } from './write-forwarding.js';
 import { WriteDedupe } from './write-dedupe.js';
+import { encodeIncrementReply, type CoordIncrReply } from './counter-forwarding.js';
 
 export interface RpcHandlerDeps {
   readonly view: ClusterView;
@@ -41,6 +42,7 @@ const isResult = (x: unknown): x is RpcResult => typeof x === 'object' && x !== 
 /** Dispatches one inter-node request to the service that owns it. */
 export function makeRpcHandler(deps: RpcHandlerDeps): (from: PeerInfo, op: string, body: unknown) => Promise<RpcResult> {
   const dedupe = new WriteDedupe<CoordPutReply>(deps.dedupeKeepMs);
+  const incrDedupe = new WriteDedupe<CoordIncrReply>(deps.dedupeKeepMs);
   const { replica, coordinator, gossip, antiEntropy } = deps;
   const ae = async (op: string, parsed: Parameters<AntiEntropy['serve']>[1] | RpcResult): Promise<RpcResult> => {
     if (isResult(parsed)) return parsed;
@@ -80,8 +82,24 @@ export function makeRpcHandler(deps: RpcHandlerDeps): (from: PeerInfo, op: strin
         const partition = partitionOfKey(b.k, deps.partitionCount);
         const reply = await dedupe.run(`${from.nodeId}/${b.rid}`, deps.now(), async (): Promise<CoordPutReply> => {
           try {
-            const req = { key: b.k, value: b.v, contentType: b.ct, context: b.ctx, w: b.w, pw: b.pw };
+            const req = { key: b.k, value: b.v, contentType: b.ct, context: b.ctx, w: b.w, pw: b.pw, ...(b.ttl !== undefined && { ttlMs: b.ttl }) };
             return encodeForwardReply(await coordinator.coordinateWrite(partition, req));
+          } catch (err) {
+            if (!(err instanceof RingkvError)) throw err;
+            return { err: { code: err.code, message: err.message, details: { ...err.details } } };
+          }
+        });
+        return { ok: true, body: reply };
+      }
+      case RPC_OPS.coordIncr: {
+        const b = parse(op, () => parseCoordIncr(body));
+        if (isResult(b)) return b;
+        const partition = partitionOfKey(b.k, deps.partitionCount);
+        // Exactly once per request id: a retried or duplicated forward gets the first answer.
+        const reply = await incrDedupe.run(`${from.nodeId}/${b.rid}`, deps.now(), async (): Promise<CoordIncrReply> => {
+          try {
+            const req = { key: b.k, delta: b.d, ttlMs: b.ttl, w: b.w, pw: b.pw };
+            return encodeIncrementReply(await coordinator.coordinateIncrement(partition, req));
           } catch (err) {
             if (!(err instanceof RingkvError)) throw err;
             return { err: { code: err.code, message: err.message, details: { ...err.details } } };

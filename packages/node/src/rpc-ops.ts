@@ -1,4 +1,14 @@
-import { parseMemberInfo, recordFromWire, ringStateFromWire, type GossipEntry, type KvRecord, type RingState } from '@ringkv/core';
+import {
+  counterDeltaAbsMax,
+  counterKeyPrefix,
+  parseMemberInfo,
+  recordFromWire,
+  ringStateFromWire,
+  ttlSecondsMax,
+  type GossipEntry,
+  type KvRecord,
+  type RingState,
+} from '@ringkv/core';
 
 /**
  * The catalogue of inter-node operations and their bodies. Bodies arrive from
@@ -11,6 +21,7 @@ export const RPC_OPS = {
   replicaPut: 'replica.put',
   replicaPutBatch: 'replica.put-batch',
   coordPut: 'coord.put',
+  coordIncr: 'coord.incr',
   membersExchange: 'members.exchange',
   ringVersion: 'ring.version',
 } as const;
@@ -45,6 +56,22 @@ export interface CoordPutBody {
   readonly w: number;
   readonly pw: number;
   /** request id: the receiver applies a write delivered twice only once */
+  readonly rid: string;
+  /** PUT ?ttl in ms, when given: the coordinator stamps the deadline by its own clock */
+  readonly ttl?: number;
+}
+
+/** A counter increment forwarded to a node that holds the key. */
+export interface CoordIncrBody {
+  /** the internal counter key */
+  readonly k: Uint8Array;
+  /** the delta, a safe integer within ±counterDeltaAbsMax */
+  readonly d: number;
+  /** window length in ms when the increment may start a window */
+  readonly ttl?: number;
+  readonly w: number;
+  readonly pw: number;
+  /** request id: an increment delivered twice is applied once */
   readonly rid: string;
 }
 
@@ -93,7 +120,19 @@ export function parseCoordPut(x: unknown): CoordPutBody | undefined {
   if (typeof ct !== 'string' || ct.length > 256) return undefined;
   if (typeof ctx !== 'string' || ctx.length > 65536) return undefined;
   if (!isQuorum(w) || w < 1 || !isQuorum(pw)) return undefined;
-  return { k: x.k, v, ct, ctx, w, pw, rid };
+  const ttl = x.ttl;
+  if (ttl !== undefined && !(typeof ttl === 'number' && Number.isSafeInteger(ttl) && ttl >= 1 && ttl <= ttlSecondsMax * 1000)) return undefined;
+  return { k: x.k, v, ct, ctx, w, pw, rid, ...(ttl !== undefined && { ttl }) };
+}
+
+export function parseCoordIncr(x: unknown): CoordIncrBody | undefined {
+  if (!isObj(x) || !isKey(x.k) || x.k[0] !== counterKeyPrefix) return undefined;
+  const { d, ttl, w, pw, rid } = x;
+  if (typeof rid !== 'string' || rid.length < 1 || rid.length > 64) return undefined;
+  if (typeof d !== 'number' || !Number.isSafeInteger(d) || Math.abs(d) > counterDeltaAbsMax) return undefined;
+  if (ttl !== undefined && !(typeof ttl === 'number' && Number.isSafeInteger(ttl) && ttl >= 1 && ttl <= ttlSecondsMax * 1000)) return undefined;
+  if (!isQuorum(w) || w < 1 || !isQuorum(pw)) return undefined;
+  return { k: x.k, d, w, pw, rid, ...(ttl !== undefined && { ttl }) };
 }
 
 export function parseMembersExchange(x: unknown): MembersExchangeBody | undefined {

@@ -20,7 +20,16 @@ export async function forwardWrite(
   rid: string,
   timeoutMs = 2000,
 ): Promise<WriteResult> {
-  const body: CoordPutBody = { k: req.key, v: req.value, ct: req.contentType, ctx: req.context, w: req.w, pw: req.pw, rid };
+  const body: CoordPutBody = {
+    k: req.key,
+    v: req.value,
+    ct: req.contentType,
+    ctx: req.context,
+    w: req.w,
+    pw: req.pw,
+    rid,
+    ...(req.ttlMs !== undefined && { ttl: req.ttlMs }),
+  };
   for (const t of targets) {
     let reply: unknown;
     try {
@@ -38,7 +47,8 @@ function parseForwardReply(body: unknown): WriteResult {
   const b = body as Record<string, unknown> | null;
   if (b !== null && typeof b === 'object' && typeof b.err === 'object' && b.err !== null) {
     const e = b.err as Record<string, unknown>;
-    const code = e.code === 'QUORUM_NOT_MET' ? 'QUORUM_NOT_MET' : 'UNAVAILABLE';
+    // The coordinator's verdicts about the write itself pass through; anything else means it could not coordinate.
+    const code = e.code === 'QUORUM_NOT_MET' || e.code === 'SIBLINGS_TOO_MANY' ? e.code : 'UNAVAILABLE';
     const details = typeof e.details === 'object' && e.details !== null ? (e.details as Record<string, unknown>) : {};
     throw new RingkvError(code, String(e.message), details);
   }

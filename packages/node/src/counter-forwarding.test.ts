@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { RingkvError, encodeCounterKey, encodeKey } from '@ringkv/core';
+import type { Coordinator } from './coordinator.js';
+import type { IncrementRequest, IncrementResult } from './counter-increment.js';
+import { parseIncrementReply } from './counter-forwarding.js';
+import { makeRpcHandler, type RpcHandlerDeps } from './rpc-handlers.js';
+import { RPC_OPS, parseCoordIncr } from './rpc-ops.js';
+
+/** A handler whose coordinator only counts the increments it is asked to apply. */
+function handlerWith(apply: (req: IncrementRequest) => Promise<IncrementResult>) {
+  const applied: IncrementRequest[] = [];
+  const coordinator = {
+    coordinateIncrement: async (_p: number, req: IncrementRequest) => {
+      applied.push(req);
+      return apply(req);
+    },
+  } as unknown as Coordinator;
+  const deps = { coordinator, dedupeKeepMs: 60_000, now: () => 1000, partitionCount: 64 } as unknown as RpcHandlerDeps;
+  return { handler: makeRpcHandler(deps), applied };
+}
+
+const key = encodeCounterKey('c');
+const body = (rid: string, extra: Record<string, unknown> = {}) => ({ k: key, d: 3, w: 2, pw: 0, rid, ...extra });
+
+describe('forwarded increments (coord.incr)', () => {
+  it('are applied exactly once per request id and sender, however often they arrive', async () => {
+    let total = 0;
+    const { handler, applied } = handlerWith(async (req) => ({ value: (total += req.delta), windowEnd: null, sloppy: false }));
+    const first = await handler({ nodeId: 'n1' }, RPC_OPS.coordIncr, body('r1'));
+    // a retry, and a copy delivered concurrently with a third one
+    const again = await Promise.all([handler({ nodeId: 'n1' }, RPC_OPS.coordIncr, body('r1')), handler({ nodeId: 'n1' }, RPC_OPS.coordIncr, body('r1'))]);
+    expect(applied).toHaveLength(1);
+    expect(again).toEqual([first, first]);
+    expect(first).toEqual({ ok: true, body: { v: 3, we: null, sloppy: false } });
+    // another request id, or the same id from another sender, is another increment
+    await handler({ nodeId: 'n1' }, RPC_OPS.coordIncr, body('r2'));
+    await handler({ nodeId: 'n2' }, RPC_OPS.coordIncr, body('r1'));
+    expect(applied).toHaveLength(3);
+  });
+
+  it("pass the coordinator's error back as a value, and remember it too", async () => {
+    const { handler, applied } = handlerWith(async () => {
+      throw new RingkvError('QUORUM_NOT_MET', 'write quorum not met', { needed: 2, got: 1 });
+    });
+    const reply = await handler({ nodeId: 'n1' }, RPC_OPS.coordIncr, body('r9', { ttl: 60_000 }));
+    expect(reply).toEqual({ ok: true, body: { err: { code: 'QUORUM_NOT_MET', message: 'write quorum not met', details: { needed: 2, got: 1 } } } });
+    await handler({ nodeId: 'n1' }, RPC_OPS.coordIncr, body('r9', { ttl: 60_000 }));
+    expect(applied).toEqual([{ key, delta: 3, ttlMs: 60_000, w: 2, pw: 0 }]);
+    expect(() => parseIncrementReply((reply as { body: unknown }).body)).toThrow(expect.objectContaining({ code: 'QUORUM_NOT_MET', details: { needed: 2, got: 1 } }));
+  });
+
+  it('refuse malformed bodies, and keys outside the counter name space', async () => {
+    const bad = [
+      body('r', { k: encodeKey('c') }), // a /kv key
+      body('r', { d: 1.5 }),
+      body('r', { d: 2e12 }),
+      body('r', { ttl: 0 }),
+      body('r', { w: 0 }),
+      body(''),
+      { ...body('r'), k: 'c' },
+      null,
+    ];
+    for (const b of bad) expect(parseCoordIncr(b), JSON.stringify(b)).toBeUndefined();
+    const { handler, applied } = handlerWith(async () => ({ value: 0, windowEnd: null, sloppy: false }));
+    expect(await handler({ nodeId: 'n1' }, RPC_OPS.coordIncr, body('r', { d: 'x' }))).toMatchObject({ ok: false, code: 'BAD_REQUEST' });
+    expect(applied).toEqual([]);
+  });
+
+  it('read replies strictly', () => {
+    expect(parseIncrementReply({ v: -2, we: 5, sloppy: true })).toEqual({ value: -2, windowEnd: 5, sloppy: true });
+    for (const b of [{ v: 1.5, we: null }, { v: 1 }, { v: 1, we: 'x' }, null]) expect(() => parseIncrementReply(b)).toThrow(RingkvError);
+    // an error code the forwarder does not pass on becomes UNAVAILABLE
+    expect(() => parseIncrementReply({ err: { code: 'INTERNAL', message: 'boom' } })).toThrow(expect.objectContaining({ code: 'UNAVAILABLE' }));
+  });
+});
