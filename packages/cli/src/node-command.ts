@@ -3,6 +3,7 @@ import type { CommandContext } from './command-context.js';
 import { EXIT } from './exit-codes.js';
 import type { NodeFlags } from './node-flags.js';
 import { reportFailure } from './request-failure.js';
+import { collect } from './security-flags.js';
 
 const examples = `
 Examples:
@@ -22,6 +23,10 @@ export function nodeCommand(ctx: CommandContext): Command {
     .requiredOption('--id <id>', 'stable node id, e.g. n1 ([A-Za-z0-9_.-], at most 64)')
     .option('--http <host:port>', 'HTTP listener for clients', '127.0.0.1:7001')
     .option('--rpc <host:port>', 'TCP listener for other nodes', '127.0.0.1:7101')
+    .option('--advertise <host:port>', 'HTTP address told to peers and clients when it differs from --http (0.0.0.0 binds, NAT, containers)')
+    .option('--advertise-rpc <host:port>', 'RPC address peers dial when it differs from --rpc')
+    .option('--clock-offset-ms <ms>', 'TEST ONLY (chaos clock skew): shift this node\'s clock by ±ms')
+    .option('--clock-offset-file <file>', 'TEST ONLY (chaos clock jumps): add the integer ms in this file to the clock, re-read every 100 ms')
     .requiredOption('--data <dir>', "this node's data directory (created if missing)")
     .option('--seeds <host:port,...>', 'RPC addresses of nodes to contact at start')
     .option('--n <n>', 'replicas per key (cluster-wide)', '3')
@@ -33,12 +38,38 @@ export function nodeCommand(ctx: CommandContext): Command {
     .option('--request-timeout-ms <ms>', 'how long a coordinator waits for R/W replies before answering 503', '2000')
     .option('--value-bytes-max <bytes>', 'largest value a client may PUT', '1048576')
     .option('--sync', 'fsync every replica write before acknowledging it (slower, survives power loss)')
+    .option('--cache-mb <mib>', 'LevelDB block cache in MiB (default 32)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
     .option('--gossip-interval-ms <ms>', 'milliseconds between gossip rounds; a dead node is noticed after about 4-8 rounds', '500')
     .option('--handoff-interval-ms <ms>', 'milliseconds between hinted-handoff delivery rounds', '500')
     .option('--handoff-batch <count>', 'hinted records sent to one primary per round (the delivery rate limit)', '200')
     .option('--ae-interval-ms <ms>', 'milliseconds between anti-entropy exchanges (one partition with one fellow replica each)', '1000')
     .option('--tombstone-grace-ms <ms>', 'how long a tombstone stays once every replica is known to hold it', '60000')
+    .option(
+      '--lww-prefix <prefix>',
+      'keys starting with this are last-writer-wins: concurrent writes are dropped, newest timestamp kept (repeatable; same on every node)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option('--expiry-purge-interval-ms <ms>', 'milliseconds between rounds that drop expired values from disk (via the expiry index)', '1000')
+    .option('--auth-token <token>', 'clients must send Authorization: Bearer <token> (repeatable: several valid at once; ≥ 16 characters)', collect)
+    .option('--auth-token-file <file>', 'more tokens, one per line (# comments); re-read on SIGHUP')
+    .option('--cluster-secret <secret>', 'shared by all nodes; each RPC connection proves it (HMAC) before serving (≥ 16 bytes)')
+    .option('--cluster-secret-file <file>', 'the cluster secret from a file (keeps it out of ps)')
+    .option('--tls-cert <file>', 'PEM certificate: HTTPS for clients and TLS on the RPC port (with --tls-key)')
+    .option('--tls-key <file>', 'PEM private key of --tls-cert')
+    .option('--tls-ca <file>', 'CA that signed the nodes\' certificates: peers are verified against it (mutual TLS on RPC)')
+    .option('--insecure', 'allow a non-loopback --http without a token, or --rpc without a cluster secret')
+    .option('--http-inflight-max <count>', 'client requests handled at once; more get 503 OVERLOADED (default 512)')
+    .option('--http-connections-max <count>', 'open client connections (default 1024)')
+    .option('--http-header-bytes-max <bytes>', 'request line + headers (default 16384)')
+    .option('--http-headers-timeout-ms <ms>', 'time a client has to send its headers (default 10000)')
+    .option('--http-body-timeout-ms <ms>', 'time a client has to send its whole request (default 300000)')
+    .option('--http-idle-timeout-ms <ms>', 'close a connection silent for this long, even mid-request (default 0: never)')
+    .option('--key-bytes-max <bytes>', 'longest key, at most 1024 (default 1024)')
+    .option('--context-bytes-max <chars>', 'longest X-Context header, at most 8192 (default 8192)')
+    .option('--siblings-max <count>', 'a client write that would give a key more siblings is refused with 409 (default 100)')
+    .option('--rpc-connections-max <count>', 'accepted RPC connections (default 1024)')
+    .option('--rpc-handshake-timeout-ms <ms>', 'an RPC connection must finish TLS and its handshake within this (default 2000)')
     .addHelpText('after', examples)
     .action(async (flags: NodeFlags) => {
       // Loaded here, not at the top: `ringkv get` should not pay for loading the server.
@@ -61,7 +92,7 @@ export function nodeCommand(ctx: CommandContext): Command {
       }
       const { n, r, w, partitionCount } = options.cluster;
       ctx.io.stdout.write(
-        `ringkv node ${running.id} serving: http://${running.httpAddress}  rpc ${running.rpcAddress}  ` +
+        `ringkv node ${running.id} serving: ${options.security?.tls === undefined ? 'http' : 'https'}://${running.httpAddress}  rpc ${running.rpcAddress}  ` +
           `data ${options.dataDir}  N=${n} R=${r} W=${w} Q=${partitionCount}\n`,
       );
       await stopOnSignal(running.id, () => running.stop(), ctx);

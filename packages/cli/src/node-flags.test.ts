@@ -39,12 +39,20 @@ describe('parseNodeFlags', () => {
     });
   });
 
+  it('reads repeated --lww-prefix flags, without duplicates, and refuses an empty prefix', () => {
+    expect(parseNodeFlags({ ...base, lwwPrefix: ['cache/', 'session:', 'cache/'] }, '/').lwwPrefixes).toEqual(['cache/', 'session:']);
+    expect(parseNodeFlags(base, '/').lwwPrefixes).toBeUndefined();
+    expect(problemsOf({ ...base, lwwPrefix: [''] })).toMatch(/--lww-prefix/);
+  });
+
   it('reads every flag', () => {
     const o = parseNodeFlags(
       {
         ...base,
         http: '0.0.0.0:8001',
         rpc: '[::1]:8101',
+        // 0.0.0.0 without a token is refused unless the operator insists (see security-flags.test.ts).
+        insecure: true,
         seeds: '127.0.0.1:7101, 127.0.0.1:7102,127.0.0.1:7101,',
         n: '5',
         r: '3',
@@ -94,6 +102,18 @@ describe('parseNodeFlags', () => {
     ['a too-fast gossip', { ...base, gossipIntervalMs: '1' }, /^--gossip-interval-ms: /],
   ])('refuses %s', (_name, flags, message) => {
     expect(problemsOf(flags)).toMatch(message);
+  });
+
+  it('reads the advertised addresses and the test-only clock offset', () => {
+    const o = parseNodeFlags(
+      { ...base, insecure: true, http: '0.0.0.0:7001', rpc: '0.0.0.0:7101', advertise: 'n1:7001', advertiseRpc: 'n1:7101', clockOffsetMs: '-2500', clockOffsetFile: 'skew' },
+      '/work',
+    );
+    expect(o).toMatchObject({ httpHost: '0.0.0.0', advertiseHttp: 'n1:7001', advertiseRpc: 'n1:7101', clockOffsetMs: -2500, clockOffsetFile: '/work/skew' });
+    expect(parseNodeFlags(base, '/work')).not.toHaveProperty('advertiseRpc');
+    expect(problemsOf({ ...base, advertiseRpc: '0.0.0.0:7101' })).toMatch(/--advertise-rpc: 0\.0\.0\.0:7101 is not an address/);
+    expect(problemsOf({ ...base, advertise: 'n1' })).toMatch(/--advertise: expected HOST:PORT/);
+    expect(problemsOf({ ...base, clockOffsetMs: '1.5s' })).toMatch(/--clock-offset-ms/);
   });
 
   it('lists every problem at once', () => {

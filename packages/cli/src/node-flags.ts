@@ -1,14 +1,19 @@
 import { resolve } from 'node:path';
 import { DEFAULT_CLUSTER_PARAMS, validateClusterParams, type ClusterParams } from '@ringkv/core';
-import { NODE_DEFAULTS, type NodeOptions } from '@ringkv/node';
+import { NODE_DEFAULTS, bindProblems, type NodeOptions } from '@ringkv/node';
 import { formatHostPort, parseHostPort, type HostPort } from './host-port.js';
 import { UsageError } from './usage-error.js';
+import { parseSecurityFlags, type SecurityFlags } from './security-flags.js';
 
 /** The `ringkv node` flags as commander hands them over: text, not yet checked. */
-export interface NodeFlags {
+export interface NodeFlags extends SecurityFlags {
   readonly id?: string;
   readonly http?: string;
   readonly rpc?: string;
+  readonly advertise?: string;
+  readonly advertiseRpc?: string;
+  readonly clockOffsetMs?: string;
+  readonly clockOffsetFile?: string;
   readonly data?: string;
   readonly seeds?: string;
   readonly n?: string;
@@ -20,12 +25,16 @@ export interface NodeFlags {
   readonly requestTimeoutMs?: string;
   readonly valueBytesMax?: string;
   readonly sync?: boolean;
+  readonly cacheMb?: string;
   readonly logLevel?: string;
   readonly gossipIntervalMs?: string;
   readonly handoffIntervalMs?: string;
   readonly handoffBatch?: string;
   readonly aeIntervalMs?: string;
   readonly tombstoneGraceMs?: string;
+  /** --lww-prefix, repeatable */
+  readonly lwwPrefix?: readonly string[];
+  readonly expiryPurgeIntervalMs?: string;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -77,6 +86,20 @@ export function parseNodeFlags(flags: NodeFlags, cwd: string = process.cwd()): N
     problems.push(`--http and --rpc must be different addresses (both ${formatHostPort(http)})`);
   }
 
+  // What the node tells others; a wildcard bind address cannot be dialled, so it needs one.
+  const advertise = flags.advertise === undefined ? undefined : attempt(() => parseHostPort(flags.advertise ?? '', '--advertise'));
+  const advertiseRpc = flags.advertiseRpc === undefined ? undefined : attempt(() => parseHostPort(flags.advertiseRpc ?? '', '--advertise-rpc'));
+  for (const [what, told] of [['--advertise', advertise], ['--advertise-rpc', advertiseRpc]] as const) {
+    if (told?.host === '0.0.0.0' || told?.host === '::') problems.push(`${what}: ${formatHostPort(told)} is not an address others can dial`);
+  }
+
+  const clockOffsetText = flags.clockOffsetMs?.trim();
+  const clockOffsetMs = clockOffsetText === undefined ? undefined : /^[+-]?[0-9]{1,12}$/.test(clockOffsetText) ? Number(clockOffsetText) : NaN;
+  if (clockOffsetMs !== undefined && !(Math.abs(clockOffsetMs) <= 365 * 86_400_000)) {
+    problems.push(`--clock-offset-ms: expected an integer of milliseconds within ±1 year, got "${flags.clockOffsetMs ?? ''}"`);
+  }
+  if (flags.clockOffsetFile !== undefined && flags.clockOffsetFile.trim() === '') problems.push('--clock-offset-file: a file path is required');
+
   const seeds: string[] = [];
   for (const part of (flags.seeds ?? '').split(',')) {
     if (part.trim() === '') continue;
@@ -105,9 +128,30 @@ export function parseNodeFlags(flags: NodeFlags, cwd: string = process.cwd()): N
   const handoffBatchCountMax = int('--handoff-batch', flags.handoffBatch, NODE_DEFAULTS.handoffBatchCountMax, 1, 1000);
   const aeIntervalMs = int('--ae-interval-ms', flags.aeIntervalMs, NODE_DEFAULTS.aeIntervalMs, 10, 3_600_000);
   const tombstoneGraceMs = int('--tombstone-grace-ms', flags.tombstoneGraceMs, NODE_DEFAULTS.tombstoneGraceMs, 0, 30 * 86_400_000);
+  // A prefix is compared with keys as UTF-8 bytes; an empty one would put every key under LWW by accident.
+  const lwwPrefixes = [...new Set(flags.lwwPrefix ?? [])];
+  const expiryPurgeIntervalMs = int('--expiry-purge-interval-ms', flags.expiryPurgeIntervalMs, NODE_DEFAULTS.expiryPurgeIntervalMs, 10, 86_400_000);
+  for (const p of lwwPrefixes) {
+    if (p === '' || Buffer.byteLength(p, 'utf8') > 1024) problems.push(`--lww-prefix: expected 1-1024 bytes of UTF-8, got "${p.slice(0, 40)}"`);
+  }
+  const cacheMb = int('--cache-mb', flags.cacheMb, NODE_DEFAULTS.cacheMb, 1, 64 * 1024);
   const logLevel = flags.logLevel ?? NODE_DEFAULTS.logLevel;
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     problems.push(`--log-level: expected one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+
+  const { security, limits } = parseSecurityFlags(flags, cwd, int, problems);
+  if (http !== undefined && rpc !== undefined) {
+    // A token file or secret file may be empty or unreadable; the node checks their contents again when it starts.
+    problems.push(
+      ...bindProblems({
+        httpHost: http.host,
+        rpcHost: rpc.host,
+        hasAuthTokens: security.authTokens !== undefined || security.authTokenFile !== undefined,
+        hasClusterSecret: security.clusterSecret !== undefined || security.clusterSecretFile !== undefined,
+        insecure: security.insecure === true,
+      }),
+    );
   }
 
   if (problems.length > 0 || http === undefined || rpc === undefined) {
@@ -119,6 +163,10 @@ export function parseNodeFlags(flags: NodeFlags, cwd: string = process.cwd()): N
     httpPort: http.port,
     rpcHost: rpc.host,
     rpcPort: rpc.port,
+    ...(advertise !== undefined && { advertiseHttp: formatHostPort(advertise) }),
+    ...(advertiseRpc !== undefined && { advertiseRpc: formatHostPort(advertiseRpc) }),
+    ...(clockOffsetMs !== undefined && clockOffsetMs !== 0 && { clockOffsetMs }),
+    ...(flags.clockOffsetFile !== undefined && { clockOffsetFile: resolve(cwd, flags.clockOffsetFile) }),
     dataDir: resolve(cwd, data),
     seeds,
     cluster,
@@ -128,10 +176,16 @@ export function parseNodeFlags(flags: NodeFlags, cwd: string = process.cwd()): N
     handoffBatchCountMax,
     aeIntervalMs,
     tombstoneGraceMs,
+    ...(lwwPrefixes.length > 0 && { lwwPrefixes }),
+    ...(flags.expiryPurgeIntervalMs !== undefined && { expiryPurgeIntervalMs }),
     requestTimeoutMs,
     valueBytesMax,
     syncWrites: flags.sync === true,
+    // Only when given: the node applies NODE_DEFAULTS.cacheMb otherwise.
+    ...(flags.cacheMb !== undefined && { cacheMb }),
     logLevel,
     gossipIntervalMs,
+    ...(Object.keys(security).length > 0 && { security }),
+    ...(Object.keys(limits).length > 0 && { limits }),
   };
 }

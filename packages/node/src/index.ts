@@ -1,5 +1,8 @@
 export { startNode, type RunningNode } from './start-node.js';
-export { NODE_DEFAULTS, type NodeOptions } from './node-options.js';
+export { NODE_DEFAULTS, NODE_LIMIT_DEFAULTS, type NodeLimits, type NodeOptions, type NodeSecurity } from './node-options.js';
+export { HTTP_LIMIT_DEFAULTS, type HttpLimits } from './http-limits.js';
+export { InsecureBindError, bindProblems, isLoopbackHost } from './bind-safety.js';
+export { authTokenProblem } from './http-auth.js';
 export { RingkvNode, type RingkvNodeDeps } from './ringkv-node.js';
 export { Coordinator, type WriteRequest, type WriteResult } from './coordinator.js';
 export { ReplicaService } from './replica-service.js';

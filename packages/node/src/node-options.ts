@@ -1,4 +1,35 @@
 import type { ClusterParams } from '@ringkv/core';
+import type { HttpLimits } from './http-limits.js';
+import type { TlsFilePaths } from './tls-options.js';
+
+/** Who may talk to the node (README "Security"). Secrets here are never logged. */
+export interface NodeSecurity {
+  /** bearer tokens clients must send (several: rotation) */
+  readonly authTokens?: readonly string[];
+  /** a file of more tokens, one per line; re-read on SIGHUP */
+  readonly authTokenFile?: string;
+  /** shared by every node; proven (HMAC) in each RPC handshake */
+  readonly clusterSecret?: string;
+  readonly clusterSecretFile?: string;
+  /** HTTPS for clients and TLS on the RPC port */
+  readonly tls?: TlsFilePaths;
+  /** allow a non-loopback listener without auth token / cluster secret */
+  readonly insecure?: boolean;
+}
+
+/** Bounds on client requests (README "Limits"); each defaults when absent. */
+export interface NodeLimits extends Partial<HttpLimits> {
+  /** longest key, ≤ 1024 bytes */
+  readonly keyBytesMax?: number;
+  /** longest X-Context header, ≤ 8192 characters */
+  readonly contextBytesMax?: number;
+  /** a write that would give a key more live siblings than this is refused (SIBLINGS_TOO_MANY) */
+  readonly siblingsMax?: number;
+  /** accepted RPC connections (also before the handshake) */
+  readonly rpcConnectionsMax?: number;
+  /** an RPC connection must complete TLS + handshake within this */
+  readonly rpcHandshakeTimeoutMs?: number;
+}
 
 /** Everything one ringkv node process is started with (the `ringkv node` flags). */
 export interface NodeOptions {
@@ -10,6 +41,14 @@ export interface NodeOptions {
   /** TCP listener for inter-node RPC */
   readonly rpcHost: string;
   readonly rpcPort: number;
+  /** "host:port" peers and clients are told for our HTTP API when it differs from the bind address (NAT, containers, 0.0.0.0) */
+  readonly advertiseHttp?: string;
+  /** "host:port" peers dial for our RPC when it differs from the bind address */
+  readonly advertiseRpc?: string;
+  /** TEST ONLY: shifts the node's application clock by this many ms (chaos clock skew) */
+  readonly clockOffsetMs?: number;
+  /** TEST ONLY: a file holding more clock offset in ms, re-read while running (clock jumps) */
+  readonly clockOffsetFile?: string;
   /** this node's LevelDB directory (created if missing) */
   readonly dataDir: string;
   /** RPC addresses ("host:port") of nodes to contact at start */
@@ -26,6 +65,8 @@ export interface NodeOptions {
   readonly valueBytesMax: number;
   /** fsync every replica write (LevelDB sync) before acknowledging it */
   readonly syncWrites: boolean;
+  /** LevelDB block cache in MiB (bounds the store's read cache; default NODE_DEFAULTS.cacheMb) */
+  readonly cacheMb?: number;
   /** pino level: fatal, error, warn, info, debug, trace, silent */
   readonly logLevel: string;
   /** milliseconds between membership gossip rounds (failure detection scales with it) */
@@ -38,6 +79,14 @@ export interface NodeOptions {
   readonly aeIntervalMs: number;
   /** how long a tombstone stays once every replica is known to hold it */
   readonly tombstoneGraceMs: number;
+  /** key prefixes under the last-writer-wins conflict policy; must be the same on every node (default none) */
+  readonly lwwPrefixes?: readonly string[];
+  /** milliseconds between expiry purge rounds (default NODE_DEFAULTS.expiryPurgeIntervalMs) */
+  readonly expiryPurgeIntervalMs?: number;
+  /** authentication, cluster secret, TLS; none by default (loopback only) */
+  readonly security?: NodeSecurity;
+  /** client request limits; defaults in NODE_LIMIT_DEFAULTS */
+  readonly limits?: NodeLimits;
 }
 
 export const NODE_DEFAULTS = {
@@ -51,10 +100,23 @@ export const NODE_DEFAULTS = {
   requestTimeoutMs: 2000,
   valueBytesMax: 1024 * 1024,
   syncWrites: false,
+  // LevelDB's own default is 8 MiB; 32 MiB keeps a 1M-key working set's index and hot blocks in memory at a bounded cost.
+  cacheMb: 32,
   logLevel: 'info',
   gossipIntervalMs: 500,
   handoffIntervalMs: 500,
   handoffBatchCountMax: 200,
   aeIntervalMs: 1000,
   tombstoneGraceMs: 60_000,
+  expiryPurgeIntervalMs: 1000,
+} as const;
+
+/** Defaults of NodeLimits not already in HTTP_LIMIT_DEFAULTS. */
+export const NODE_LIMIT_DEFAULTS = {
+  keyBytesMax: 1024,
+  contextBytesMax: 8192,
+  // Far above what a healthy workload shows (a few), low enough that a key read stays small.
+  siblingsMax: 100,
+  rpcConnectionsMax: 1024,
+  rpcHandshakeTimeoutMs: 2000,
 } as const;

@@ -3,8 +3,11 @@ import { validateClusterParams, type MemberInfo } from '@ringkv/core';
 import { LevelStore, ReplicaStore, loadOrCreateIdentity, markCleanShutdown } from '@ringkv/storage';
 import { pino } from 'pino';
 import { buildHttpApi } from './http-api.js';
-import { NODE_DEFAULTS, type NodeOptions } from './node-options.js';
+import { HTTP_LIMIT_DEFAULTS } from './http-limits.js';
+import { NODE_DEFAULTS, NODE_LIMIT_DEFAULTS, type NodeOptions } from './node-options.js';
+import { loadSecurity } from './security-setup.js';
 import { RingkvNode } from './ringkv-node.js';
+import { skewedClock } from './skewed-clock.js';
 import { systemClock, systemRandom } from './system-ports.js';
 import { outboundLocalAddress } from './transport/address.js';
 import { TcpTransport } from './transport/tcp-transport.js';
@@ -22,8 +25,11 @@ export interface RunningNode {
 export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const params = validateClusterParams(options.cluster);
   const logger = pino({ level: options.logLevel, base: { node: options.id } });
+  // Before the store or a port is opened: an unsafe or broken security setup must not start at all.
+  const security = await loadSecurity(options);
+  const limits = { ...HTTP_LIMIT_DEFAULTS, ...NODE_LIMIT_DEFAULTS, ...options.limits };
   await mkdir(options.dataDir, { recursive: true });
-  const store = await LevelStore.open(options.dataDir);
+  const store = await LevelStore.open(options.dataDir, { cacheBytes: (options.cacheMb ?? NODE_DEFAULTS.cacheMb) * 1024 * 1024 });
   const cleanups: (() => Promise<void>)[] = [() => store.close()];
   const undo = async (): Promise<void> => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
@@ -40,12 +46,17 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       listenPort: options.rpcPort,
       // Connect to peers from our own address, so they (and a firewall) can tell nodes on one machine apart.
       ...(localAddress === undefined ? {} : { localAddress }),
+      ...(security.clusterSecret === undefined ? {} : { secret: security.clusterSecret }),
+      ...(security.tls === undefined ? {} : { tls: security.tls }),
+      serverConnectionCountMax: limits.rpcConnectionsMax,
+      handshakeTimeoutMs: limits.rpcHandshakeTimeoutMs,
       logger,
     });
     const self: MemberInfo = {
       id: options.id,
-      rpc: `${options.rpcHost}:${options.rpcPort}`,
-      http: `${options.httpHost}:${options.httpPort}`,
+      // What peers dial and clients are pointed to; the bind address unless told otherwise (0.0.0.0, NAT, containers).
+      rpc: options.advertiseRpc ?? `${options.rpcHost}:${options.rpcPort}`,
+      http: options.advertiseHttp ?? `${options.httpHost}:${options.httpPort}`,
       weight: options.weight,
       // Wall-clock ms: a restarted node's entry replaces its older one everywhere.
       incarnation: Date.now(),
@@ -54,7 +65,10 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       self,
       actor,
       params,
-      clock: systemClock,
+      clock: skewedClock(systemClock, {
+        ...(options.clockOffsetMs !== undefined && { offsetMs: options.clockOffsetMs }),
+        ...(options.clockOffsetFile !== undefined && { offsetFile: options.clockOffsetFile }),
+      }),
       random: systemRandom,
       transport,
       store: new ReplicaStore(store),
@@ -67,14 +81,38 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       handoffBatchCountMax: options.handoffBatchCountMax ?? NODE_DEFAULTS.handoffBatchCountMax,
       aeIntervalMs: options.aeIntervalMs ?? NODE_DEFAULTS.aeIntervalMs,
       tombstoneGraceMs: options.tombstoneGraceMs ?? NODE_DEFAULTS.tombstoneGraceMs,
+      lwwPrefixes: options.lwwPrefixes ?? [],
+      expiryPurgeIntervalMs: options.expiryPurgeIntervalMs ?? NODE_DEFAULTS.expiryPurgeIntervalMs,
+      siblingsMax: limits.siblingsMax,
       freshStore: identity.created,
     });
     await node.start();
     cleanups.push(() => node.stop());
-    const app = buildHttpApi(node, { valueBytesMax: options.valueBytesMax, logger, dataDir: options.dataDir });
+    const app = buildHttpApi(node, {
+      valueBytesMax: options.valueBytesMax,
+      logger,
+      dataDir: options.dataDir,
+      ...(security.tokens === undefined ? {} : { authTokens: security.tokens }),
+      ...(security.tls === undefined ? {} : { tls: security.tls }),
+      limits,
+      kvLimits: limits,
+    });
     await app.listen({ host: options.httpHost, port: options.httpPort });
     cleanups.push(() => app.close());
-    logger.info({ http: self.http, rpc: self.rpc, actor, dataDir: options.dataDir }, 'ringkv node serving');
+    const reloadTokens = security.reloadTokens;
+    const onHangup = (): void => {
+      reloadTokens?.().then(
+        (count) => logger.info({ tokens: count }, 'auth tokens reloaded'),
+        (err: unknown) => logger.warn({ reason: (err as Error).message }, 'auth tokens not reloaded; the previous ones stay valid'),
+      );
+    };
+    if (reloadTokens !== undefined) {
+      process.on('SIGHUP', onHangup);
+      cleanups.push(async () => void process.off('SIGHUP', onHangup));
+    }
+    // Only whether security is on, never a token or secret.
+    const secured = { auth: security.tokens !== undefined, clusterSecret: security.clusterSecret !== undefined, tls: security.tls !== undefined };
+    logger.info({ http: self.http, rpc: self.rpc, actor, dataDir: options.dataDir, ...secured }, 'ringkv node serving');
 
     let stopping: Promise<void> | undefined;
     return {
@@ -85,6 +123,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       stop: () =>
         (stopping ??= (async () => {
           logger.info({}, 'stopping');
+          process.off('SIGHUP', onHangup);
           await app.close();
           await node.stop();
           await markCleanShutdown(store);

@@ -6,6 +6,7 @@ import { findFreePorts, takenPorts } from './free-ports.js';
 import { tailFile } from './log-tail.js';
 import { RUN_HEADER_PREFIX, httpUrl, nodeArgs, rpcAddress, spawnNode, type NodeSpec } from './node-process.js';
 import { readRssBytes } from './proc-rss.js';
+import { prepareClusterSecurity, type ClusterSecurity, type LocalClusterSecurity } from './local-cluster-security.js';
 import { NodeNotReadyError, waitUntilReady } from './wait-ready.js';
 
 export interface LocalClusterOptions {
@@ -28,6 +29,8 @@ export interface LocalClusterOptions {
   readonly hostPerNode?: boolean;
   /** more `ringkv node` flags for every node, e.g. ['--log-level', 'warn'] */
   readonly extraArgs?: readonly string[];
+  /** flags for one node that depend on its ports or id (e.g. --advertise, a per-node --clock-offset-file), after extraArgs */
+  readonly perNodeArgs?: (node: PlannedNode) => readonly string[];
   /** where `n<i>.log` goes (default: dataDir) */
   readonly logDir?: string;
   /** leave the nodes running when this process exits (the cluster script's --detach) */
@@ -38,6 +41,8 @@ export interface LocalClusterOptions {
   readonly cliEntry?: string;
   /** told when a node process ends, whatever the cause (kill, crash, stop) */
   readonly onNodeExit?: (id: string, reason: string) => void;
+  /** start every node with a client token, a cluster secret and/or TLS (files made in `<dataDir>/security`) */
+  readonly security?: LocalClusterSecurity;
 }
 
 /** What one running (or stopped) node of the cluster is. */
@@ -54,6 +59,17 @@ export interface LocalNodeInfo {
   /** undefined while the node is not running */
   readonly pid: number | undefined;
   readonly args: readonly string[];
+}
+
+/** What perNodeArgs is told about the node it gives flags to. */
+export interface PlannedNode {
+  /** 1-based */
+  readonly index: number;
+  readonly id: string;
+  readonly host: string;
+  readonly httpPort: number;
+  readonly rpcPort: number;
+  readonly dataDir: string;
 }
 
 /** A node is named by its 0-based position (as in `urls()`) or by its id (`'n2'`). */
@@ -98,18 +114,24 @@ export class LocalCluster {
   private constructor(
     private readonly slots: Slot[],
     private readonly options: LocalClusterOptions,
+    /** what a client needs to talk to these nodes (token, CA), and the files the nodes got */
+    readonly security: ClusterSecurity,
   ) {
-    this.client = new RingkvClient({ nodes: slots.map((s) => httpUrl(s.spec)), timeoutMs: 2000, connectionsPerNode: 1 });
+    this.client = new RingkvClient({ nodes: slots.map((s) => httpUrl(s.spec)), timeoutMs: 2000, connectionsPerNode: 1, ...security.client });
   }
 
   /** Starts the nodes and resolves once every one is healthy and sees all the others. */
   static async start(options: LocalClusterOptions): Promise<LocalCluster> {
     const count = options.nodes ?? 3;
     if (!Number.isInteger(count) || count < 1 || count > 100) throw new RangeError(`nodes must be an integer in 1..100 (got ${count})`);
-    const specs = await planNodes(count, options);
+    const security = await prepareClusterSecurity(options.dataDir, options.security);
+    // The security flags go first, so a test's own extraArgs can still override them.
+    const withSecurity: LocalClusterOptions = { ...options, extraArgs: [...security.args, ...(options.extraArgs ?? [])] };
+    const specs = await planNodes(count, withSecurity);
     const cluster = new LocalCluster(
       specs.map((spec) => ({ spec, child: undefined, exited: Promise.resolve(), exitReason: undefined })),
-      options,
+      withSecurity,
+      security,
     );
     try {
       for (let i = 0; i < specs.length; i++) cluster.launch(i);
@@ -359,6 +381,7 @@ async function planNodes(
       rpcPort,
       dataDir,
       logFile: join(logDir, `${id}.log`),
+      ...(options.security?.tls === true && { tls: true }),
       args: nodeArgs({
         id,
         host,
@@ -370,7 +393,11 @@ async function planNodes(
         n: options.n ?? 3,
         r: options.r ?? 2,
         w: options.w ?? 2,
-        extraArgs: [...(options.extraArgs ?? []), ...(extra?.extraArgs ?? [])],
+        extraArgs: [
+          ...(options.extraArgs ?? []),
+          ...(extra?.extraArgs ?? []),
+          ...(options.perNodeArgs?.({ index: first + i, id, host, httpPort, rpcPort, dataDir }) ?? []),
+        ],
       }),
     };
   });

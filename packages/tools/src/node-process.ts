@@ -18,6 +18,8 @@ export interface NodeSpec {
   readonly logFile: string;
   /** the `ringkv` arguments, starting with `node` */
   readonly args: readonly string[];
+  /** started with --tls-cert: its HTTP API is https:// */
+  readonly tls?: boolean;
 }
 
 /**
@@ -29,8 +31,8 @@ export function cliEntry(): string {
   return fileURLToPath(new URL('../../cli/dist/main.js', import.meta.url));
 }
 
-export function httpUrl(spec: Pick<NodeSpec, 'host' | 'httpPort'>): string {
-  return `http://${spec.host}:${spec.httpPort}`;
+export function httpUrl(spec: Pick<NodeSpec, 'host' | 'httpPort' | 'tls'>): string {
+  return `${spec.tls === true ? 'https' : 'http'}://${spec.host}:${spec.httpPort}`;
 }
 
 export function rpcAddress(spec: Pick<NodeSpec, 'host' | 'rpcPort'>): string {

@@ -1,12 +1,15 @@
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import type { RpcResult } from '@ringkv/core';
 import { TransportError } from '@ringkv/core';
 import { FrameDecoder, FrameEncoder, FrameError } from './frame-codec.js';
 import { FrameWriter } from './frame-writer.js';
+import { handshakeProof, newNonce, proofMatches } from './handshake-proof.js';
 import type { Hello } from './messages.js';
-import { ProtocolError, parseHelloOk, parseResponse } from './messages.js';
+import { ProtocolError, handshakeFrameBytesMax, messageType, parseChallenge, parseHelloOk, parseResponse } from './messages.js';
 import { resultOf } from './rpc-result.js';
 import type { TransportLogger } from './transport-logger.js';
+import { tlsConnectOptions, type TransportTls } from './transport-tls.js';
 
 export interface ClientConnectionOptions {
   readonly address: string;
@@ -16,7 +19,11 @@ export interface ClientConnectionOptions {
   readonly localAddress?: string;
   readonly hello: Hello;
   readonly frameBytesMax: number;
-  /** Bound on TCP connect plus the Hello/HelloOk exchange. */
+  /** The cluster secret: sent as a nonce in the Hello; the peer must prove it holds it too. */
+  readonly secret?: Uint8Array;
+  /** Connect with TLS, checking the peer's certificate against `tls.ca`. */
+  readonly tls?: TransportTls;
+  /** Bound on TCP connect plus the whole handshake. */
   readonly connectTimeoutMs: number;
   readonly logger: TransportLogger;
   readonly onReady: (connection: ClientConnection) => void;
@@ -55,23 +62,32 @@ export class ClientConnection {
   private queued: QueuedFrame[] = [];
   private connectTimer: NodeJS.Timeout | undefined;
   private socketError: Error | undefined;
+  /** Our Hello nonce, when we have a secret; the peer's Challenge must prove itself over it. */
+  private readonly nonce: Buffer | undefined;
+  /** The peer's Challenge verified: its HelloOk may now be taken. */
+  private peerProved = false;
 
   constructor(private readonly options: ClientConnectionOptions) {
-    this.decoder = new FrameDecoder(options.frameBytesMax);
+    // A peer that has not authenticated yet may only send handshake-sized frames.
+    this.decoder = new FrameDecoder(Math.min(handshakeFrameBytesMax, options.frameBytesMax));
+    this.nonce = options.secret === undefined ? undefined : newNonce();
     this.encoder = new FrameEncoder(options.frameBytesMax);
     this.connectTimer = setTimeout(
       () => this.close('UNREACHABLE', `no connection and handshake within ${options.connectTimeoutMs} ms`),
       options.connectTimeoutMs,
     );
-    this.socket = connect({
+    const target = {
       host: options.host,
       port: options.port,
       noDelay: true,
       ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
-    });
+    };
+    this.socket = options.tls === undefined ? connect(target) : connectTls({ ...target, ...tlsConnectOptions(options.tls, options.host) });
     this.writer = new FrameWriter(this.socket);
     this.socket.setKeepAlive(true, keepAliveDelayMs);
-    this.socket.on('connect', () => this.writer.write(this.encoder.encode(options.hello)));
+    const hello: Hello = this.nonce === undefined ? options.hello : { ...options.hello, nonce: this.nonce };
+    // With TLS, nothing is written before the peer's certificate has been verified.
+    this.socket.on(options.tls === undefined ? 'connect' : 'secureConnect', () => this.writer.write(this.encoder.encode(hello)));
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('error', (error) => {
       this.socketError = error;
@@ -131,7 +147,7 @@ export class ClientConnection {
     try {
       for (const message of this.decoder.feed(chunk)) {
         if (this.state === 'closed') return;
-        if (this.state === 'connecting') this.onHelloOk(message);
+        if (this.state === 'connecting') this.onHandshake(message);
         else this.onResponse(message);
       }
     } catch (error) {
@@ -144,8 +160,33 @@ export class ClientConnection {
     }
   }
 
-  private onHelloOk(message: unknown): void {
+  private onHandshake(message: unknown): void {
+    const secret = this.options.secret;
+    const nonce = this.nonce;
+    if (messageType(message) === 'challenge') {
+      const challenge = parseChallenge(message);
+      if (this.peerProved) throw new ProtocolError('the peer sent a second challenge');
+      if (secret === undefined || nonce === undefined) {
+        throw new ProtocolError('the peer requires a cluster secret and this node has none');
+      }
+      const transcript = {
+        cluster: this.options.hello.cluster,
+        clientId: this.options.hello.nodeId,
+        serverId: challenge.nodeId,
+        clientNonce: nonce,
+        serverNonce: challenge.nonce,
+      };
+      if (!proofMatches(secret, 'server', transcript, challenge.proof)) {
+        throw new ProtocolError(`peer ${challenge.nodeId} failed the cluster-secret proof`);
+      }
+      this.writer.write(this.encoder.encode({ t: 'auth', proof: handshakeProof(secret, 'client', transcript) }));
+      this.peerProved = true;
+      return;
+    }
     parseHelloOk(message);
+    // Without this a peer (or an impostor) without the secret could take our requests.
+    if (secret !== undefined && !this.peerProved) throw new ProtocolError('the peer did not prove the cluster secret');
+    this.decoder.setFrameBytesMax(this.options.frameBytesMax);
     this.state = 'ready';
     clearTimeout(this.connectTimer);
     this.connectTimer = undefined;

@@ -93,8 +93,18 @@ export class FrameDecoder {
   private bufferedBytes = 0;
   private failure: FrameError | undefined;
 
-  constructor(private readonly frameBytesMax: number = frameBytesMaxDefault) {
+  constructor(private frameBytesMax: number = frameBytesMaxDefault) {
     checkFrameBytesMax(frameBytesMax);
+  }
+
+  /**
+   * Changes the bound for the frames still to come: a connection starts with
+   * the small handshake bound and raises it once the peer has authenticated.
+   * Takes effect from the next frame, even inside a running `feed`.
+   */
+  setFrameBytesMax(frameBytesMax: number): void {
+    checkFrameBytesMax(frameBytesMax);
+    this.frameBytesMax = frameBytesMax;
   }
 
   /** Bytes received but not yet part of a complete frame. */

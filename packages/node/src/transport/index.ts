@@ -11,3 +11,5 @@ export type { FrameErrorCode } from './frame-codec.js';
 export { formatAddress, outboundLocalAddress, parseAddress } from './address.js';
 export type { HostPort } from './address.js';
 export type { TransportLogger } from './transport-logger.js';
+export type { TransportTls } from './transport-tls.js';
+export { handshakeFrameBytesMax } from './messages.js';

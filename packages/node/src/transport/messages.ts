@@ -8,6 +8,12 @@
  * `HelloOk` or closes. Then the connecting side sends `Request`s and the
  * accepting side answers each with a `Response` carrying the same id, in any
  * order.
+ *
+ * With a cluster secret (see handshake-proof.ts) the Hello carries a nonce and
+ * two messages come between it and `HelloOk`: the accepting side answers
+ * `Challenge` (its own nonce and its proof over both nonces), the connecting
+ * side checks that proof and answers `Auth` (its own proof); only then is
+ * `HelloOk` sent. A side that expects proofs and gets none closes.
  */
 
 export const protocolMagic = 'ringkv';
@@ -21,6 +27,17 @@ export const errorCodeCharsMax = 64;
 export const errorMessageCharsMax = 4096;
 /** Ids are uint32 so they always encode in at most 5 msgpack bytes. */
 export const requestIdMax = 0xffff_ffff;
+/** Handshake nonces: at least 128 bits so they never repeat, bounded so they cost nothing. */
+export const nonceBytesMin = 16;
+export const nonceBytesMax = 64;
+/** HMAC-SHA256 output. */
+export const proofBytes = 32;
+/**
+ * Bound on every frame before the handshake has completed (both directions):
+ * the handshake messages are a few hundred bytes, so an unauthenticated peer
+ * can never make us buffer more than this, whatever length prefix it sends.
+ */
+export const handshakeFrameBytesMax = 4096;
 
 export interface Hello {
   readonly t: 'hello';
@@ -28,6 +45,22 @@ export interface Hello {
   readonly version: typeof protocolVersion;
   readonly nodeId: string;
   readonly cluster: string;
+  /** Present when the connecting side has a cluster secret: the server proves itself over it. */
+  readonly nonce?: Uint8Array;
+}
+
+/** The accepting side's half of the mutual proof (see handshake-proof.ts). */
+export interface Challenge {
+  readonly t: 'challenge';
+  readonly nodeId: string;
+  readonly nonce: Uint8Array;
+  readonly proof: Uint8Array;
+}
+
+/** The connecting side's half of the mutual proof. */
+export interface Auth {
+  readonly t: 'auth';
+  readonly proof: Uint8Array;
 }
 
 export interface HelloOk {
@@ -74,6 +107,15 @@ function boundedString(fields: Fields, name: string, charsMax: number, allowEmpt
   return value;
 }
 
+function boundedBytes(fields: Fields, name: string, bytesMin: number, bytesMax: number): Uint8Array {
+  const value = fields[name];
+  if (!(value instanceof Uint8Array)) throw new ProtocolError(`'${name}' must be binary, got ${describe(value)}`);
+  if (value.length < bytesMin || value.length > bytesMax) {
+    throw new ProtocolError(`'${name}' is ${value.length} bytes, expected ${bytesMin}..${bytesMax}`);
+  }
+  return value;
+}
+
 function requestId(fields: Fields): number {
   const id = fields['id'];
   if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > requestIdMax) {
@@ -101,7 +143,30 @@ export function parseHello(value: unknown): Hello {
     version: protocolVersion,
     nodeId: boundedString(fields, 'nodeId', nodeIdCharsMax),
     cluster: boundedString(fields, 'cluster', clusterCharsMax),
+    ...(fields['nonce'] === undefined ? {} : { nonce: boundedBytes(fields, 'nonce', nonceBytesMin, nonceBytesMax) }),
   };
+}
+
+export function parseChallenge(value: unknown): Challenge {
+  const fields = asFields(value, 'challenge');
+  return {
+    t: 'challenge',
+    nodeId: boundedString(fields, 'nodeId', nodeIdCharsMax),
+    nonce: boundedBytes(fields, 'nonce', nonceBytesMin, nonceBytesMax),
+    proof: boundedBytes(fields, 'proof', proofBytes, proofBytes),
+  };
+}
+
+export function parseAuth(value: unknown): Auth {
+  const fields = asFields(value, 'auth');
+  return { t: 'auth', proof: boundedBytes(fields, 'proof', proofBytes, proofBytes) };
+}
+
+/** The `t` of a decoded message, to tell which handshake message arrived; undefined when there is none. */
+export function messageType(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const t = (value as Fields)['t'];
+  return typeof t === 'string' ? t : undefined;
 }
 
 export function parseHelloOk(value: unknown): HelloOk {

@@ -5,10 +5,15 @@ import { ClientConnection } from './client-connection.js';
 import { connectBackoffMs } from './connect-backoff.js';
 import type { Hello } from './messages.js';
 import type { TransportLogger } from './transport-logger.js';
+import type { TransportTls } from './transport-tls.js';
 
 export interface PeerPoolOptions {
   readonly hello: Hello;
   readonly frameBytesMax: number;
+  /** See TcpTransportOptions.secret. */
+  readonly secret?: Uint8Array;
+  /** See TcpTransportOptions.tls. */
+  readonly tls?: TransportTls;
   readonly connectTimeoutMs: number;
   /** Source address of every outbound connection (see TcpTransportOptions.localAddress). */
   readonly localAddress?: string;
@@ -91,6 +96,8 @@ export class PeerPool {
       ...(this.options.localAddress === undefined ? {} : { localAddress: this.options.localAddress }),
       hello: this.options.hello,
       frameBytesMax: this.options.frameBytesMax,
+      ...(this.options.secret === undefined ? {} : { secret: this.options.secret }),
+      ...(this.options.tls === undefined ? {} : { tls: this.options.tls }),
       connectTimeoutMs: this.options.connectTimeoutMs,
       logger: this.options.logger,
       onReady: () => {

@@ -3,8 +3,9 @@ import type { PeerInfo, RpcHandler } from '@ringkv/core';
 import { errorMessage } from './error-message.js';
 import { FrameDecoder, FrameEncoder, FrameError } from './frame-codec.js';
 import { FrameWriter } from './frame-writer.js';
+import { handshakeProof, newNonce, proofMatches, type HandshakeTranscript } from './handshake-proof.js';
 import type { Request, Response } from './messages.js';
-import { ProtocolError, parseHello, parseRequest } from './messages.js';
+import { ProtocolError, handshakeFrameBytesMax, parseAuth, parseHello, parseRequest } from './messages.js';
 import { internalError, responseFor } from './rpc-result.js';
 import type { TransportLogger } from './transport-logger.js';
 
@@ -12,7 +13,9 @@ export interface ServerConnectionOptions {
   readonly nodeId: string;
   readonly cluster: string;
   readonly frameBytesMax: number;
-  /** A connection that has not sent a valid Hello by then is dropped. */
+  /** When set, a peer must prove it holds the same secret before any request is served. */
+  readonly secret?: Uint8Array;
+  /** A connection that has not completed the handshake by then is dropped. */
   readonly handshakeTimeoutMs: number;
   /** Requests beyond this many unanswered ones get OVERLOADED at once. */
   readonly inFlightRequestCountMax: number;
@@ -35,6 +38,8 @@ export class ServerConnection {
   private readonly writer: FrameWriter;
   private readonly remote: string;
   private peer: PeerInfo | undefined;
+  /** Set between our Challenge and the peer's Auth. */
+  private pendingProof: HandshakeTranscript | undefined;
   private inFlightCount = 0;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -43,14 +48,15 @@ export class ServerConnection {
     private readonly socket: Socket,
     private readonly options: ServerConnectionOptions,
   ) {
-    this.decoder = new FrameDecoder(options.frameBytesMax);
+    // Until the peer has authenticated it may only send handshake-sized frames.
+    this.decoder = new FrameDecoder(Math.min(handshakeFrameBytesMax, options.frameBytesMax));
     this.encoder = new FrameEncoder(options.frameBytesMax);
     this.writer = new FrameWriter(socket);
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     socket.setNoDelay(true);
     socket.setKeepAlive(true, keepAliveDelayMs);
     this.handshakeTimer = setTimeout(
-      () => this.drop(`no valid hello within ${options.handshakeTimeoutMs} ms`),
+      () => this.drop(`no completed handshake within ${options.handshakeTimeoutMs} ms`),
       options.handshakeTimeoutMs,
     );
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -89,16 +95,12 @@ export class ServerConnection {
   }
 
   private onMessage(message: unknown): void {
+    if (this.pendingProof !== undefined) {
+      this.onAuth(this.pendingProof, message);
+      return;
+    }
     if (this.peer === undefined) {
-      const hello = parseHello(message);
-      if (hello.cluster !== this.options.cluster) {
-        this.drop(`peer ${hello.nodeId} is in cluster '${hello.cluster}', not '${this.options.cluster}'`);
-        return;
-      }
-      clearTimeout(this.handshakeTimer);
-      this.handshakeTimer = undefined;
-      this.peer = { nodeId: hello.nodeId };
-      this.writer.write(this.encoder.encode({ t: 'hello-ok', nodeId: this.options.nodeId }));
+      this.onHello(message);
       return;
     }
     const request = parseRequest(message);
@@ -114,6 +116,60 @@ export class ServerConnection {
     }
     this.inFlightCount++;
     void this.dispatch(this.peer, request);
+  }
+
+  private onHello(message: unknown): void {
+    const hello = parseHello(message);
+    if (hello.cluster !== this.options.cluster) {
+      this.drop(`peer ${hello.nodeId} is in cluster '${hello.cluster}', not '${this.options.cluster}'`);
+      return;
+    }
+    const secret = this.options.secret;
+    if (secret === undefined) {
+      this.accept(hello.nodeId);
+      return;
+    }
+    if (hello.nonce === undefined) {
+      this.drop(`peer ${hello.nodeId} sent no handshake nonce: it has no cluster secret`);
+      return;
+    }
+    const transcript: HandshakeTranscript = {
+      cluster: this.options.cluster,
+      clientId: hello.nodeId,
+      serverId: this.options.nodeId,
+      clientNonce: hello.nonce,
+      serverNonce: newNonce(),
+    };
+    this.pendingProof = transcript;
+    this.writer.write(
+      this.encoder.encode({
+        t: 'challenge',
+        nodeId: this.options.nodeId,
+        nonce: transcript.serverNonce,
+        proof: handshakeProof(secret, 'server', transcript),
+      }),
+    );
+  }
+
+  private onAuth(transcript: HandshakeTranscript, message: unknown): void {
+    const auth = parseAuth(message);
+    const secret = this.options.secret;
+    if (secret === undefined) throw new Error('invariant: a challenge was sent without a secret');
+    if (!proofMatches(secret, 'client', transcript, auth.proof)) {
+      this.drop(`peer ${transcript.clientId} failed the cluster-secret proof`);
+      return;
+    }
+    this.pendingProof = undefined;
+    this.accept(transcript.clientId);
+  }
+
+  /** The handshake is complete: requests may flow, at full frame size. */
+  private accept(peerId: string): void {
+    clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = undefined;
+    this.peer = { nodeId: peerId };
+    this.decoder.setFrameBytesMax(this.options.frameBytesMax);
+    this.writer.write(this.encoder.encode({ t: 'hello-ok', nodeId: this.options.nodeId }));
   }
 
   private async dispatch(peer: PeerInfo, request: Request): Promise<void> {

@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import type { RpcHandler, RpcResult, Transport } from '@ringkv/core';
 import { TransportError } from '@ringkv/core';
@@ -9,6 +10,7 @@ import { clusterCharsMax, nodeIdCharsMax, opCharsMax, protocolMagic, protocolVer
 import { PeerPool } from './peer-pool.js';
 import { ServerConnection } from './server-connection.js';
 import { silentLogger, type TransportLogger } from './transport-logger.js';
+import { tlsServerOptions, type TransportTls } from './transport-tls.js';
 
 export interface TcpTransportOptions {
   /** This node's id, sent in the Hello and seen by peers' handlers as `from`. */
@@ -34,6 +36,14 @@ export interface TcpTransportOptions {
   readonly inFlightRequestCountMax?: number;
   /** Accepted connections beyond this are refused by the kernel listener. Default 1024. */
   readonly serverConnectionCountMax?: number;
+  /**
+   * The cluster secret. When set, both sides of every connection prove they
+   * hold it (HMAC challenge-response, see handshake-proof.ts) before a single
+   * request is served; a peer without it is refused either way round.
+   */
+  readonly secret?: Uint8Array;
+  /** Serve and connect over TLS (see transport-tls.ts). */
+  readonly tls?: TransportTls;
   readonly logger?: TransportLogger;
 }
 
@@ -93,6 +103,8 @@ export class TcpTransport implements Transport {
     this.pool = new PeerPool({
       hello,
       frameBytesMax: this.frameBytesMax,
+      ...(options.secret === undefined ? {} : { secret: options.secret }),
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
       connectTimeoutMs: positiveInteger('connectTimeoutMs', options.connectTimeoutMs ?? connectTimeoutMsDefault),
       ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
       logger: this.logger,
@@ -131,7 +143,17 @@ export class TcpTransport implements Transport {
   async listen(handler: RpcHandler): Promise<void> {
     if (this.closing) throw new TransportError('CLOSED', 'transport closed');
     if (this.server) throw new Error('TcpTransport is already listening');
-    const server = createServer({ noDelay: true }, (socket) => this.accept(socket, handler));
+    const tls = this.options.tls;
+    const server =
+      tls === undefined
+        ? createServer({ noDelay: true }, (socket) => this.accept(socket, handler))
+        : createTlsServer(tlsServerOptions(tls, this.handshakeTimeoutMs), (socket) => this.accept(socket, handler));
+    if (tls !== undefined) {
+      // A peer without a valid certificate (or speaking plain TCP) fails here, before any frame is read.
+      server.on('tlsClientError', (error, socket) => {
+        this.logger.warn({ remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`, reason: error.message }, 'refused rpc connection: TLS handshake failed');
+      });
+    }
     server.maxConnections = this.serverConnectionCountMax;
     this.server = server;
     this.binding = new Promise<void>((resolve, reject) => {
@@ -183,6 +205,7 @@ export class TcpTransport implements Transport {
       nodeId: this.options.nodeId,
       cluster: this.options.cluster,
       frameBytesMax: this.frameBytesMax,
+      ...(this.options.secret === undefined ? {} : { secret: this.options.secret }),
       handshakeTimeoutMs: this.handshakeTimeoutMs,
       inFlightRequestCountMax: this.inFlightRequestCountMax,
       handler,
