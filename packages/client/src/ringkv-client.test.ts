@@ -57,8 +57,9 @@ async function refusedUrl(): Promise<string> {
 const a = new FakeNode();
 const b = new FakeNode();
 const clients: RingkvClient[] = [];
+/** Routing `any`: these tests are about the HTTP contract and turn-taking; ring-routing.test.ts covers routing by key. */
 function client(nodes: string[]): RingkvClient {
-  const c = new RingkvClient({ nodes, timeoutMs: 2000 });
+  const c = new RingkvClient({ nodes, timeoutMs: 2000, routing: 'any' });
   clients.push(c);
   return c;
 }

@@ -4,26 +4,49 @@ import {
   decodeContext,
   encodeContext,
   encodeKey,
-  isDeleted,
-  liveSiblings,
   parseQuorumParam,
   readContext,
+  etagOf,
+  isAbsentAt,
+  liveAt,
+  parseEtagCondition,
+  ttlSecondsMax,
+  type EtagCondition,
   type KvRecord,
 } from '@ringkv/core';
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { conditionalWrite } from './conditional-write.js';
+import type { WriteRequest, WriteResult } from './coordinator.js';
+import Fastify, { LogController, type FastifyHttpOptions, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Server } from 'node:http';
 import type { Logger as PinoLogger } from 'pino';
 import type { ExchangeOutcome } from './anti-entropy.js';
 import { notFoundOrMethod, sendError, toRingkvError } from './http-errors.js';
 import type { RingkvNode } from './ringkv-node.js';
 import { buildStatus } from './status.js';
 import { registerClusterAdminRoutes } from './cluster-admin-routes.js';
+import { registerStorageAdminRoutes } from './storage-admin-routes.js';
+import { registerCounterRoutes } from './counter-routes.js';
+import { registerRingRoutes } from './ring-routes.js';
+import { registerBackupRoutes } from './backup-routes.js';
+import { registerConsoleRoutes } from './console-routes.js';
 import { NodeMetrics } from './metrics.js';
+import { registerAuth, type TokenSet } from './http-auth.js';
+import { HTTP_LIMIT_DEFAULTS, applyServerLimits, registerInFlightLimit, registerKvRequestLimits, serverLimitOptions, type HttpLimits, type KvRequestLimits } from './http-limits.js';
+import type { TlsFiles } from './tls-options.js';
 
 export interface HttpApiOptions {
   readonly valueBytesMax: number;
   readonly logger: PinoLogger;
   /** the node's LevelDB directory, for the store-size metric */
   readonly dataDir?: string;
+  /** when set, every route but the public ones needs one of these bearer tokens (http-auth.ts) */
+  readonly authTokens?: TokenSet;
+  /** serve HTTPS with this certificate */
+  readonly tls?: TlsFiles;
+  /** client limits (http-limits.ts); defaults HTTP_LIMIT_DEFAULTS */
+  readonly limits?: HttpLimits;
+  /** operator's key and context size bounds for /kv requests */
+  readonly kvLimits?: KvRequestLimits;
 }
 
 const defaultContentType = 'application/octet-stream';
@@ -31,7 +54,18 @@ const contentTypeCharsMax = 256;
 
 /** The public HTTP contract of every node (see the README's API section). */
 export function buildHttpApi(node: RingkvNode, options: HttpApiOptions) {
+  const limits = options.limits ?? HTTP_LIMIT_DEFAULTS;
+  const serverOptions = serverLimitOptions(limits);
+  // Typed as the plain-HTTP variant either way: fastify picks https.createServer
+  // at run time when `https` is set, and both servers have the fields we touch.
+  const transportOptions = (options.tls === undefined
+    ? { http: serverOptions }
+    : { https: { ...serverOptions, cert: options.tls.cert, key: options.tls.key, ...(options.tls.ca === undefined ? {} : { ca: options.tls.ca }) } }) as FastifyHttpOptions<Server, PinoLogger>;
   const app = Fastify({
+    ...transportOptions,
+    // Closes a connection with no traffic for this long (a client holding sockets open for free).
+    connectionTimeout: limits.idleTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
     loggerInstance: options.logger,
     // One log line per request would cost more than the request on the hot path.
     logController: new LogController({ disableRequestLogging: true }),
@@ -63,6 +97,12 @@ export function buildHttpApi(node: RingkvNode, options: HttpApiOptions) {
   });
   app.setNotFoundHandler(notFoundOrMethod);
 
+  // First hooks of every request, 404s included: nothing else runs for a request they refuse.
+  applyServerLimits(app.server, limits);
+  registerInFlightLimit(app as unknown as FastifyInstance, limits.inFlightCountMax);
+  if (options.authTokens !== undefined) registerAuth(app as unknown as FastifyInstance, options.authTokens);
+  if (options.kvLimits !== undefined) registerKvRequestLimits(app as unknown as FastifyInstance, options.kvLimits);
+
   app.get('/health', async () => ({ status: 'ok', id: node.view.self.id }));
   const metrics = new NodeMetrics(node, { dataDir: options.dataDir });
   app.addHook('onResponse', metrics.onResponse);
@@ -72,6 +112,11 @@ export function buildHttpApi(node: RingkvNode, options: HttpApiOptions) {
   });
   app.get('/status', async () => buildStatus(node, metrics));
   registerClusterAdminRoutes(app as unknown as FastifyInstance, node);
+  registerStorageAdminRoutes(app as unknown as FastifyInstance, node);
+  registerCounterRoutes(app as unknown as FastifyInstance, node);
+  registerRingRoutes(app as unknown as FastifyInstance, node);
+  registerBackupRoutes(app as unknown as FastifyInstance, node);
+  registerConsoleRoutes(app as unknown as FastifyInstance, node, metrics);
 
   const n = (): number => node.view.params.n;
 
@@ -117,7 +162,7 @@ export function buildHttpApi(node: RingkvNode, options: HttpApiOptions) {
     const r = parseQuorumParam('r', q.r, n(), node.view.params.r);
     const pr = parseQuorumParam('pr', q.pr, n(), 0, 0);
     const { record } = await node.coordinator.get({ key, r, pr });
-    return sendRecord(reply, record, 200);
+    return sendRecord(reply, record, 200, node.deps.clock.now());
   });
 
   app.put('/kv/*', async (request, reply) => {
@@ -129,9 +174,13 @@ export function buildHttpApi(node: RingkvNode, options: HttpApiOptions) {
     const contentType = contentTypeOf(request);
     const body = request.body;
     const value = body instanceof Uint8Array ? body : new Uint8Array(0);
-    const result = await node.coordinator.write({ key, value, contentType, context, w, pw });
-    if (q.returnbody === 'true') return sendRecord(reply, result.record, 200);
-    return reply.code(204).header('x-context', encodeContext(result.context)).send();
+    const ttlMs = parseTtlParam(q.ttl);
+    const write = { key, value, contentType, context, w, pw, ...(ttlMs !== undefined && { ttlMs }) };
+    const result = await writeIfConditionsHold(request, reply, write);
+    if (result === undefined) return reply;
+    const now = node.deps.clock.now();
+    if (q.returnbody === 'true') return sendRecord(reply, result.record, 200, now);
+    return withEtag(reply.code(204).header('x-context', encodeContext(result.context)), result.record, now).send();
   });
 
   app.delete('/kv/*', async (request, reply) => {
@@ -140,9 +189,25 @@ export function buildHttpApi(node: RingkvNode, options: HttpApiOptions) {
     const w = parseQuorumParam('w', q.w, n(), node.view.params.w);
     const pw = parseQuorumParam('pw', q.pw, n(), 0, 0);
     const context = contextOf(request);
-    const result = await node.coordinator.write({ key, value: null, contentType: defaultContentType, context, w, pw });
+    const result = await writeIfConditionsHold(request, reply, { key, value: null, contentType: defaultContentType, context, w, pw });
+    if (result === undefined) return reply;
     return reply.code(204).header('x-context', encodeContext(result.context)).send();
   });
+
+  /** The write, unless If-Match / If-None-Match fail: then 412 with the current ETag is sent and undefined returned. */
+  async function writeIfConditionsHold(request: FastifyRequest, reply: FastifyReply, write: WriteRequest): Promise<WriteResult | undefined> {
+    const q = request.query as Record<string, string | undefined>;
+    const conditions = { ...writeConditionsOf(request), r: parseQuorumParam('r', q.r, n(), node.view.params.r) };
+    try {
+      return await conditionalWrite(node.coordinator, () => node.deps.clock.now(), write, conditions);
+    } catch (err) {
+      if (!(err instanceof RingkvError) || err.code !== 'PRECONDITION_FAILED') throw err;
+      const etag = err.details['etag'];
+      if (typeof etag === 'string') reply.header('etag', etag);
+      sendError(reply, err);
+      return undefined;
+    }
+  }
 
   return app;
 }
@@ -183,14 +248,16 @@ function contentTypeOf(request: FastifyRequest): string {
   return ct;
 }
 
-function sendRecord(reply: FastifyReply, record: KvRecord | undefined, okStatus: number): FastifyReply {
-  if (record === undefined || isDeleted(record)) {
+/** `now` (this node's clock) judges expiry: a version past its deadline is not shown, nor counted in the ETag. */
+function sendRecord(reply: FastifyReply, record: KvRecord | undefined, okStatus: number, now: number): FastifyReply {
+  if (record === undefined || isAbsentAt(record, now)) {
     if (record !== undefined) reply.header('x-context', encodeContext(readContext(record)));
     return sendError(reply, new RingkvError('NOT_FOUND', 'no value is stored under this key'));
   }
   const context = encodeContext(readContext(record));
-  const live = liveSiblings(record);
+  const live = liveAt(record, now);
   const [only] = live;
+  withEtag(reply, record, now);
   if (live.length === 1 && only !== undefined && only.value !== null) {
     return reply.code(okStatus).header('content-type', only.contentType).header('x-context', context).send(Buffer.from(only.value));
   }
@@ -198,6 +265,36 @@ function sendRecord(reply: FastifyReply, record: KvRecord | undefined, okStatus:
     value: Buffer.from(s.value ?? new Uint8Array(0)).toString('base64'),
     contentType: s.contentType,
     writtenAt: s.writtenAt,
+    ...(s.expiresAt !== undefined && { expiresAt: s.expiresAt }),
   }));
   return reply.code(300).header('x-context', context).send({ siblings });
+}
+
+function withEtag(reply: FastifyReply, record: KvRecord, now: number): FastifyReply {
+  const etag = etagOf(record, now);
+  return etag === undefined ? reply : reply.header('etag', etag);
+}
+
+/** PUT ?ttl=SECONDS: a positive integer of seconds, at most ten years. */
+function parseTtlParam(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const v = /^[0-9]{1,10}$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(v) || v < 1 || v > ttlSecondsMax) {
+    throw new RingkvError('BAD_REQUEST', `ttl must be a whole number of seconds in 1..${ttlSecondsMax}; got "${text.slice(0, 20)}"`);
+  }
+  return v * 1000;
+}
+
+/** If-Match / If-None-Match, parsed; a malformed one is refused rather than ignored (ignoring would write unconditionally). */
+function writeConditionsOf(request: FastifyRequest): { ifMatch?: EtagCondition; ifNoneMatch?: EtagCondition } {
+  const parse = (name: 'if-match' | 'if-none-match'): EtagCondition | undefined => {
+    const header = request.headers[name];
+    if (header === undefined) return undefined;
+    const cond = typeof header === 'string' ? parseEtagCondition(header) : undefined;
+    if (cond === undefined) throw new RingkvError('BAD_REQUEST', `${name === 'if-match' ? 'If-Match' : 'If-None-Match'} must be * or a list of quoted ETags`);
+    return cond;
+  };
+  const ifMatch = parse('if-match');
+  const ifNoneMatch = parse('if-none-match');
+  return { ...(ifMatch !== undefined && { ifMatch }), ...(ifNoneMatch !== undefined && { ifNoneMatch }) };
 }

@@ -1,0 +1,35 @@
+// Per-node figures, from each member's own /ui/api/node (fetched by the serving node).
+import { h, show } from './dom.js';
+import { bytes, count, duration } from './format.js';
+
+const sum = (record) => Object.values(record ?? {}).reduce((a, b) => a + b, 0);
+
+/** @param {import('./main.js').ClusterDocument} cluster */
+export function renderNodes(cluster) {
+  const rows = cluster.members.map((m) => {
+    const got = cluster.samples[m.id];
+    if (got === undefined || !got.ok) {
+      return h('tr', { 'data-node': m.id }, h('td', {}, m.id), h('td', { class: 'error-cell', colspan: 8 }, got?.error ?? 'no sample'));
+    }
+    const x = got.sample;
+    const hints = Object.entries(x.hintsPending).map(([t, n]) => `${t}: ${n}`).join(', ');
+    const transfers = x.transfers.active.length === 0
+      ? h('span', { class: 'muted' }, `${count(x.transfers.done)} done`)
+      : h('span', {}, ...x.transfers.active.map((t) => h('div', {}, `p${t.partition} → ${t.to}: ${count(t.keysSent)} keys, ${bytes(t.bytesSent)}`)));
+    return h('tr', { 'data-node': m.id },
+      h('td', {}, m.id),
+      h('td', { class: 'num', 'data-figure': 'keys' }, count(x.keysStored)),
+      h('td', { class: 'num', title: hints || 'none' }, count(sum(x.hintsPending))),
+      h('td', { class: 'num' }, count(x.hintsDelivered)),
+      h('td', { class: 'num' }, count(x.requests.readRepairs)),
+      h('td', { class: 'num', title: `${count(x.antiEntropy.exchanges)} exchanges, ${count(x.antiEntropy.exchangesFailed)} failed` }, count(x.antiEntropy.keysRepaired)),
+      h('td', {}, transfers),
+      h('td', {}, x.recovering.active ? h('span', { class: 'badge state-suspect' }, `recovering, ${x.recovering.partitionsLeft} left`) : h('span', { class: 'muted' }, 'no')),
+      h('td', { class: 'num' }, duration(x.uptimeMs)),
+    );
+  });
+  const head = ['node', 'keys', 'hints pending', 'hints delivered', 'read repairs', 'AE keys repaired', 'handoff', 'recovering', 'uptime'];
+  show('nodes',
+    h('table', {}, h('thead', {}, h('tr', {}, ...head.map((t) => h('th', {}, t)))), h('tbody', {}, ...rows)),
+    h('p', { class: 'muted small' }, 'keys and hints are counted by a store scan at most 5 s old; hover a figure for detail.'));
+}
