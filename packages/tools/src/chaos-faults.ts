@@ -1,5 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { NEMESIS, type HistoryRecorder } from './chaos-history.js';
+import type { ClockSkewer } from './chaos-clock.js';
+import { describeDegrade, planDegrade, type NetworkDegrader } from './chaos-netem.js';
 import { describeCut, isNetFault, planCut, type NetCut, type NetFaultKind, type NetworkCutter } from './chaos-network.js';
 import type { ChaosRandom } from './chaos-random.js';
 import type { LocalCluster } from './local-cluster.js';
@@ -17,11 +19,17 @@ import type { LocalCluster } from './local-cluster.js';
  *   one node from all others; two halves that both still reach a bridge node)
  *   with iptables, healed after the down time (see chaos-network.ts). Every
  *   node keeps serving its clients; only node-to-node traffic is cut.
- * A degraded network and clock jumps (issue 6) join here as more kinds.
+ * - degrade: delay, jitter, loss, duplication and reordering on every packet
+ *   to or from one or two random nodes (tc netem; see chaos-netem.ts), healed
+ *   after the down time. The nodes keep serving.
+ * - clock: one random node's clock jumps forward or backward by seconds while
+ *   it runs, and back after the down time (see chaos-clock.ts). It keeps serving.
  */
-export const FAULT_KINDS = ['kill', 'pause', 'wipe', 'partition', 'isolate', 'bridge'] as const;
+export const FAULT_KINDS = ['kill', 'pause', 'wipe', 'partition', 'isolate', 'bridge', 'degrade', 'clock'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
-export type NodeFaultKind = Exclude<FaultKind, NetFaultKind>;
+/** Faults after which the hit nodes keep serving: clients go on choosing them. */
+export type EpisodeKind = 'degrade' | 'clock';
+export type NodeFaultKind = Exclude<FaultKind, NetFaultKind | EpisodeKind>;
 
 export interface FaultLoopOptions {
   readonly cluster: LocalCluster;
@@ -36,6 +44,10 @@ export interface FaultLoopOptions {
   readonly log: (line: string) => void;
   /** required when `kinds` holds a network fault: the firewall chain, set up */
   readonly network?: NetworkCutter;
+  /** required when `kinds` holds degrade: tc netem (or its fallback), set up */
+  readonly degrader?: NetworkDegrader;
+  /** required when `kinds` holds clock: the nodes' offset files, set up */
+  readonly clocks?: ClockSkewer;
 }
 
 /** Who is down now, and why: clients send only to nodes not in here. */
@@ -52,6 +64,8 @@ export class FaultLoop {
   private readonly down = new Map<number, Down>();
   /** the network cut in force, if any */
   private cutNow: { readonly cut: NetCut; readonly text: string; readonly since: number } | undefined;
+  /** a degradation or clock jump in force: how to end it */
+  private episodeNow: { readonly kind: EpisodeKind; readonly text: string; readonly since: number; readonly end: () => Promise<void> } | undefined;
   private stopping = false;
   private wake: (() => void) | undefined;
   private running: Promise<void> | undefined;
@@ -72,6 +86,7 @@ export class FaultLoop {
     const how = { kill: 'killed', pause: 'paused', wipe: 'wiped' } as const;
     const parts = [...this.down].map(([i, d]) => `${this.o.cluster.node(i).id} (${how[d.kind]})`);
     if (this.cutNow !== undefined) parts.push(`network cut ${this.cutNow.text} (${this.cutNow.cut.kind})`);
+    if (this.episodeNow !== undefined) parts.push(`${this.episodeNow.kind} ${this.episodeNow.text}`);
     return parts.join(', ');
   }
 
@@ -89,6 +104,11 @@ export class FaultLoop {
     this.wake?.();
     await this.running;
     const problems: string[] = [];
+    try {
+      await this.endEpisode();
+    } catch (err) {
+      problems.push(err instanceof Error ? err.message : String(err));
+    }
     if (this.cutNow !== undefined) {
       try {
         await this.healCut();
@@ -113,13 +133,21 @@ export class FaultLoop {
       if (this.stopping) return;
       // One node down at a time: a node that did not come back is retried instead of hitting another.
       const stuck = [...this.down.keys()];
-      if (stuck.length > 0 || this.cutNow !== undefined) {
+      if (stuck.length > 0 || this.cutNow !== undefined || this.episodeNow !== undefined) {
         for (const i of stuck) await this.recover(i).catch(() => undefined);
         if (this.cutNow !== undefined) await this.healCut().catch(() => undefined);
+        await this.endEpisode().catch(() => undefined);
         continue;
       }
       const node = this.o.random.int(this.o.cluster.size);
       const kind = this.o.random.pick(this.o.kinds);
+      if (kind === 'degrade' || kind === 'clock') {
+        await (kind === 'degrade' ? this.injectDegrade() : this.injectClockJump(node));
+        await this.sleepUntil(recorder.elapsedMs() + downForMs);
+        if (this.stopping) return;
+        await this.endEpisode().catch(() => undefined);
+        continue;
+      }
       if (isNetFault(kind)) {
         await this.injectCut(kind);
         await this.sleepUntil(recorder.elapsedMs() + downForMs);
@@ -173,6 +201,91 @@ export class FaultLoop {
     this.cutNow = undefined;
     this.lastRecoveryAt = ok.t;
     log(`${fmtT(e.t)}  heal ${now.text} after ${((e.t - now.since) / 1000).toFixed(1)} s`);
+  }
+
+  private async injectDegrade(): Promise<void> {
+    const { cluster, recorder, log, degrader } = this.o;
+    const ids = Array.from({ length: cluster.size }, (_, i) => cluster.node(i).id);
+    const d = planDegrade(cluster.size, this.o.random);
+    const lossOnly = degrader?.mode.kind === 'loss-only';
+    const who = d.nodes.map((i) => ids[i] ?? `n${i + 1}`).join(' ');
+    const detail = describeDegrade(d, ids, lossOnly);
+    const e = recorder.record({ client: NEMESIS, op: 'degrade', node: who, phase: 'invoke', detail });
+    // Before the commands run, so a half-applied degradation is still removed.
+    this.episodeNow = {
+      kind: 'degrade',
+      text: who,
+      since: e.t,
+      end: async () => {
+        const h = recorder.record({ client: NEMESIS, op: 'heal', node: who, phase: 'invoke' });
+        try {
+          await degrader?.heal();
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err);
+          recorder.record({ client: NEMESIS, op: 'heal', node: who, phase: 'fail', error: message });
+          log(`${fmtT(h.t)}  heal degraded ${who} FAILED: ${message}`);
+          throw err;
+        }
+        const ok = recorder.record({ client: NEMESIS, op: 'heal', node: who, phase: 'ok' });
+        this.lastRecoveryAt = ok.t;
+        log(`${fmtT(h.t)}  heal degraded ${who} after ${((h.t - e.t) / 1000).toFixed(1)} s`);
+      },
+    };
+    try {
+      if (degrader === undefined) throw new Error('the degrade fault needs a NetworkDegrader');
+      const applied = await degrader.apply(d);
+      if (!applied) {
+        const why = degrader.mode.kind === 'skip' ? degrader.mode.why : 'unavailable';
+        recorder.record({ client: NEMESIS, op: 'degrade', node: who, phase: 'fail', error: `skipped: ${why}`, detail });
+        log(`${fmtT(e.t)}  degrade ${who} SKIPPED: neither tc netem nor iptables can be used here (${why})`);
+        this.episodeNow = undefined;
+        return;
+      }
+      recorder.record({ client: NEMESIS, op: 'degrade', node: who, phase: 'ok', detail });
+      log(`${fmtT(e.t)}  degrade ${detail}`);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      recorder.record({ client: NEMESIS, op: 'degrade', node: who, phase: 'fail', error: message, detail });
+      log(`${fmtT(e.t)}  degrade ${who} failed: ${message}`);
+    }
+  }
+
+  private async injectClockJump(i: number): Promise<void> {
+    const { cluster, recorder, log, clocks } = this.o;
+    const { id } = cluster.node(i);
+    const e = recorder.record({ client: NEMESIS, op: 'clock', node: id, phase: 'invoke' });
+    try {
+      if (clocks === undefined) throw new Error('the clock fault needs a ClockSkewer');
+      const j = await clocks.jump(i);
+      const detail = `${signedS(j.fromMs)} → ${signedS(j.toMs)}`;
+      recorder.record({ client: NEMESIS, op: 'clock', node: id, phase: 'ok', detail });
+      log(`${fmtT(e.t)}  clock of ${id} jumps ${detail}`);
+      this.episodeNow = {
+        kind: 'clock',
+        text: id,
+        since: e.t,
+        end: async () => {
+          const b = recorder.record({ client: NEMESIS, op: 'clock-back', node: id, phase: 'invoke' });
+          const back = await clocks.reset(i);
+          const backDetail = `${signedS(back.fromMs)} → ${signedS(back.toMs)}`;
+          const ok = recorder.record({ client: NEMESIS, op: 'clock-back', node: id, phase: 'ok', detail: backDetail });
+          this.lastRecoveryAt = ok.t;
+          log(`${fmtT(b.t)}  clock of ${id} jumps back ${backDetail}`);
+        },
+      };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      recorder.record({ client: NEMESIS, op: 'clock', node: id, phase: 'fail', error: message });
+      log(`${fmtT(e.t)}  clock ${id} failed: ${message}`);
+    }
+  }
+
+  /** Ends the degradation or clock jump in force, if any. */
+  private async endEpisode(): Promise<void> {
+    const now = this.episodeNow;
+    if (now === undefined) return;
+    await now.end();
+    this.episodeNow = undefined;
   }
 
   private async inject(i: number, kind: NodeFaultKind): Promise<void> {
@@ -243,6 +356,11 @@ export class FaultLoop {
       this.wake = done;
     });
   }
+}
+
+/** "+3.2 s" / "-1.0 s" */
+function signedS(ms: number): string {
+  return `${ms >= 0 ? '+' : '-'}${(Math.abs(ms) / 1000).toFixed(1)} s`;
 }
 
 export function fmtT(ms: number): string {

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 /** What a workload client does to a key. */
 export type ClientOp = 'get' | 'put' | 'delete';
 /** What the fault loop does to a node (more kinds join as issue 6 adds faults). */
-export type FaultOp = 'kill' | 'restart' | 'pause' | 'resume' | 'wipe' | 'partition' | 'isolate' | 'bridge' | 'heal';
+export type FaultOp = 'kill' | 'restart' | 'pause' | 'resume' | 'wipe' | 'partition' | 'isolate' | 'bridge' | 'heal' | 'degrade' | 'clock' | 'clock-back';
 
 /**
  * Jepsen's phases: `info` is "maybe applied" (a write that timed out, lost its
@@ -42,6 +42,8 @@ export interface HistoryEvent {
   readonly pid?: number;
   /** network faults (partition, isolate, bridge): the node ids of each side; `node` then describes the cut */
   readonly groups?: readonly (readonly string[])[];
+  /** degrade: the delay/loss/… applied; clock, clock-back: the offsets before and after the jump */
+  readonly detail?: string;
 }
 
 export const NEMESIS = 'nemesis';

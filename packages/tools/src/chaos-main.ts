@@ -1,21 +1,25 @@
 #!/usr/bin/env node
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CommanderError } from 'commander';
 import { checkHistory } from './chaos-checker.js';
+import { ClockSkewer } from './chaos-clock.js';
 import { FaultLoop } from './chaos-faults.js';
 import { finalReads, waitForHintsDrained } from './chaos-heal.js';
 import { ClusterMonitor } from './chaos-monitor.js';
 import { HistoryRecorder, NEMESIS, isWorkloadClient, readHistoryFile, type HistoryEvent } from './chaos-history.js';
 import { NodePools } from './chaos-http.js';
+import { NetworkDegrader } from './chaos-netem.js';
 import { IptablesUnavailableError, NetworkCutter } from './chaos-network.js';
-import { chaosConfig, chaosProgram, usesNetworkFaults, type ChaosConfig } from './chaos-options.js';
+import { chaosConfig, chaosProgram, usesClockSkew, usesDegrade, usesNetworkFaults, type ChaosConfig } from './chaos-options.js';
 import { ChaosRandom, randomSeed } from './chaos-random.js';
 import { chaosReportJson, formatChaosReport, judge, type ChaosReport, type HealResult } from './chaos-report.js';
 import { faultWindows, requestStats } from './chaos-stats.js';
-import { Workload } from './chaos-workload.js';
+import { Workload, ownKey, sharedKey } from './chaos-workload.js';
 import { LocalCluster, nodeHost } from './local-cluster.js';
+import { cliEntry } from './node-process.js';
 import { exitQuietlyOnEpipe } from './stdout-epipe.js';
 
 exitQuietlyOnEpipe();
@@ -72,23 +76,49 @@ async function run(config: ChaosConfig): Promise<number> {
   let monitor: ClusterMonitor | undefined;
   let recorder: HistoryRecorder | undefined;
   let network: NetworkCutter | undefined;
+  let degrader: NetworkDegrader | undefined;
   let keep = config.keep;
+  // Forked in this order whatever the faults, so one seed keeps one plan.
+  const faultRandom = random.fork();
+  const workloadRandom = random.fork();
+  const clockRandom = random.fork();
   try {
     const cutsNetwork = usesNetworkFaults(config);
+    const degrades = usesDegrade(config);
+    const hosts = Array.from({ length: config.nodes }, (_, i) => nodeHost(i + 1, true));
     if (cutsNetwork) {
       // Checked before any node starts: without iptables the run cannot do what was asked.
-      network = new NetworkCutter(Array.from({ length: config.nodes }, (_, i) => nodeHost(i + 1, true)));
+      network = new NetworkCutter(hosts);
       await network.setUp();
     }
-    say(`seed ${seed}; starting ${config.nodes} nodes in ${dir}${cutsNetwork ? ' (each on its own address 127.0.0.11…)' : ''} …`);
+    if (degrades) {
+      degrader = new NetworkDegrader(hosts);
+      const mode = await degrader.setUp();
+      if (mode.kind === 'netem') say('degrade: tc netem on lo (prio root qdisc, u32 filters on the degraded nodes\' addresses)');
+      else if (mode.kind === 'loss-only') say(`degrade: tc netem is not usable here (${mode.why}); falling back to random packet loss only (iptables statistic)`);
+      else say(`degrade: SKIPPED, neither tc netem nor iptables can be used here (${mode.why})`);
+    }
+    let clocks: ClockSkewer | undefined;
+    if (usesClockSkew(config)) {
+      const clockDir = join(dir, 'clocks');
+      await mkdir(clockDir, { recursive: true });
+      clocks = new ClockSkewer(clockDir, Array.from({ length: config.nodes }, (_, i) => `n${i + 1}`), clockRandom, config.clockSkew * 1000);
+      await clocks.setUp();
+      say(`clock skews at start: ${Object.entries(clocks.offsets()).map(([id, ms]) => `${id} ${ms >= 0 ? '+' : ''}${ms} ms`).join(', ')}`);
+    }
+    const policyArgs = config.policy === 'lww' ? lwwNodeArgs() : [];
+    const perNodeHosts = cutsNetwork || degrades;
+    say(`seed ${seed}; starting ${config.nodes} nodes in ${dir}${perNodeHosts ? ' (each on its own address 127.0.0.11…)' : ''} …`);
+    const skew = clocks;
     cluster = await LocalCluster.start({
-      hostPerNode: cutsNetwork,
+      hostPerNode: perNodeHosts,
       nodes: config.nodes,
       dataDir: dir,
       n: config.n,
       r: config.r,
       w: config.w,
-      extraArgs: ['--log-level', 'warn', ...config.nodeArgs],
+      extraArgs: ['--log-level', 'warn', ...policyArgs, ...config.nodeArgs],
+      ...(skew !== undefined && { perNodeArgs: (node) => ['--clock-offset-file', skew.fileOf(node.id)] }),
     });
     const nodeIds = cluster.urls().map((_, i) => cluster?.node(i).id ?? `n${i + 1}`);
     const rec = new HistoryRecorder(historyFile);
@@ -97,12 +127,14 @@ async function run(config: ChaosConfig): Promise<number> {
     faults = new FaultLoop({
       cluster,
       recorder: rec,
-      random: random.fork(),
+      random: faultRandom,
       kinds: config.faults,
       everyMs: config.killEvery * 1000,
       downForMs: config.downFor * 1000,
       log: say,
       ...(network === undefined ? {} : { network }),
+      ...(degrader === undefined ? {} : { degrader }),
+      ...(clocks === undefined ? {} : { clocks }),
     });
     const f = faults;
     const workload = new Workload({
@@ -113,7 +145,7 @@ async function run(config: ChaosConfig): Promise<number> {
       liveNodes: () => f.liveNodes(),
       pools,
       recorder: rec,
-      random: random.fork(),
+      random: workloadRandom,
     });
     const durationMs = config.duration * 1000;
     say(`running the workload for ${config.duration} s; history: ${historyFile}`);
@@ -197,6 +229,8 @@ async function run(config: ChaosConfig): Promise<number> {
     if (faults !== undefined) await faults.stop().catch(() => undefined);
     // No DROP rule may outlive the run.
     await network?.tearDown();
+    // Nor any netem qdisc or loss rule.
+    await degrader?.tearDown();
     await pools?.close();
     await recorder?.close().catch(() => undefined);
     await cluster?.stop();
@@ -205,6 +239,23 @@ async function run(config: ChaosConfig): Promise<number> {
     process.removeListener('SIGTERM', onSignal);
   }
 }
+
+/**
+ * `--policy lww`: every workload key last-writer-wins. The node refuses an
+ * empty --lww-prefix (it would turn every key LWW by accident), so the
+ * workload's two key shapes are named: `shared-<i>` and `c<client>-k<i>`.
+ * Fails early, saying so, when the node does not have the flag.
+ */
+function lwwNodeArgs(): string[] {
+  const help = execFileSync(process.execPath, [cliEntry(), 'node', '--help'], { encoding: 'utf8' });
+  if (!help.includes('--lww-prefix')) throw new ChaosSetupError('--policy lww needs the node flag --lww-prefix, which this build of ringkv node does not have');
+  const prefixes = ['shared-', 'c'];
+  // Guard against the workload's key shapes changing under us.
+  if (!prefixes.some((p) => sharedKey(0).startsWith(p)) || !prefixes.some((p) => ownKey(0, 0).startsWith(p))) throw new Error('the LWW prefixes no longer cover the workload keys');
+  return prefixes.flatMap((p) => ['--lww-prefix', p]);
+}
+
+class ChaosSetupError extends Error {}
 
 async function main(): Promise<number> {
   const program = chaosProgram();
@@ -223,7 +274,7 @@ async function main(): Promise<number> {
   try {
     return await run(config);
   } catch (err) {
-    if (!(err instanceof IptablesUnavailableError)) throw err;
+    if (!(err instanceof IptablesUnavailableError) && !(err instanceof ChaosSetupError)) throw err;
     process.stderr.write(`error: ${err.message}\n`);
     return 2;
   }

@@ -30,6 +30,10 @@ export interface ChaosConfig {
   readonly check: string | undefined;
   /** more `ringkv node` flags for every node */
   readonly nodeArgs: readonly string[];
+  /** the clock fault's largest jump, and twice the largest standing skew (seconds) */
+  readonly clockSkew: number;
+  /** siblings (the default) or lww: every node resolves every workload key last-writer-wins (a negative control) */
+  readonly policy: 'siblings' | 'lww';
 }
 
 function secondsIn(lo: number, hi: number): (text: string) => number {
@@ -68,6 +72,20 @@ Faults (--faults, one at a time, a random one every --kill-every seconds):
   isolate    cut one random node off from every other node
   bridge     one random node is the bridge; the others split into two halves
           that cannot reach each other but both still reach the bridge
+  degrade    delay 50-200 ms ± 10-50 ms, loss 1-10 %, duplication 1-5 % and
+          reordering 5-25 % (tc netem) on every packet to or from one random
+          node (two when there are 4 or more); its peers and the workload's
+          clients both see the slow, lossy link. Needs tc and root; on a kernel
+          without sch_netem/sch_prio it falls back to random loss only (iptables
+          statistic match), and without that it is skipped with a line saying so.
+          The prio/netem root qdisc on lo is removed at the end (also on Ctrl-C).
+  clock      one random node's clock jumps forward or backward by
+          --clock-skew/2..--clock-skew seconds while it runs, and back after
+          --down-for. With clock among the faults, every node also starts with its
+          own standing skew within ±--clock-skew/2 (test-only node flag
+          --clock-offset-file, re-read every 100 ms). Versions are dots, not
+          timestamps: no write may be lost. With --policy lww (every key
+          last-writer-wins) concurrent writes do get lost: a negative control.
   The network faults last --down-for seconds, then heal. They need iptables and
   root (apt-get install -y iptables): every node then gets its own loopback
   address 127.0.0.(10+i) for HTTP and RPC, connects to its peers from it, and
@@ -103,6 +121,8 @@ Examples:
   scripts/chaos --duration 120 --clients 20 --seed 42 --min-success 99
   scripts/chaos --faults kill,pause --history /tmp/h.jsonl --keep
   scripts/chaos --faults kill,pause,partition,isolate,bridge --duration 300   # as root
+  scripts/chaos --nodes 5 --duration 90 --faults kill,pause,partition,degrade,clock   # as root
+  scripts/chaos --faults clock --policy lww   # negative control: the checker must report lost writes
   scripts/chaos --check /tmp/h.jsonl         # re-check a recorded history
   scripts/chaos -- --log-level debug         # flags after -- go to every node
 `;
@@ -126,6 +146,8 @@ export function chaosProgram(): Command {
     .addOption(new Option('--down-for <s>', 'how long a faulted node stays down (or a network cut lasts)').default(5).argParser(secondsIn(0.1, 86_400)))
     .addOption(new Option('--seed <int>', 'seed of the fault schedule and the clients\' choices (default: random, printed)').argParser(intIn(0, 2 ** 32 - 1)))
     .addOption(new Option('--faults <list>', `faults to choose from: ${FAULT_KINDS.join(',')}`).default(['kill'], 'kill').argParser(faultList))
+    .addOption(new Option('--clock-skew <s>', 'clock fault: largest jump; standing skews are within ± half of it').default(5).argParser(secondsIn(0, 3600)))
+    .addOption(new Option('--policy <policy>', 'conflict policy of every workload key: siblings, or lww (nodes start with --lww-prefix shared- --lww-prefix c)').default('siblings').choices(['siblings', 'lww']))
     .addOption(new Option('--history <file>', 'write the history (JSONL) here (default: in the temporary directory)'))
     .addOption(new Option('--heal-timeout <s>', 'fail unless hints drain within this after the faults stop').default(30).argParser(secondsIn(0, 86_400)))
     .addOption(new Option('--timeout <s>', 'client request timeout').default(10).argParser(secondsIn(0.1, 600)))
@@ -142,6 +164,16 @@ export function chaosProgram(): Command {
 /** Whether the run cuts the network (and so needs iptables and per-node addresses). */
 export function usesNetworkFaults(c: Pick<ChaosConfig, 'faults' | 'killEvery'>): boolean {
   return c.killEvery > 0 && c.faults.some((k) => isNetFault(k));
+}
+
+/** Whether the run degrades links (per-node addresses, tc netem or its fallback). */
+export function usesDegrade(c: Pick<ChaosConfig, 'faults' | 'killEvery'>): boolean {
+  return c.killEvery > 0 && c.faults.includes('degrade');
+}
+
+/** Whether nodes start with offset files (standing skews and jumps). */
+export function usesClockSkew(c: Pick<ChaosConfig, 'faults' | 'killEvery'>): boolean {
+  return c.killEvery > 0 && c.faults.includes('clock');
 }
 
 /** The parsed flags as a config, or a message saying what does not fit together. */
@@ -167,6 +199,8 @@ export function chaosConfig(opts: Record<string, unknown>, nodeArgs: readonly st
     json: opts['json'] === true,
     check: opts['check'] as string | undefined,
     nodeArgs,
+    clockSkew: opts['clockSkew'] as number,
+    policy: opts['policy'] === 'lww' ? 'lww' : 'siblings',
   };
   if (c.n > c.nodes) return `--n (${c.n}) must not exceed --nodes (${c.nodes})`;
   if (c.r > c.n || c.w > c.n) return `--r and --w must not exceed --n (N=${c.n})`;

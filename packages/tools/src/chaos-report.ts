@@ -108,20 +108,24 @@ export function faultLog(events: readonly HistoryEvent[]): string[] {
     else if (e.op === 'resume') lines.push(`${tOf(from)}  SIGCONT ${e.node}`);
     else if (e.op === 'partition' || e.op === 'isolate' || e.op === 'bridge') lines.push(`${tOf(from)}  ${e.op}: cut ${e.node}`);
     else if (e.op === 'heal') lines.push(`${tOf(from)}  heal ${e.node}`);
+    else if (e.op === 'degrade') lines.push(`${tOf(from)}  degrade ${e.detail ?? e.node}`);
+    else if (e.op === 'clock') lines.push(`${tOf(from)}  clock of ${e.node} jumps ${e.detail ?? ''}`);
+    else if (e.op === 'clock-back') lines.push(`${tOf(from)}  clock of ${e.node} jumps back ${e.detail ?? ''}`);
     else lines.push(`${tOf(from)}  restart ${e.node}: ready after ${secs(e.t - from)}${pid}`);
   }
   return lines;
 }
 
-const FAULT_OPS: ReadonlySet<string> = new Set(['kill', 'pause', 'wipe', 'partition', 'isolate', 'bridge']);
+const FAULT_OPS: ReadonlySet<string> = new Set(['kill', 'pause', 'wipe', 'partition', 'isolate', 'bridge', 'degrade', 'clock']);
 
 export function formatChaosReport(r: ChaosReport, violationsShown = 20): string {
   const c = r.config;
   const L: string[] = [];
   if (c.check === undefined) {
     const faults = c.killEvery > 0 ? `${c.faults.join('/')} one node every ${c.killEvery} s for ${c.downFor} s` : 'no faults';
+    const policy = c.policy === 'lww' ? ', policy LWW on every key (negative control: expect lost writes)' : '';
     L.push(
-      `ringkv chaos: ${c.nodes} nodes N=${c.n} R=${c.r} W=${c.w}, ${c.clients} clients (${c.keysOwn} own keys each, ${c.keysShared} shared), ${c.duration} s, ${faults}, seed ${r.seed ?? '?'}`,
+      `ringkv chaos: ${c.nodes} nodes N=${c.n} R=${c.r} W=${c.w}, ${c.clients} clients (${c.keysOwn} own keys each, ${c.keysShared} shared), ${c.duration} s, ${faults}${policy}, seed ${r.seed ?? '?'}`,
     );
   } else {
     L.push(`ringkv chaos: checking ${c.check}`);

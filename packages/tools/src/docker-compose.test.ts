@@ -100,9 +100,16 @@ function composeProblems(doc: Obj): string[] {
     if (flag(argv, '--data') !== '/data') problems.push(at('--data is not /data'));
     const http = hostPort(flag(argv, '--http'));
     const rpc = hostPort(flag(argv, '--rpc'));
-    // A node advertises exactly these addresses to its peers, so they must be its service name.
-    if (http?.host !== name) problems.push(at(`--http "${flag(argv, '--http') ?? ''}" does not bind the service name`));
-    if (rpc?.host !== name) problems.push(at(`--rpc "${flag(argv, '--rpc') ?? ''}" does not bind the service name`));
+    // A node advertises --advertise/--advertise-rpc, or else its bind address: what it
+    // advertises must be its service name (peers dial it), on the port it listens on.
+    for (const [bindFlag, advFlag, bound] of [['--http', '--advertise', http], ['--rpc', '--advertise-rpc', rpc]] as const) {
+      const told = flag(argv, advFlag) === undefined ? bound : hostPort(flag(argv, advFlag));
+      if (told?.host !== name) problems.push(at(`advertises ${advFlag === '--advertise' ? 'HTTP' : 'RPC'} as "${flag(argv, advFlag) ?? flag(argv, bindFlag) ?? ''}", not its service name`));
+      else if (told.port !== bound?.port) problems.push(at(`${advFlag} port ${told.port} is not the port ${bindFlag} listens on`));
+    }
+    // A wildcard bind reaches beyond loopback: the node demands auth or an explicit --insecure.
+    const wildcard = [http, rpc].some((hp) => hp?.host === '0.0.0.0' || hp?.host === '::');
+    if (wildcard && !argv.includes('--insecure') && !argv.some((a) => a.startsWith('--auth'))) problems.push(at('binds 0.0.0.0 without --insecure or auth'));
 
     const seeds = (flag(argv, '--seeds') ?? '').split(',').filter((s) => s !== '');
     const expected = nodes.filter(([other]) => other !== name).map(([other]) => rpcOf.get(other) ?? `${other}:?`);
@@ -125,7 +132,7 @@ function composeProblems(doc: Obj): string[] {
     const hc = svc['healthcheck'];
     const test = isObj(hc) ? words(hc['test']).join(' ') : '';
     if (!isObj(hc) || hc['disable'] === true) problems.push(at('no healthcheck'));
-    else if (http === undefined || !test.includes(`${http.host}:${http.port}/health`)) problems.push(at(`healthcheck does not hit its own /health: ${test}`));
+    else if (http === undefined || !test.includes(`${name}:${http.port}/health`)) problems.push(at(`healthcheck does not hit its own /health: ${test}`));
 
     const ports = portMappings(svc['ports']);
     const toHttp = ports.filter((p) => http !== undefined && p.target === http.port);
@@ -171,7 +178,18 @@ describe('docker-compose.cluster.yml', () => {
     expect(mutate((d) => setFlag(d, 'n3', '--seeds', 'n1:7101,n2:7101,n4:7101'))).not.toEqual([]);
     expect(mutate((d) => setFlag(d, 'n3', '--seeds', 'n1:7101,n2:7101,n3:7101,n4:7101,n5:7101'))).not.toEqual([]);
     expect(mutate((d) => setFlag(d, 'n2', '--id', 'n7'))).not.toEqual([]);
-    expect(mutate((d) => setFlag(d, 'n2', '--rpc', '0.0.0.0:7101'))).not.toEqual([]);
+    expect(mutate((d) => setFlag(d, 'n2', '--advertise-rpc', '0.0.0.0:7101'))).not.toEqual([]);
+    expect(mutate((d) => setFlag(d, 'n2', '--advertise-rpc', 'n3:7101'))).not.toEqual([]);
+    expect(mutate((d) => setFlag(d, 'n2', '--advertise', 'n2:7002'))).not.toEqual([]);
+    const dropFlag = (d: Obj, name: string, f: string, withValue: boolean): void => {
+      const argv = words(svc(d, name)['command']);
+      argv.splice(argv.indexOf(f), withValue ? 2 : 1);
+      svc(d, name)['command'] = argv;
+    };
+    // Bound to 0.0.0.0 and not told what to advertise: peers would be told 0.0.0.0.
+    expect(mutate((d) => dropFlag(d, 'n2', '--advertise-rpc', true))).not.toEqual([]);
+    expect(mutate((d) => dropFlag(d, 'n4', '--advertise', true))).not.toEqual([]);
+    expect(mutate((d) => dropFlag(d, 'n1', '--insecure', false))).not.toEqual([]);
     expect(mutate((d) => setFlag(d, 'n4', '--r', '3'))).not.toEqual([]);
     expect(mutate((d) => { svc(d, 'n5')['volumes'] = ['n4-data:/data']; })).not.toEqual([]);
     expect(mutate((d) => { svc(d, 'n5')['volumes'] = ['./n5:/data']; })).not.toEqual([]);

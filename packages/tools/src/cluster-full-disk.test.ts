@@ -1,0 +1,148 @@
+/**
+ * A node whose disk fills up (issue 6): its data directory is a small tmpfs.
+ * With N = W = R = 1 the node's own LevelDB write is the whole ack, so the
+ * test sees exactly what the node promises: a write it could not store is
+ * answered 507 INSUFFICIENT_STORAGE (JSON, from the error catalogue), never
+ * 204; the process keeps running and serving reads and /health; and every
+ * write it did acknowledge is still there after the disk grows and the node
+ * is killed (-9) and restarted.
+ *
+ * Mounting needs root (or CAP_SYS_ADMIN); elsewhere the test is skipped, with
+ * a line saying why.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalCluster } from './local-cluster.js';
+import { cliEntry } from './node-process.js';
+import { http, kvPath, type RawResponse } from './test-support/raw-http.js';
+import { printNodeLogsOnFailure } from './test-support/temp-cluster.js';
+import { waitFor } from './test-support/wait-for.js';
+
+const serverBuilt = existsSync(cliEntry()) && existsSync(fileURLToPath(new URL('../../node/dist/index.js', import.meta.url)));
+const smallMb = 16;
+const largeMb = 64;
+const valueBytes = 64 * 1024;
+
+/** Whether this process may mount a tmpfs: tried once, on a throwaway directory. */
+function canMountTmpfs(): string | undefined {
+  if (process.platform !== 'linux') return 'not Linux';
+  const probe = mkdtempSync(join(tmpdir(), 'ringkv-mount-probe-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', probe], { stdio: 'pipe' });
+    execFileSync('umount', [probe], { stdio: 'pipe' });
+    return undefined;
+  } catch (err) {
+    const e = err as { stderr?: Buffer; message: string };
+    return (e.stderr?.toString().trim() || e.message).split('\n')[0];
+  } finally {
+    rmSync(probe, { recursive: true, force: true });
+  }
+}
+
+const cannotMount = serverBuilt ? canMountTmpfs() : 'the server is not built';
+if (cannotMount !== undefined) console.warn(`cluster-full-disk.test.ts skipped: cannot mount a tmpfs (needs root): ${cannotMount}`);
+
+/** Incompressible (LevelDB compresses its tables with snappy) and distinct per key: SHA-256 in counter mode. */
+function valueFor(i: number): Buffer {
+  const blocks: Buffer[] = [];
+  for (let b = 0; b * 32 < valueBytes; b++) blocks.push(createHash('sha256').update(`full-${i}/${b}`).digest());
+  return Buffer.concat(blocks).subarray(0, valueBytes);
+}
+
+describe.skipIf(cannotMount !== undefined)(`a node whose ${smallMb} MB data disk fills up (N=W=R=1)`, () => {
+  let dir = '';
+  let dataDir = '';
+  let mounted = false;
+  let cluster: LocalCluster | undefined;
+  const acked: number[] = [];
+  let firstRefusal: RawResponse | undefined;
+  const url = (): string => cluster?.urls()[0] ?? '';
+  const put = (i: number): Promise<RawResponse> =>
+    http(url(), kvPath(`full-${i}`), { method: 'PUT', body: valueFor(i), headers: { 'content-type': 'application/octet-stream' } });
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ringkv-full-disk-'));
+    // LocalCluster keeps node n1's data in <dir>/n1 and its log beside it, off the small disk.
+    dataDir = join(dir, 'n1');
+    mkdirSync(dataDir);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${smallMb}m`, 'tmpfs', dataDir]);
+    mounted = true;
+    cluster = await LocalCluster.start({
+      nodes: 1,
+      dataDir: dir,
+      n: 1,
+      r: 1,
+      w: 1,
+      extraArgs: ['--log-level', 'warn', '--value-bytes-max', String(2 * valueBytes)],
+    });
+  });
+
+  afterAll(async () => {
+    await cluster?.stop();
+    if (mounted) {
+      try {
+        execFileSync('umount', [dataDir], { stdio: 'pipe' });
+      } catch {
+        // Something still holds it (a node that would not die): detach it anyway.
+        execFileSync('umount', ['-l', dataDir], { stdio: 'pipe' });
+      }
+    }
+    if (dir !== '') rmSync(dir, { recursive: true, force: true });
+  });
+  printNodeLogsOnFailure(() => cluster);
+
+  it('refuses writes with 507 INSUFFICIENT_STORAGE once the disk is full, acknowledging nothing it did not store', async () => {
+    // 16 MB hold about 250 values of 64 KiB; the limit only stops a node that never fills up.
+    const attemptsMax = (4 * smallMb * 1024 * 1024) / valueBytes;
+    for (let i = 0; i < attemptsMax && firstRefusal === undefined; i++) {
+      const res = await put(i);
+      if (res.status === 204) acked.push(i);
+      else firstRefusal = res;
+    }
+    expect(firstRefusal, `no write was refused in ${attemptsMax} writes of ${valueBytes} bytes`).toBeDefined();
+    expect(acked.length).toBeGreaterThan(10);
+    expect(firstRefusal?.status).toBe(507);
+    expect(firstRefusal?.header('content-type')).toMatch(/^application\/json/);
+    expect(firstRefusal?.json()).toMatchObject({ error: 'INSUFFICIENT_STORAGE' });
+    // And it stays that way: no later write is acknowledged while the disk is full.
+    for (let k = 0; k < 3; k++) {
+      const res = await put(100_000 + k);
+      expect(res.status).toBe(507);
+    }
+  });
+
+  it('keeps running: /health answers and acknowledged keys still read', async () => {
+    expect((await http(url(), '/health')).status).toBe(200);
+    const last = acked.at(-1) ?? -1;
+    const res = await http(url(), kvPath(`full-${last}`));
+    expect(res.status).toBe(200);
+    expect(res.body.equals(valueFor(last))).toBe(true);
+  });
+
+  it('holds every acknowledged write after the disk grows and the node is killed and restarted', async () => {
+    const c = cluster;
+    if (c === undefined) throw new Error('no cluster');
+    execFileSync('mount', ['-o', `remount,size=${largeMb}m`, dataDir]);
+    await c.kill(0, 'SIGKILL');
+    await c.restart(0);
+    for (const i of acked) {
+      const res = await waitFor(
+        async () => {
+          const r = await http(url(), kvPath(`full-${i}`));
+          // 503 while the restarted node recovers; anything else is its answer.
+          return r.status === 503 ? false : r;
+        },
+        { what: `a read of full-${i} after the restart` },
+      );
+      expect(res.status, `acknowledged key full-${i}`).toBe(200);
+      expect(res.body.equals(valueFor(i)), `value of full-${i}`).toBe(true);
+    }
+    // With room again, writes are taken.
+    expect((await put(200_000)).status).toBe(204);
+  });
+});
