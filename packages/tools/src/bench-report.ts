@@ -1,63 +1,151 @@
-import type { PhaseResult } from './bench-phase.js';
-import { formatTable } from './table-format.js';
+import type { KeyDistribution } from './bench-keys.js';
+import type { LoadResult } from './bench-load.js';
+import type { ProcessUsage } from './bench-resources.js';
+import type { WorkloadStats } from './bench-run.js';
+import type { SkippedSystem, SystemName } from './bench-system.js';
+import type { OpKind, WorkloadName } from './bench-workloads.js';
+import { Histogram } from './histogram.js';
 
 export interface BenchConfig {
   readonly nodes: number;
   readonly n: number;
   readonly r: number;
   readonly w: number;
+  readonly sync: boolean;
+  readonly cacheMb: number | undefined;
   readonly clients: number;
+  readonly loadClients: number;
   readonly valueBytes: number;
-  readonly keys: number;
-  readonly seconds: number;
+  readonly records: number;
+  readonly durationS: number;
+  readonly distribution: KeyDistribution;
+  readonly workloads: readonly WorkloadName[];
+  readonly seed: number;
 }
 
-export interface NodeMemory {
-  readonly id: string;
-  readonly rssBytes: number | undefined;
+/** One operation kind of one workload run (or ALL of them), latencies in ms. */
+export interface OpSummary {
+  readonly op: OpKind | 'ALL';
+  readonly count: number;
+  readonly opsPerSec: number;
+  readonly p50Ms: number;
+  readonly p95Ms: number;
+  readonly p99Ms: number;
+  readonly p999Ms: number;
+  readonly maxMs: number;
+  readonly errors: number;
+  readonly errorKinds: Readonly<Record<string, number>>;
+  /** operations that met siblings (ringkv's HTTP 300 on a read, 409 SIBLINGS_TOO_MANY on a write) */
+  readonly siblings: number;
+}
+
+export interface WorkloadSummary {
+  readonly workload: WorkloadName;
+  readonly elapsedMs: number;
+  /** the kinds the workload issued, then ALL */
+  readonly ops: readonly OpSummary[];
+}
+
+export interface LoadSummary {
+  readonly records: number;
+  readonly elapsedMs: number;
+  readonly recordsPerSec: number;
+  readonly failedKeys: number;
+  readonly errorKinds: Readonly<Record<string, number>>;
+}
+
+/** Server processes' CPU and memory over one phase: 'load' or a workload name. */
+export interface PhaseUsage {
+  readonly phase: string;
+  readonly processes: readonly ProcessUsage[];
+}
+
+export interface SystemReport {
+  readonly name: SystemName;
+  readonly description: string;
+  readonly load: LoadSummary | undefined;
+  readonly workloads: readonly WorkloadSummary[];
+  readonly usage: readonly PhaseUsage[];
+  /** set when the system failed to start or broke mid-run; its figures are then partial */
+  readonly failure: string | undefined;
 }
 
 export interface BenchReport {
   readonly config: BenchConfig;
-  readonly phases: readonly PhaseResult[];
-  readonly nodes: readonly NodeMemory[];
-  /** CPU the load generator itself used, in % of one core: it shares the machine with the nodes */
-  readonly loadCpuPercent?: number;
+  readonly systems: readonly SystemReport[];
+  readonly skipped: readonly SkippedSystem[];
+  readonly cpus: number;
+  /** CPU the load generator itself used, in % of one core: it shares the machine with the servers */
+  readonly loadGeneratorCpuPercent: number;
+  readonly aborted: boolean;
 }
 
-const mb = (bytes: number | undefined): string => (bytes === undefined ? '-' : (bytes / (1024 * 1024)).toFixed(1));
-
-/** The human-readable result, meant to be pasted into a README or a note as it is. */
-export function formatReport(report: BenchReport): string {
-  const c = report.config;
-  const lines = [
-    `ringkv bench: ${c.nodes} nodes N=${c.n} R=${c.r} W=${c.w}, ${c.clients} clients (closed loop), ${c.valueBytes}-byte values, ${c.keys} keys, ${c.seconds} s per phase`,
-    '',
-  ];
-  const rows = [['OP', 'OPS', 'OPS/S', 'P50 MS', 'P99 MS', 'MAX MS', 'ERRORS']];
-  for (const p of report.phases) {
-    rows.push([p.op, String(p.ops), p.opsPerSec.toFixed(0), p.p50Ms.toFixed(2), p.p99Ms.toFixed(2), p.maxMs.toFixed(2), String(p.errors)]);
+/** The per-kind figures of one workload run, plus an ALL row over every kind. */
+export function summarizeWorkload(workload: WorkloadName, stats: WorkloadStats): WorkloadSummary {
+  const seconds = Math.max(0.001, stats.elapsedMs / 1000);
+  const summarize = (op: OpKind | 'ALL', h: Histogram, errors: number, errorKinds: Record<string, number>, siblings: number): OpSummary => ({
+    op,
+    count: h.count,
+    opsPerSec: h.count / seconds,
+    p50Ms: h.percentileMs(50),
+    p95Ms: h.percentileMs(95),
+    p99Ms: h.percentileMs(99),
+    p999Ms: h.percentileMs(99.9),
+    maxMs: h.maxMs,
+    errors,
+    errorKinds,
+    siblings,
+  });
+  const used = stats.ops.filter((s) => s.histogram.count > 0 || s.errors > 0);
+  const all = new Histogram();
+  const allKinds: Record<string, number> = {};
+  for (const s of used) {
+    all.add(s.histogram);
+    for (const [k, v] of Object.entries(s.errorKinds)) allKinds[k] = (allKinds[k] ?? 0) + v;
   }
-  lines.push(formatTable(rows));
-  for (const p of report.phases) {
-    const kinds = Object.entries(p.errorKinds).map(([k, v]) => `${k} x${v}`);
-    if (kinds.length > 0) lines.push(`${p.op} errors: ${kinds.join(', ')}`);
-    if (p.siblings > 0) lines.push(`${p.op}: ${p.siblings} reads returned siblings (300)`);
-  }
-  lines.push('', formatTable([['NODE', 'RSS MB'], ...report.nodes.map((n) => [n.id, mb(n.rssBytes)])]));
-  if (report.loadCpuPercent !== undefined) lines.push('', `load generator CPU: ${report.loadCpuPercent.toFixed(0)}% of one core`);
-  lines.push('');
-  return lines.join('\n');
+  const sum = (f: (s: (typeof used)[number]) => number): number => used.reduce((acc, s) => acc + f(s), 0);
+  return {
+    workload,
+    elapsedMs: stats.elapsedMs,
+    ops: [
+      ...used.map((s) => summarize(s.kind, s.histogram, s.errors, { ...s.errorKinds }, s.siblings)),
+      summarize('ALL', all, sum((s) => s.errors), allKinds, sum((s) => s.siblings)),
+    ],
+  };
 }
 
-/** The same as JSON, for scripts (latencies in ms, memory in bytes). */
+export function summarizeLoad(load: LoadResult): LoadSummary {
+  return {
+    records: load.written,
+    elapsedMs: load.elapsedMs,
+    recordsPerSec: load.written / Math.max(0.001, load.elapsedMs / 1000),
+    failedKeys: load.failedKeys,
+    errorKinds: load.errorKinds,
+  };
+}
+
+/** The report as JSON for scripts: latencies in ms, memory in bytes, rates rounded to 0.1. */
 export function reportJson(report: BenchReport): string {
+  const round = (v: number, digits = 1): number => Math.round(v * 10 ** digits) / 10 ** digits;
   return `${JSON.stringify(
     {
-      config: report.config,
-      phases: report.phases.map((p) => ({ ...p, opsPerSec: Math.round(p.opsPerSec * 10) / 10, elapsedMs: Math.round(p.elapsedMs) })),
-      nodes: report.nodes.map((n) => ({ id: n.id, rssBytes: n.rssBytes ?? null })),
-      loadCpuPercent: report.loadCpuPercent === undefined ? null : Math.round(report.loadCpuPercent),
+      ...report,
+      config: { ...report.config, cacheMb: report.config.cacheMb ?? null },
+      loadGeneratorCpuPercent: Math.round(report.loadGeneratorCpuPercent),
+      systems: report.systems.map((s) => ({
+        ...s,
+        load: s.load === undefined ? null : { ...s.load, elapsedMs: Math.round(s.load.elapsedMs), recordsPerSec: round(s.load.recordsPerSec) },
+        workloads: s.workloads.map((w) => ({
+          ...w,
+          elapsedMs: Math.round(w.elapsedMs),
+          ops: w.ops.map((o) => ({ ...o, opsPerSec: round(o.opsPerSec) })),
+        })),
+        usage: s.usage.map((u) => ({
+          ...u,
+          processes: u.processes.map((p) => ({ label: p.label, rssBytes: p.rssBytes ?? null, cpuPercent: p.cpuPercent === undefined ? null : round(p.cpuPercent) })),
+        })),
+        failure: s.failure ?? null,
+      })),
     },
     null,
     2,

@@ -4,4 +4,4 @@ export { readRssBytes } from './proc-rss.js';
 export { tailFile } from './log-tail.js';
 export { cliEntry, type NodeSpec } from './node-process.js';
 export { waitUntilReady, NodeNotReadyError, type ReadyCheck } from './wait-ready.js';
-export { runPhase, Keyspace, type PhaseOptions, type PhaseResult, type BenchOp } from './bench-phase.js';
+export { runWorkload, type RunOptions, type WorkloadStats } from './bench-run.js';

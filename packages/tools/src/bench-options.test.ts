@@ -1,0 +1,47 @@
+import { CommanderError } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { parseBenchArgs } from './bench-options.js';
+import { formatEta } from './bench-progress.js';
+
+const quiet = <T>(fn: () => T): T => {
+  const write = process.stderr.write;
+  process.stderr.write = (() => true) as typeof process.stderr.write;
+  try {
+    return fn();
+  } finally {
+    process.stderr.write = write;
+  }
+};
+
+describe('parseBenchArgs', () => {
+  it('has the documented defaults', () => {
+    const { config, peers, jsonFile } = parseBenchArgs([]);
+    expect(config).toMatchObject({ nodes: 3, n: 3, r: 2, w: 2, clients: 50, valueBytes: 100, records: 100_000, durationS: 10, distribution: 'zipfian', sync: false });
+    expect(config.workloads).toEqual(['C', 'A', 'PUT']);
+    expect(peers).toEqual([]);
+    expect(jsonFile).toBeUndefined();
+  });
+
+  it('takes every flag, derives the quorum from --nodes, and picks peers', () => {
+    const { config, peers, jsonFile } = parseBenchArgs(['--workload', 'a,f', '--distribution', 'uniform', '--nodes', '1', '--sync', '--compare', 'etcd,redis', '--json', 'out.json', '--records', '5000000', '--cache-mb', '64']);
+    expect(config).toMatchObject({ nodes: 1, n: 1, r: 1, w: 1, sync: true, distribution: 'uniform', records: 5_000_000, cacheMb: 64 });
+    expect(config.workloads).toEqual(['A', 'F']);
+    expect(peers).toEqual(['etcd', 'redis']);
+    expect(jsonFile).toBe('out.json');
+    expect(parseBenchArgs(['--compare']).peers).toEqual(['fastify', 'redis', 'etcd']);
+  });
+
+  it('rejects bad combinations with a usage error', () => {
+    for (const argv of [['--workload', 'Z'], ['--nodes', '2', '--n', '3'], ['--r', '4'], ['--compare', 'mongo'], ['--distribution', 'hotspot'], ['--clients', '0']]) {
+      expect(() => quiet(() => parseBenchArgs(argv))).toThrow(CommanderError);
+    }
+  });
+});
+
+describe('formatEta', () => {
+  it('prints m:ss or h:mm:ss', () => {
+    expect(formatEta(65)).toBe('1:05');
+    expect(formatEta(3725)).toBe('1:02:05');
+    expect(formatEta(Number.POSITIVE_INFINITY)).toBe('?');
+  });
+});

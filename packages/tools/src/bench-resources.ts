@@ -1,0 +1,46 @@
+import { performance } from 'node:perf_hooks';
+import { readCpuSeconds } from './proc-cpu.js';
+import { readRssBytes } from './proc-rss.js';
+
+/** One server process of a system under test, e.g. { label: 'n1', pid: 1234 }. */
+export interface ServerProcess {
+  readonly label: string;
+  readonly pid: number | undefined;
+}
+
+/** CPU and memory of one process over one phase (load or workload). */
+export interface ProcessUsage {
+  readonly label: string;
+  /** resident memory at the end of the phase */
+  readonly rssBytes: number | undefined;
+  /** CPU time used during the phase, in % of one core */
+  readonly cpuPercent: number | undefined;
+}
+
+export interface UsageMark {
+  readonly atMs: number;
+  readonly cpuSeconds: readonly (number | undefined)[];
+}
+
+/** Marks the start of a phase: each process's CPU time so far. */
+export async function markUsage(processes: readonly ServerProcess[]): Promise<UsageMark> {
+  const cpuSeconds = await Promise.all(processes.map((p) => (p.pid === undefined ? undefined : readCpuSeconds(p.pid))));
+  return { atMs: performance.now(), cpuSeconds };
+}
+
+/** Each process's CPU share since `mark` and its RSS now. */
+export async function usageSince(mark: UsageMark, processes: readonly ServerProcess[]): Promise<ProcessUsage[]> {
+  const now = await markUsage(processes);
+  const wallSeconds = Math.max(0.001, (now.atMs - mark.atMs) / 1000);
+  return Promise.all(
+    processes.map(async (p, i) => {
+      const before = mark.cpuSeconds[i];
+      const after = now.cpuSeconds[i];
+      return {
+        label: p.label,
+        rssBytes: p.pid === undefined ? undefined : await readRssBytes(p.pid),
+        cpuPercent: before === undefined || after === undefined ? undefined : ((after - before) / wallSeconds) * 100,
+      };
+    }),
+  );
+}

@@ -1,0 +1,34 @@
+import type { KvDriver } from './bench-driver.js';
+import { HttpKvDriver } from './bench-http-driver.js';
+import type { RunningSystem, StartContext } from './bench-system.js';
+import { LocalCluster } from './local-cluster.js';
+
+export interface RingkvSetup {
+  readonly nodes: number;
+  readonly n: number;
+  readonly r: number;
+  readonly w: number;
+  /** start the nodes with --sync: fsync every replica write before acknowledging it */
+  readonly sync: boolean;
+  /** the nodes' --cache-mb (LevelDB block cache), or their default */
+  readonly cacheMb: number | undefined;
+}
+
+/** The system under test: a fresh LocalCluster of real node processes. */
+export async function startRingkv(ctx: StartContext, setup: RingkvSetup): Promise<RunningSystem> {
+  const extraArgs = ['--log-level', 'warn', '--value-bytes-max', String(Math.max(1024 * 1024, ctx.valueBytes))];
+  if (setup.sync) extraArgs.push('--sync');
+  if (setup.cacheMb !== undefined) extraArgs.push('--cache-mb', String(setup.cacheMb));
+  const cluster = await LocalCluster.start({ nodes: setup.nodes, dataDir: ctx.dir, n: setup.n, r: setup.r, w: setup.w, extraArgs });
+  const quorum = `N=${setup.n} R=${setup.r} W=${setup.w}`;
+  return {
+    name: 'ringkv',
+    description: setup.sync
+      ? `ringkv: ${setup.nodes} nodes, ${quorum}, --sync: a write is acknowledged once W replicas fsynced it`
+      : `ringkv: ${setup.nodes} nodes, ${quorum}, no --sync: a write is acknowledged once W replicas applied it (in LevelDB's log, not yet fsynced)`,
+    stores: true,
+    createDriver: (clients): KvDriver => new HttpKvDriver({ urls: cluster.urls(), clients, keepContexts: true }),
+    processes: () => cluster.urls().map((_, i) => ({ label: cluster.node(i).id, pid: cluster.node(i).pid })),
+    stop: () => cluster.stop(),
+  };
+}

@@ -1,0 +1,29 @@
+import type { KvDriver } from './bench-driver.js';
+import type { ServerProcess } from './bench-resources.js';
+
+export type SystemName = 'ringkv' | 'fastify' | 'redis' | 'etcd';
+export const PEER_NAMES: readonly SystemName[] = ['fastify', 'redis', 'etcd'];
+
+/** A system the suite started and measures; stopped (every process, by PID) when done with. */
+export interface RunningSystem {
+  readonly name: SystemName;
+  /** one line on what it is and what an acknowledged write is worth */
+  readonly description: string;
+  /** false for the fastify no-op server: it stores nothing, so there is nothing to load */
+  readonly stores: boolean;
+  createDriver(clients: number): KvDriver;
+  processes(): readonly ServerProcess[];
+  stop(): Promise<void>;
+}
+
+/** A peer that could not be started because it is not installed: says how to install it. */
+export interface SkippedSystem {
+  readonly name: SystemName;
+  readonly skipped: string;
+}
+
+export interface StartContext {
+  /** an empty temp directory for this system's data and logs (removed by the caller) */
+  readonly dir: string;
+  readonly valueBytes: number;
+}

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { reportJson, summarizeWorkload, type BenchReport, type SystemReport } from './bench-report.js';
+import type { OpStats } from './bench-run.js';
+import { formatBenchReport, formatRatio, ratioLines, usageRows } from './bench-table.js';
+import { Histogram } from './histogram.js';
+
+function stats(kind: OpStats['kind'], latenciesMs: number[], errors: Record<string, number> = {}, siblings = 0): OpStats {
+  const histogram = new Histogram();
+  for (const ms of latenciesMs) histogram.recordMs(ms);
+  return { kind, histogram, errors: Object.values(errors).reduce((a, b) => a + b, 0), errorKinds: errors, siblings };
+}
+
+function system(name: SystemReport['name'], readsPerSec: number, updatesPerSec: number): SystemReport {
+  // 10 s: the count is ten times the rate.
+  const reads = stats('READ', new Array<number>(readsPerSec * 10).fill(2));
+  const updates = stats('UPDATE', new Array<number>(updatesPerSec * 10).fill(4), name === 'ringkv' ? { 'HTTP 503': 2 } : {});
+  return {
+    name,
+    description: `${name}: test system`,
+    load: name === 'fastify' ? undefined : { records: 1000, elapsedMs: 2000, recordsPerSec: 500, failedKeys: 0, errorKinds: {} },
+    workloads: [summarizeWorkload('A', { elapsedMs: 10_000, ops: [reads, updates, stats('INSERT', [])] })],
+    usage: [{ phase: 'A', processes: [{ label: `${name}-1`, rssBytes: 100 * 1024 * 1024, cpuPercent: 55.4 }] }],
+    failure: undefined,
+  };
+}
+
+const config: BenchReport['config'] = {
+  nodes: 3, n: 3, r: 2, w: 2, sync: false, cacheMb: undefined, clients: 50, loadClients: 256, valueBytes: 100, records: 1000,
+  durationS: 10, distribution: 'zipfian', workloads: ['A'], seed: 1,
+};
+
+describe('summarizeWorkload', () => {
+  it('keeps the kinds the workload used and adds an ALL row', () => {
+    const s = system('ringkv', 100, 50).workloads[0]!;
+    expect(s.ops.map((o) => o.op)).toEqual(['READ', 'UPDATE', 'ALL']);
+    const [read, update, all] = s.ops;
+    expect(read!.opsPerSec).toBe(100);
+    expect(update!.errors).toBe(2);
+    expect(all!.count).toBe(1500);
+    expect(all!.opsPerSec).toBe(150);
+    expect(all!.errorKinds).toEqual({ 'HTTP 503': 2 });
+    expect(all!.p50Ms).toBeCloseTo(2, 2);
+    expect(all!.p99Ms).toBeCloseTo(4, 2);
+  });
+});
+
+describe('ratios', () => {
+  it('formats two significant digits without exponents', () => {
+    expect(formatRatio(0.4213)).toBe('0.42');
+    expect(formatRatio(5.123)).toBe('5.1');
+    expect(formatRatio(123.4)).toBe('123');
+    expect(formatRatio(Number.NaN)).toBe('-');
+  });
+
+  it('divides ringkv\'s ops/s by each peer\'s, per workload and operation', () => {
+    const lines = ratioLines([system('ringkv', 100, 50), system('fastify', 400, 100), system('etcd', 20, 10)]);
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/A\s+READ\s+0\.25× fastify, 5\.0× etcd$/);
+    expect(lines[1]).toMatch(/A\s+UPDATE\s+0\.50× fastify, 5\.0× etcd$/);
+    expect(lines[2]).toMatch(/A\s+ALL\s+0\.30× fastify, 5\.0× etcd$/);
+    expect(ratioLines([system('ringkv', 1, 1)])).toEqual([]);
+  });
+});
+
+describe('formatBenchReport', () => {
+  const report: BenchReport = {
+    config,
+    systems: [system('ringkv', 100, 50), system('redis', 1000, 1000), system('etcd', 20, 10)],
+    skipped: [{ name: 'fastify', skipped: 'not here' }],
+    cpus: 2,
+    loadGeneratorCpuPercent: 80,
+    aborted: false,
+  };
+  const text = formatBenchReport(report);
+
+  it('has one row per system, workload and operation, with errors and process usage', () => {
+    expect(text).toMatch(/^ringkv\s+A\s+READ\s+100\s+2\.00\s/m);
+    expect(text).toMatch(/^redis\s+A\s+ALL\s+2 000\s/m);
+    expect(text).toContain('ringkv A UPDATE errors: HTTP 503 ×2');
+    expect(text).toContain('ringkv: 1 000 records in 2.0 s = 500/s');
+    expect(text).toMatch(/^ringkv\s+ringkv-1\s+100 \/ 55$/m);
+  });
+
+  it('states the caveats: redis without quorum, etcd fsyncing, skipped peers', () => {
+    expect(text).toContain('Redis Cluster has no quorum: it can lose acknowledged writes');
+    expect(text).toContain('etcd fsyncs every write; ringkv without --sync does not');
+    expect(formatBenchReport({ ...report, config: { ...config, sync: true } })).toContain('etcd fsyncs every write, as ringkv --sync does');
+    expect(text).toContain('fastify skipped: not here');
+    expect(text).toContain('0.10× redis, 5.0× etcd');
+  });
+
+  it('usage table has a column per phase', () => {
+    expect(usageRows(report.systems)[0]).toEqual(['SYSTEM', 'PROCESS', 'A']);
+  });
+
+  it('has a JSON form with the same figures', () => {
+    const json = JSON.parse(reportJson(report)) as { systems: { name: string; workloads: { ops: { op: string; opsPerSec: number }[] }[] }[] };
+    expect(json.systems.map((s) => s.name)).toEqual(['ringkv', 'redis', 'etcd']);
+    expect(json.systems[0]!.workloads[0]!.ops.map((o) => [o.op, o.opsPerSec])).toEqual([['READ', 100], ['UPDATE', 50], ['ALL', 150]]);
+  });
+});

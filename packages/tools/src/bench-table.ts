@@ -1,0 +1,129 @@
+import type { BenchReport, OpSummary, SystemReport } from './bench-report.js';
+import { formatTable } from './table-format.js';
+
+const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+const mb = (bytes: number | undefined): string => (bytes === undefined ? '-' : (bytes / (1024 * 1024)).toFixed(0));
+const pct = (v: number | undefined): string => (v === undefined ? '-' : v.toFixed(0));
+const thousands = (v: number): string => Math.round(v).toLocaleString('en-US').replace(/,/g, ' ');
+
+/** "0.42", "5.1", "12": two significant digits, no exponent. */
+export function formatRatio(r: number): string {
+  if (!Number.isFinite(r)) return '-';
+  return r >= 10 ? r.toFixed(0) : r.toPrecision(2);
+}
+
+/** The human-readable result, meant to be pasted into a README or an issue note as it is. */
+export function formatBenchReport(report: BenchReport): string {
+  const c = report.config;
+  const lines = [
+    `ringkv bench: ${c.nodes} nodes N=${c.n} R=${c.r} W=${c.w}${c.sync ? ' --sync' : ''}, ${c.clients} clients (closed loop), ` +
+      `${c.valueBytes}-byte values, ${thousands(c.records)} records, ${c.distribution} keys, ${c.durationS} s per workload, seed ${c.seed}`,
+    `machine: ${report.cpus} CPUs shared by the load generator (${report.loadGeneratorCpuPercent.toFixed(0)}% of one core) and every server process`,
+    '',
+  ];
+  const rows = [['SYSTEM', 'WORKLOAD', 'OP', 'OPS/S', 'P50 MS', 'P95 MS', 'P99 MS', 'P99.9 MS', 'MAX MS', 'ERRORS']];
+  for (const s of report.systems) {
+    for (const w of s.workloads) {
+      for (const o of w.ops) {
+        rows.push([s.name, w.workload, o.op, thousands(o.opsPerSec), ms(o.p50Ms), ms(o.p95Ms), ms(o.p99Ms), ms(o.p999Ms), ms(o.maxMs), String(o.errors)]);
+      }
+    }
+  }
+  lines.push(formatTable(rows), ...detailLines(report.systems));
+  const loads = report.systems.filter((s) => s.load !== undefined);
+  if (loads.length > 0) {
+    lines.push('', 'load (each record written once, in parallel):');
+    for (const s of loads) {
+      const l = s.load!;
+      const failed = l.failedKeys > 0 ? `, ${l.failedKeys} keys failed` : '';
+      lines.push(`  ${s.name}: ${thousands(l.records)} records in ${(l.elapsedMs / 1000).toFixed(1)} s = ${thousands(l.recordsPerSec)}/s${failed}${errorText(l.errorKinds)}`);
+    }
+  }
+  lines.push('', 'processes (bench: the load generator): RSS MB at the end of each phase / CPU % of one core during it', formatTable(usageRows(report.systems)));
+  const ratios = ratioLines(report.systems);
+  if (ratios.length > 0) lines.push('', 'ringkv ops/s as a multiple of each peer\'s (above 1: ringkv is faster):', ...ratios);
+  lines.push('', ...noteLines(report));
+  lines.push('');
+  return lines.join('\n');
+}
+
+const kindsText = (kinds: Readonly<Record<string, number>>): string => Object.entries(kinds).map(([k, v]) => `${k} ×${v}`).join(', ');
+
+function errorText(kinds: Readonly<Record<string, number>>): string {
+  const text = kindsText(kinds);
+  return text === '' ? '' : ` (errors: ${text})`;
+}
+
+function detailLines(systems: readonly SystemReport[]): string[] {
+  const lines: string[] = [];
+  for (const s of systems) {
+    if (s.failure !== undefined) lines.push(`${s.name}: FAILED: ${s.failure}`);
+    for (const w of s.workloads) {
+      for (const o of w.ops) {
+        if (o.op === 'ALL') continue;
+        if (o.errors > 0) lines.push(`${s.name} ${w.workload} ${o.op} errors: ${kindsText(o.errorKinds)}`);
+        if (o.siblings > 0) lines.push(`${s.name} ${w.workload} ${o.op}: ${o.siblings} operations met siblings (${o.op === 'READ' ? 'HTTP 300' : 'HTTP 300 on read, or 409 on write, resolved by a read and a write with its context'})`);
+      }
+    }
+  }
+  return lines.length === 0 ? [] : ['', ...lines];
+}
+
+/** One row per server process, one column per phase. */
+export function usageRows(systems: readonly SystemReport[]): string[][] {
+  const phases: string[] = [];
+  for (const s of systems) for (const u of s.usage) if (!phases.includes(u.phase)) phases.push(u.phase);
+  const rows = [['SYSTEM', 'PROCESS', ...phases.map((p) => p.toUpperCase())]];
+  for (const s of systems) {
+    const labels: string[] = [];
+    for (const u of s.usage) for (const p of u.processes) if (!labels.includes(p.label)) labels.push(p.label);
+    for (const label of labels) {
+      rows.push([
+        s.name,
+        label,
+        ...phases.map((phase) => {
+          const p = s.usage.find((u) => u.phase === phase)?.processes.find((q) => q.label === label);
+          return p === undefined ? '' : `${mb(p.rssBytes)} / ${pct(p.cpuPercent)}`;
+        }),
+      ]);
+    }
+  }
+  return rows;
+}
+
+/** "A READ    0.42× fastify, 0.31× redis, 5.1× etcd" for every ringkv workload and operation a peer ran too. */
+export function ratioLines(systems: readonly SystemReport[]): string[] {
+  const ringkv = systems.find((s) => s.name === 'ringkv');
+  const peers = systems.filter((s) => s.name !== 'ringkv');
+  if (ringkv === undefined || peers.length === 0) return [];
+  const find = (s: SystemReport, workload: string, op: string): OpSummary | undefined =>
+    s.workloads.find((w) => w.workload === workload)?.ops.find((o) => o.op === op);
+  const rows: string[][] = [];
+  for (const w of ringkv.workloads) {
+    for (const o of w.ops) {
+      const parts = peers.flatMap((p) => {
+        const theirs = find(p, w.workload, o.op);
+        return theirs === undefined || theirs.opsPerSec <= 0 ? [] : [`${formatRatio(o.opsPerSec / theirs.opsPerSec)}× ${p.name}`];
+      });
+      if (parts.length > 0) rows.push([`  ${w.workload}`, o.op, parts.join(', ')]);
+    }
+  }
+  return rows.length === 0 ? [] : formatTable(rows).split('\n');
+}
+
+function noteLines(report: BenchReport): string[] {
+  const lines = report.systems.map((s) => `* ${s.description}`);
+  for (const s of report.skipped) lines.push(`* ${s.name} skipped: ${s.skipped}`);
+  const names = report.systems.map((s) => s.name);
+  if (names.includes('redis')) lines.push('* Redis Cluster has no quorum: it can lose acknowledged writes (async replication, AOF fsynced once a second).');
+  if (names.includes('etcd')) {
+    lines.push(
+      report.config.sync
+        ? '* etcd fsyncs every write, as ringkv --sync does: this is the like-for-like durable comparison.'
+        : '* etcd fsyncs every write; ringkv without --sync does not (compare with etcd using --sync).',
+    );
+  }
+  if (report.aborted) lines.push('* interrupted: the figures are partial.');
+  lines.push(`* every system ran alone, one after another, on the same ${report.cpus} CPUs; a shared machine makes the figures noisy.`);
+  return lines;
+}
