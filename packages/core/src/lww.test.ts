@@ -53,7 +53,7 @@ const pick = (states: KvRecord[], i: number): KvRecord => states[i % states.leng
 function emptyRec(): KvRecord {
   return { history: emptyDots(), siblings: [] };
 }
-const runs = { numRuns: 400 };
+const runs = { numRuns: Number(process.env.LWW_RUNS ?? 400) };
 
 describe('lww: laws of resolve∘merge (fast-check; a failure prints its seed)', () => {
   it('is commutative, associative and idempotent', () => {

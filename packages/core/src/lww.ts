@@ -11,7 +11,7 @@
  * replica that still holds a loser drops it too, and resolve∘merge stays a
  * join (commutative, associative, idempotent; see lww.test.ts).
  */
-import { dotsUnion, emptyDots } from './dots.js';
+import { emptyDots } from './dots.js';
 import type { KvRecord, Sibling, WriteRequest, WriteResult } from './record.js';
 import { applyWrite, compareDots } from './record.js';
 
@@ -31,10 +31,21 @@ export function resolveLww(rec: KvRecord): KvRecord {
 /**
  * An LWW key's write: it supersedes everything the coordinating replica has
  * seen, whatever context the client sent (a client cannot keep a sibling
- * alive by writing without one).
+ * alive by writing without one) — and only that: a client context naming
+ * versions this replica has not received is ignored, because their
+ * timestamps are unknown here. The new version is stamped later than every
+ * version it supersedes (a Lamport-style bump over a lagging clock), so
+ * "superseded" always agrees with the LWW order. Without both rules a merge
+ * order could decide which version survives (resolve∘merge would not be
+ * associative; lww.test.ts found such a case).
  */
 export function applyLwwWrite(current: KvRecord | undefined, w: WriteRequest): WriteResult {
-  const result = applyWrite(current, { ...w, context: dotsUnion(current?.history ?? emptyDots(), w.context) });
+  const held = current?.siblings ?? [];
+  const newestHeld = held.reduce((m, s) => Math.max(m, s.writtenAt + 1), 0);
+  const writtenAt = Math.max(w.writtenAt, newestHeld);
+  // a TTL keeps its length: the deadline moves with the bumped stamp
+  const expiresAt = w.expiresAt === undefined ? undefined : w.expiresAt + (writtenAt - w.writtenAt);
+  const result = applyWrite(current, { ...w, writtenAt, ...(expiresAt !== undefined && { expiresAt }), context: current?.history ?? emptyDots() });
   return { ...result, record: resolveLww(result.record) };
 }
 
