@@ -126,14 +126,17 @@ export class Coordinator {
     const partition = partitionOfKey(req.key, view.params.partitionCount);
     const targets = this.targetsFor(partition);
     const used = new Set(targets.map((t) => t.node));
+    const asked = this.readSlots(partition, targets, req);
+    const spares = targets.filter((t) => !asked.includes(t));
+    const readOp = (t: ReplicaTarget, ms: number): Promise<{ rec: KvRecord | undefined; via: ReplicaTarget }> => this.readFrom(partition, req.key, t, ms);
     const result = await callQuorum<{ rec: KvRecord | undefined; via: ReplicaTarget }>({
-      targets: targets.map((t) => t.node),
+      targets: asked.map((t) => t.node),
       needed: req.r,
       primaryNeeded: req.pr,
-      primaryTargets: new Set(targets.filter((t) => t.primary).map((t) => t.node)),
+      primaryTargets: new Set(asked.filter((t) => t.primary).map((t) => t.node)),
       timeoutMs: requestTimeoutMs,
       clock,
-      call: (node, timeoutMs) => this.withStandIn(partition, targetOf(targets, node), used, timeoutMs, (t, ms) => this.readFrom(partition, req.key, t, ms)),
+      call: (node, timeoutMs) => this.readSlot(partition, targetOf(asked, node), spares, used, timeoutMs, readOp),
     });
     if (result.outcome !== 'met') {
       // Report how many actually answered, not how many had when the quorum became impossible.
@@ -250,6 +253,68 @@ export class Coordinator {
   }
 
   /**
+   * The replicas a read asks first: R of them, this node first when it holds
+   * the key (no RPC), the others kept as spares — Cassandra's choice, not
+   * Riak's ask-all: a third read per GET is a third more work for the cluster,
+   * and W+R>N overlap needs only R distinct replicas. All are asked when pr is
+   * set or the partition's replicas are changing; replicas not asked are
+   * brought up to date by anti-entropy rather than read repair.
+   */
+  private readSlots(partition: number, targets: readonly ReplicaTarget[], req: ReadRequest): ReplicaTarget[] {
+    if (req.pr > 0 || req.r >= targets.length || this.deps.view.transferring(partition)) return [...targets];
+    const self = targets.filter((t) => t.node === this.selfId && t.hintFor === undefined);
+    return [...self, ...targets.filter((t) => !self.includes(t))].slice(0, req.r);
+  }
+
+  /**
+   * One read slot: its replica; a spare replica too when that one fails or has
+   * not answered within `speculativeReadMs` (a speculative retry, so one slow
+   * or not-yet-suspected node costs a read that much, not half the timeout);
+   * the first answer wins. Without spares it is an ordinary stand-in slot.
+   */
+  private readSlot<T>(
+    partition: number,
+    target: ReplicaTarget,
+    spares: ReplicaTarget[],
+    used: Set<string>,
+    timeoutMs: number,
+    op: (t: ReplicaTarget, timeoutMs: number) => Promise<T>,
+  ): Promise<Answer<T>> {
+    if (spares.length === 0) return this.withStandIn(partition, target, used, timeoutMs, op);
+    const { clock } = this.deps;
+    const started = clock.now();
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      let running = 1;
+      let lastError: unknown;
+      const win = (answer: Answer<T>): void => {
+        if (settled) return;
+        settled = true;
+        cancelTimer();
+        resolve(answer);
+      };
+      const lose = (err: unknown): void => {
+        lastError = err;
+        running--;
+        if (!askSpare() && running === 0 && !settled) {
+          settled = true;
+          reject(lastError);
+        }
+      };
+      const askSpare = (): boolean => {
+        const remaining = timeoutMs - (clock.now() - started);
+        const spare = settled || remaining <= 0 ? undefined : spares.shift();
+        if (spare === undefined) return false;
+        running++;
+        this.withStandIn(partition, spare, used, remaining, op).then(win, lose);
+        return true;
+      };
+      const cancelTimer = clock.setTimer(Math.min(speculativeReadMs, Math.floor(timeoutMs / 2)), () => void askSpare());
+      op(target, timeoutMs).then((value) => win({ value, primary: target.primary }), lose);
+    });
+  }
+
+  /**
    * Runs `op` against a replica slot; if the node fails or is slow (half the
    * time budget), the next up node beyond the preference list stands in for
    * it, with a hint naming the primary — so one dead or stuck node costs
@@ -312,6 +377,9 @@ export class Coordinator {
     );
   }
 }
+
+/** How long a read slot waits for its replica before also asking a spare one. */
+export const speculativeReadMs = 150;
 
 function targetOf(targets: readonly ReplicaTarget[], node: string): ReplicaTarget {
   const t = targets.find((x) => x.node === node);
