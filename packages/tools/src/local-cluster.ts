@@ -162,7 +162,11 @@ export class LocalCluster {
     const i = this.slots.length - 1;
     try {
       this.launch(i);
-      await this.waitReady([i], this.slots.filter((s) => this.isRunning(s)).length);
+      const running = this.slots.flatMap((s, j) => (this.isRunning(s) ? [j] : []));
+      // The new node knowing the cluster is not enough: a join staged on any
+      // other node right after needs that node to have heard of it by gossip.
+      await this.waitReady([i], running.length);
+      await this.waitReady(running, running.length);
     } catch (err) {
       await this.terminate(this.slots[i] as Slot);
       throw err;
