@@ -14,6 +14,8 @@ export class MemberGossip {
   private readonly task: PeriodicTask;
   /** called when a peer had known this node under an earlier incarnation before we told it ours */
   onPreviousLife: () => Promise<void> = async () => undefined;
+  /** peers we completed a gossip exchange with (their rpc address, or id for incoming ones) */
+  private readonly heard = new Set<string>();
 
   constructor(
     private readonly deps: {
@@ -37,6 +39,26 @@ export class MemberGossip {
 
   stop(): void {
     void this.task.stop();
+  }
+
+  /**
+   * Whether this node may coordinate client requests with its ring. A node
+   * with a committed ring (epoch ≥ 1) may. At epoch 0 its ring is derived
+   * from the members it has met, which is the cluster's bootstrap ring only
+   * once it has heard from as many peers as it has seeds: a node just started
+   * into a running cluster (or restarted with a lost disk) that has met one
+   * other newcomer would otherwise acknowledge writes on a made-up ring, to
+   * replicas the real ring never hands over (simulator seed 5629).
+   */
+  ringKnown(): boolean {
+    const { view, seeds } = this.deps;
+    if (view.ringState.epoch > 0) return true;
+    return this.heard.size >= seeds.filter((s) => s !== view.self.rpc).length;
+  }
+
+  /** An exchange with a peer completed (incoming: identified by its id). */
+  heardFrom(peer: string): void {
+    this.heard.add(this.deps.view.member(peer)?.rpc ?? peer);
   }
 
   /** Whether we knew `entries`' sender under an older incarnation (it restarted, maybe with a new disk). */
@@ -87,6 +109,7 @@ export class MemberGossip {
       if (body !== undefined) {
         this.receive(body.entries);
         this.receiveRing(body.ring);
+        this.heard.add(target);
       }
       if ((res.body as { knewYou?: unknown } | null)?.knewYou === true) await this.onPreviousLife();
     } catch {

@@ -104,6 +104,7 @@ export class RingkvNode {
       requestTimeoutMs: deps.requestTimeoutMs,
       isUp,
       recovering: () => this.recovery.active,
+      ringKnown: () => this.gossip.ringKnown(),
       startedAt: this.startedAt,
     });
     this.gossip = new MemberGossip({

@@ -58,7 +58,7 @@ if (values.seed !== undefined) {
   if (values.verbose) {
     for (const o of r.history.ops) {
       process.stdout.write(
-        `op ${o.id} c${o.client} ${o.kind} ${o.key} ${o.value ?? ''} via ${o.node} @${o.invokedAt} → ${o.outcome}${o.error ? ` (${o.error})` : ''}\n`,
+        `op ${o.id} c${o.client} ${o.kind} ${o.key} ${o.value ?? ''} via ${o.node} @${o.invokedAt} → ${o.outcome}${o.readValues ? " read=[" + o.readValues.join(",") + "]" : ""}${o.sloppy ? " sloppy" : ""} epoch=${o.ringEpoch}${o.error ? ` (${o.error})` : ''}\n`,
       );
     }
   }
