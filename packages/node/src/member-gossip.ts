@@ -14,8 +14,6 @@ export class MemberGossip {
   private readonly task: PeriodicTask;
   /** called when a peer had known this node under an earlier incarnation before we told it ours */
   onPreviousLife: () => Promise<void> = async () => undefined;
-  /** peers we completed a gossip exchange with (their rpc address, or id for incoming ones) */
-  private readonly heard = new Set<string>();
 
   constructor(
     private readonly deps: {
@@ -44,21 +42,19 @@ export class MemberGossip {
   /**
    * Whether this node may coordinate client requests with its ring. A node
    * with a committed ring (epoch ≥ 1) may. At epoch 0 its ring is derived
-   * from the members it has met, which is the cluster's bootstrap ring only
-   * once it has heard from as many peers as it has seeds: a node just started
-   * into a running cluster (or restarted with a lost disk) that has met one
-   * other newcomer would otherwise acknowledge writes on a made-up ring, to
-   * replicas the real ring never hands over (simulator seed 5629).
+   * from the members it knows, which is the cluster's bootstrap ring only once
+   * it knows at least as many peers as it was given seeds: a node just started
+   * into a running cluster (or restarted with a lost disk) that has met only
+   * another newcomer would otherwise acknowledge writes on a made-up ring, to
+   * replicas the real ring never hands over (simulator seed 5629). Members
+   * learnt from a node of the running cluster come with its committed ring.
+   * A dead member still counts: it stays in the table, so a restart while a
+   * seed is down is not blocked.
    */
   ringKnown(): boolean {
     const { view, seeds } = this.deps;
     if (view.ringState.epoch > 0) return true;
-    return this.heard.size >= seeds.filter((s) => s !== view.self.rpc).length;
-  }
-
-  /** An exchange with a peer completed (incoming: identified by its id). */
-  heardFrom(peer: string): void {
-    this.heard.add(this.deps.view.member(peer)?.rpc ?? peer);
+    return view.members.size - 1 >= new Set(seeds.filter((s) => s !== view.self.rpc)).size;
   }
 
   /** Whether we knew `entries`' sender under an older incarnation (it restarted, maybe with a new disk). */
@@ -109,7 +105,6 @@ export class MemberGossip {
       if (body !== undefined) {
         this.receive(body.entries);
         this.receiveRing(body.ring);
-        this.heard.add(target);
       }
       if ((res.body as { knewYou?: unknown } | null)?.knewYou === true) await this.onPreviousLife();
     } catch {

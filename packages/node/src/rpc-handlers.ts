@@ -113,7 +113,6 @@ export function makeRpcHandler(deps: RpcHandlerDeps): (from: PeerInfo, op: strin
         const knewYou = gossip.knewOlder(b.entries, from.nodeId);
         gossip.receive(b.entries);
         gossip.receiveRing(b.ring);
-        gossip.heardFrom(from.nodeId);
         return { ok: true, body: { ...gossip.outgoing(), knewYou } };
       }
       case RPC_OPS.ringVersion: {
