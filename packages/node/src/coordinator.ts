@@ -178,28 +178,35 @@ export class Coordinator {
   }
 
   async write(req: WriteRequest): Promise<WriteResult> {
-    this.stats.writes++;
-    this.assertRingKnown();
-    const partition = partitionOfKey(req.key, this.deps.view.params.partitionCount);
-    const targets = this.targetsFor(partition);
-    if (!targets.some((t) => t.node === this.selfId)) {
-      this.stats.forwarded++;
-      return forwardWrite(this.deps.peers, targets, req, this.requestId(), this.deps.requestTimeoutMs + 1000);
-    }
-    return this.coordinateWrite(partition, req);
+    return this.routeWrite(
+      req.key,
+      (partition) => this.coordinateWrite(partition, req),
+      (targets, rid, ms) => forwardWrite(this.deps.peers, targets, req, rid, ms),
+    );
   }
 
   /** A counter increment: like a write, only a holder of the key may create its new version. */
   async increment(req: IncrementRequest): Promise<IncrementResult> {
+    return this.routeWrite(
+      req.key,
+      (partition) => this.coordinateIncrement(partition, req),
+      (targets, rid, ms) => forwardIncrement(this.deps.peers, targets, req, rid, ms),
+    );
+  }
+
+  /** Coordinates a new version here when this node holds the key, else forwards it to a node that does. */
+  private routeWrite<T>(
+    key: Uint8Array,
+    here: (partition: number) => Promise<T>,
+    forward: (targets: ReplicaTarget[], requestId: string, timeoutMs: number) => Promise<T>,
+  ): Promise<T> {
     this.stats.writes++;
     this.assertRingKnown();
-    const partition = partitionOfKey(req.key, this.deps.view.params.partitionCount);
+    const partition = partitionOfKey(key, this.deps.view.params.partitionCount);
     const targets = this.targetsFor(partition);
-    if (!targets.some((t) => t.node === this.selfId)) {
-      this.stats.forwarded++;
-      return forwardIncrement(this.deps.peers, targets, req, this.requestId(), this.deps.requestTimeoutMs + 1000);
-    }
-    return this.coordinateIncrement(partition, req);
+    if (targets.some((t) => t.node === this.selfId)) return here(partition);
+    this.stats.forwarded++;
+    return forward(targets, this.requestId(), this.deps.requestTimeoutMs + 1000);
   }
 
   /** Applies an increment here as a computed write and replicates it; also serves forwarded increments. */
