@@ -54,8 +54,23 @@ export function bootstrapRingState(members: readonly Member[], partitionCount: n
   return { epoch: 0, author: '', partitionCount, n, members: sorted, removed: [], previous: owners, target: owners, done: [] };
 }
 
+/**
+ * Memo of `transfersOf`, keyed by the (immutable) target array: gossip and
+ * the handoff loop ask for the same epoch's transfers many times a second,
+ * and `markDone` copies a state but keeps its arrays. Pure: same input, same output.
+ */
+const transferMemo = new WeakMap<readonly string[], { previous: readonly string[]; removed: readonly string[]; n: number; transfers: readonly Transfer[] }>();
+
 /** Every transfer of the state's epoch (done or not). */
-export function transfersOf(s: RingState): Transfer[] {
+export function transfersOf(s: RingState): readonly Transfer[] {
+  const hit = transferMemo.get(s.target);
+  if (hit !== undefined && hit.previous === s.previous && hit.removed === s.removed && hit.n === s.n) return hit.transfers;
+  const transfers = computeTransfers(s);
+  transferMemo.set(s.target, { previous: s.previous, removed: s.removed, n: s.n, transfers });
+  return transfers;
+}
+
+function computeTransfers(s: RingState): readonly Transfer[] {
   const out: Transfer[] = [];
   if (s.previous === s.target) return out;
   const removed = new Set(s.removed);
@@ -66,13 +81,14 @@ export function transfersOf(s: RingState): Transfer[] {
     const staying = before.filter((id) => after.includes(id) && !removed.has(id));
     for (const to of after) {
       if (before.includes(to)) continue;
-      out.push({ id: transferId(p, to), partition: p, to, sources: [...leaving, ...staying] });
+      out.push(Object.freeze({ id: transferId(p, to), partition: p, to, sources: Object.freeze([...leaving, ...staying]) }));
     }
   }
-  return out;
+  return Object.freeze(out);
 }
 
 export function pendingTransfers(s: RingState): Transfer[] {
+  if (s.done.length === 0) return [...transfersOf(s)];
   const done = new Set(s.done);
   return transfersOf(s).filter((t) => !done.has(t.id));
 }
@@ -145,16 +161,29 @@ export function markDone(s: RingState, ids: readonly string[]): RingState {
   return done.length === s.done.length ? s : { ...s, done };
 }
 
+/** Joined owner lists, memoised per (immutable) array: every gossip message compares two rings. */
+const joinMemo = new WeakMap<readonly string[], string>();
+function joined(owners: readonly string[]): string {
+  let j = joinMemo.get(owners);
+  if (j === undefined) {
+    j = owners.join();
+    joinMemo.set(owners, j);
+  }
+  return j;
+}
+
+const sameOwners = (a: readonly string[], b: readonly string[]): boolean => a === b || joined(a) === joined(b);
+
 function sameDecision(a: RingState, b: RingState): boolean {
-  return a.epoch === b.epoch && a.author === b.author && a.target.join() === b.target.join() && a.previous.join() === b.previous.join();
+  return a.epoch === b.epoch && a.author === b.author && sameOwners(a.target, b.target) && sameOwners(a.previous, b.previous);
 }
 
 /** The join of two states (commutative, associative, idempotent). */
 export function mergeRingStates(a: RingState, b: RingState): RingState {
   if (a.epoch !== b.epoch) return a.epoch > b.epoch ? a : b;
   if (!sameDecision(a, b)) {
-    const ka = `${a.author}|${a.target.join()}|${a.previous.join()}`;
-    const kb = `${b.author}|${b.target.join()}|${b.previous.join()}`;
+    const ka = `${a.author}|${joined(a.target)}|${joined(a.previous)}`;
+    const kb = `${b.author}|${joined(b.target)}|${joined(b.previous)}`;
     return ka > kb ? a : b;
   }
   return markDone(a, b.done);
@@ -164,8 +193,20 @@ export function ringStatesEqual(a: RingState, b: RingState): boolean {
   return sameDecision(a, b) && a.done.join() === b.done.join();
 }
 
+/** Wire forms memoised per state object: a node gossips the same state every round. */
+const wireMemo = new WeakMap<RingState, unknown>();
+
 /** Compact form for gossip: owners as indexes into the sorted list of every id they mention. */
 export function ringStateToWire(s: RingState): unknown {
+  let w = wireMemo.get(s);
+  if (w === undefined) {
+    w = computeWire(s);
+    wireMemo.set(s, w);
+  }
+  return w;
+}
+
+function computeWire(s: RingState): unknown {
   const ids = [...new Set([...s.previous, ...s.target])].sort();
   const index = new Map(ids.map((id, i) => [id, i] as const));
   const pack = (owners: readonly string[]): Uint8Array | number[] =>

@@ -13,7 +13,7 @@ interface SimEvent {
 /** Simulated wall clock starts at a realistic epoch so timestamps look like real ones. */
 export const simEpochMs = 1_767_225_600_000; // 2026-01-01T00:00:00Z
 
-const drainMicrotasks = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const drainMicrotasks = (): Promise<void> => new Promise((resolve) => process.nextTick(resolve));
 
 export class Scheduler {
   private heap: SimEvent[] = [];
