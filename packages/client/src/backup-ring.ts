@@ -4,7 +4,7 @@
  * ring that does not make sense stops the backup rather than skipping data.
  */
 import type { Dispatcher } from 'undici';
-import { normalizeNodeUrl } from './ringkv-client.js';
+import { normalizeNodeUrl } from './kv-answer.js';
 import { fetchJson } from './backup-http.js';
 
 export interface BackupRing {

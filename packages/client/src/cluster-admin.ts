@@ -197,3 +197,8 @@ export function readClusterStatus(v: unknown): ClusterStatus {
     },
   };
 }
+
+/** The `staged` member of an /admin/cluster answer. */
+export function readStagedBody(body: unknown): StagedChange {
+  return readStagedChange((body as { staged?: unknown } | null)?.staged);
+}

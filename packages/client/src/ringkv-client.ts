@@ -1,133 +1,23 @@
 import { Pool, type Dispatcher } from 'undici';
-import type { IncomingHttpHeaders } from 'node:http';
 import { encodeKey } from '@ringkv/core';
-import { RingkvConnectionError, connectionErrorCode, isRetryable } from './connection-error.js';
-import { readClusterPlan, readClusterStatus, readStagedChange, type ClusterOp, type ClusterPlan, type ClusterStatus, type StagedChange } from './cluster-admin.js';
+import { connectionErrorCode, isRetryable } from './connection-error.js';
+import { readClusterPlan, readClusterStatus, readStagedBody, type ClusterOp, type ClusterPlan, type ClusterStatus, type StagedChange } from './cluster-admin.js';
+import type { AdminOptions, DeleteOptions, GetOptions, GetResult, PutOptions, PutResult, RepairSummary, RingkvClientOptions } from './client-options.js';
 import { RingkvHttpError } from './http-error.js';
 import { counterPath, counterRouteBytes, readCounterValue, type CounterOptions, type IncrOptions } from './counter.js';
+import { headerValue, isNotFoundBody, kvPath, missingContext, normalizeNodeUrl, readValues, toClientError, type Answer, type Call, type KeyRoute } from './kv-answer.js';
 import { readNodeStatus, type NodeStatus } from './node-status.js';
-import { parseSiblingsBody, type Sibling } from './siblings-body.js';
 import { RingCache } from './ring-cache.js';
-import { readRing, routeKey, type RingMap, type RouteKind } from './ring-map.js';
+import { readRing, routeKey, type RingMap } from './ring-map.js';
 import { runUpdate, type KeyState, type UpdateFn, type UpdateOptions, type UpdateResult, type WriteOutcome } from './update-loop.js';
 
-/**
- * `partition-aware`: send each key operation straight to a replica of the key,
- * found in the ring fetched from GET /ring (writes to a primary, which
- * coordinates without forwarding). `any`: to the nodes in turn.
- */
-export type Routing = 'partition-aware' | 'any';
-
-export interface RingkvClientOptions {
-  /** base URLs of the nodes, e.g. `http://127.0.0.1:7001` */
-  readonly nodes: readonly string[];
-  /** connect, response-headers and body timeout per request (default 10 s) */
-  readonly timeoutMs?: number;
-  /** connections kept per node (default 8) */
-  readonly connectionsPerNode?: number;
-  /** default `partition-aware`; use `any` when the nodes' advertised addresses are not reachable from the client (proxy, NAT) */
-  readonly routing?: Routing;
-  /** how old the cached ring may get before a request refreshes it in the background (default 10 s) */
-  readonly ringRefreshMs?: number;
-  /** bearer token sent as `Authorization: Bearer <token>` with every request (nodes started with --auth-token) */
-  readonly token?: string;
-  /** PEM CA certificate(s) to verify `https://` nodes against, instead of the system's CAs (a private CA) */
-  readonly ca?: string | Buffer;
-}
-
-export type GetResult =
-  | { readonly found: false; readonly context?: string }
-  | { readonly found: true; readonly siblings: readonly Sibling[]; readonly context: string; readonly etag?: string };
-
-export interface GetOptions {
-  /** read quorum for this request (1..N) */
-  readonly r?: number;
-  /** how many of the R replies must come from primaries (0..R; `?pr=`) */
-  readonly pr?: number;
-  /** ask this node instead of the next one in turn */
-  readonly node?: string;
-}
-
-export interface PutOptions {
-  /** the context from the read (or write) this value is based on */
-  readonly context?: string;
-  /** default: text/plain; charset=utf-8 for strings, application/octet-stream for bytes */
-  readonly contentType?: string;
-  readonly w?: number;
-  /** ask the node to answer with the value(s) now stored (`?returnbody=true`) */
-  readonly returnBody?: boolean;
-  readonly node?: string;
-  /** seconds until the value expires (`?ttl=`) */
-  readonly ttl?: number;
-  /** write only if the key's current ETag is this one (`If-Match`; `*`: if any value is live); else RingkvHttpError 412 */
-  readonly ifMatch?: string;
-  /** `*`: create only if no value is live (`If-None-Match`); else RingkvHttpError 412 */
-  readonly ifNoneMatch?: string;
-}
-
-export interface PutResult {
-  /** covers the context sent plus the value just written: pass it to the next write */
-  readonly context: string;
-  /** present with `returnBody` */
-  readonly siblings?: readonly Sibling[];
-  /** the ETag of what the coordinating replica holds after the write (for the next If-Match) */
-  readonly etag?: string;
-}
-
-/**
- * Where an /admin/cluster call goes. Staging is kept on the node you talk to,
- * so admin calls never rotate between nodes: `node`, else the first of `nodes`.
- */
-export interface AdminOptions {
-  readonly node?: string;
-}
-
-export interface DeleteOptions {
-  readonly context?: string;
-  readonly w?: number;
-  readonly node?: string;
-}
-
-/** The key a /kv call is about, for partition-aware routing. */
-interface KeyRoute {
-  readonly key: string;
-  readonly kind: RouteKind;
-  /** the stored key when it is not the key's UTF-8 (a counter's); undefined = encodeKey(key) */
-  readonly bytes?: Uint8Array | undefined;
-}
-
-interface Call {
-  readonly method: Dispatcher.HttpMethod;
-  readonly path: string;
-  readonly headers?: Record<string, string>;
-  readonly body?: Uint8Array;
-  /** a specific node; no retry elsewhere, since the caller asked that node */
-  readonly node?: string | undefined;
-  /** route to a replica of this key (when the client routes partition-aware) */
-  readonly route?: KeyRoute;
-}
-
-interface Answer {
-  readonly node: string;
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: Buffer;
-}
+export { normalizeNodeUrl } from './kv-answer.js';
+export type { Routing, RingkvClientOptions, GetOptions, GetResult, PutOptions, PutResult, DeleteOptions, AdminOptions, RepairSummary } from './client-options.js';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_RING_REFRESH_MS = 10_000;
 /** Long enough to skip a dead node for a few requests, short enough to notice it is back without a ring refresh. */
 const UNREACHABLE_AVOID_MS = 2000;
-
-/** What `POST /admin/repair` answers. */
-export interface RepairSummary {
-  readonly partitions: number;
-  readonly exchanges: number;
-  readonly failed: number;
-  readonly keysRepaired: number;
-  readonly bytesSent: number;
-  readonly bytesReceived: number;
-}
 
 /**
  * An HTTP client for a ringkv cluster. Key operations go to a replica of the
@@ -495,72 +385,4 @@ export class RingkvClient {
     }
     return pool;
   }
-}
-
-/** Accepts `host:port` as well as a URL; keeps only the origin. */
-export function normalizeNodeUrl(raw: string): string {
-  const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
-  const url = new URL(text);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`not an http(s) URL: ${raw}`);
-  return url.origin;
-}
-
-function kvPath(key: string, query: Readonly<Record<string, string | number | undefined>>): string {
-  let path = `/kv/${encodeURIComponent(key)}`;
-  let sep = '?';
-  for (const [name, value] of Object.entries(query)) {
-    if (value === undefined) continue;
-    path += `${sep}${name}=${encodeURIComponent(String(value))}`;
-    sep = '&';
-  }
-  return path;
-}
-
-/**
- * A 404 on a key is "not found" only when the node says so; an unknown route
- * (e.g. a server without /kv) must not look like a missing key.
- */
-function isNotFoundBody(body: Buffer): boolean {
-  if (body.length === 0) return true;
-  try {
-    const parsed: unknown = JSON.parse(body.toString('utf8'));
-    return typeof parsed === 'object' && parsed !== null && (parsed as { error?: unknown }).error === 'NOT_FOUND';
-  } catch {
-    return false;
-  }
-}
-
-function readStagedBody(body: unknown): StagedChange {
-  return readStagedChange((body as { staged?: unknown } | null)?.staged);
-}
-
-function readValues(answer: Answer): Sibling[] {
-  if (answer.status === 300) {
-    const siblings = parseSiblingsBody(answer.body.toString('utf8'));
-    if (siblings === undefined) {
-      throw new RingkvHttpError('UNEXPECTED_RESPONSE', 300, 'the 300 body is not {"siblings":[…]}', {}, answer.node);
-    }
-    return siblings;
-  }
-  const contentType = headerValue(answer.headers, 'content-type') ?? 'application/octet-stream';
-  return [{ value: answer.body, contentType }];
-}
-
-function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const v = headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-function missingContext(answer: Answer): RingkvHttpError {
-  return new RingkvHttpError('UNEXPECTED_RESPONSE', answer.status, `HTTP ${answer.status} without an X-Context header`, {}, answer.node);
-}
-
-function toClientError(err: unknown, node: string): Error {
-  if (err instanceof RingkvHttpError) return err;
-  const code = connectionErrorCode(err);
-  if (code !== undefined) {
-    const detail = err instanceof Error && err.message !== '' ? err.message : code;
-    return new RingkvConnectionError(node, code, `cannot reach ${node}: ${detail}`, { cause: err });
-  }
-  return err instanceof Error ? err : new Error(String(err));
 }

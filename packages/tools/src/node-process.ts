@@ -3,6 +3,16 @@ import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/**
+ * Extra flags for the Node runtime of every node started, from
+ * RINGKV_NODE_FLAGS (space-separated): how to profile a benchmark's servers,
+ * e.g. RINGKV_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' scripts/bench.
+ * (NODE_OPTIONS refuses --cpu-prof.)
+ */
+export function nodeFlags(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env['RINGKV_NODE_FLAGS'] ?? '').split(/\s+/).filter((f) => f.length > 0);
+}
+
 /** Starts the line written to a node's log before each start. */
 export const RUN_HEADER_PREFIX = '=== ringkv node ';
 
@@ -55,7 +65,7 @@ export function spawnNode(spec: NodeSpec, options: { readonly keepAfterExit?: bo
   try {
     // Logs accumulate over restarts; the header marks where this run's lines begin.
     writeSync(log, `${RUN_HEADER_PREFIX}${spec.id} started ${new Date().toISOString()} ===\n`);
-    const child = spawn(process.execPath, [entry, ...spec.args], {
+    const child = spawn(process.execPath, [...nodeFlags(), entry, ...spec.args], {
       stdio: ['ignore', log, log],
       detached: true,
       env: process.env,
