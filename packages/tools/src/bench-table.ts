@@ -1,5 +1,5 @@
 import type { BenchReport, OpSummary, SystemReport } from './bench-report.js';
-import { formatTable } from './table-format.js';
+import { formatTable } from '@ringkv/cli/table-format';
 
 const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 const mb = (bytes: number | undefined): string => (bytes === undefined ? '-' : (bytes / (1024 * 1024)).toFixed(0));

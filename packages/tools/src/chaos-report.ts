@@ -2,7 +2,7 @@ import type { CheckResult, Violation } from './chaos-checker.js';
 import { NEMESIS, type HistoryEvent } from './chaos-history.js';
 import type { ChaosConfig } from './chaos-options.js';
 import type { OutcomeCounts, RequestStats } from './chaos-stats.js';
-import { formatTable } from './table-format.js';
+import { formatTable } from '@ringkv/cli/table-format';
 import { totalHints, type HintDrain } from './chaos-heal.js';
 import type { Detection, HintRecovery } from './chaos-monitor.js';
 

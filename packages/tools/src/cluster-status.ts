@@ -3,7 +3,8 @@ import { RingkvClient } from '@ringkv/client';
 import { processMarkers, readClusterRecord, type RecordedNode } from './cluster-record.js';
 import { httpUrl } from './node-process.js';
 import { isOurProcess } from './process-liveness.js';
-import { formatTable } from './table-format.js';
+import { formatTable } from '@ringkv/cli/table-format';
+import { scriptClient } from './cluster-client.js';
 
 interface NodeState {
   readonly node: RecordedNode;
@@ -21,7 +22,7 @@ export async function clusterStatus(data: string, json: boolean): Promise<number
     process.stderr.write(`no cluster was started in ${dataDir} (no cluster.json)\n`);
     return 1;
   }
-  const client = new RingkvClient({ nodes: record.nodes.map(httpUrl), timeoutMs: 2000, connectionsPerNode: 1 });
+  const client = scriptClient(record.nodes, record.nodes.map(httpUrl), 2000);
   let states: NodeState[];
   try {
     states = await Promise.all(record.nodes.map((node) => probe(client, node)));

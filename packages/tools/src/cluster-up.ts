@@ -5,7 +5,7 @@ import { takenPorts } from './free-ports.js';
 import { LocalCluster } from './local-cluster.js';
 import { isOurProcess } from './process-liveness.js';
 import { stopRecordedNodes } from './recorded-node-stop.js';
-import { formatTable } from './table-format.js';
+import { formatTable } from '@ringkv/cli/table-format';
 
 export interface UpFlags {
   readonly nodes: number;

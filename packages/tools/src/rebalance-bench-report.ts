@@ -1,5 +1,5 @@
 import type { WindowStats } from './rebalance-workload.js';
-import { formatTable } from './table-format.js';
+import { formatTable } from '@ringkv/cli/table-format';
 
 /** What `scripts/rebalance-bench` measures, and how it prints it. */
 

@@ -1,4 +1,4 @@
-import { formatTable } from './table-format.js';
+import { formatTable } from '@ringkv/cli/table-format';
 
 export type BenchRouting = 'any' | 'partition-aware';
 export type BenchOp = 'GET' | 'PUT';
