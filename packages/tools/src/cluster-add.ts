@@ -8,6 +8,7 @@ import { tailFile } from './log-tail.js';
 import { RUN_HEADER_PREFIX, httpUrl, nodeArgs, rpcAddress, spawnNode, type NodeSpec } from './node-process.js';
 import { runningNodes } from './recorded-node-stop.js';
 import { waitUntilReady } from './wait-ready.js';
+import { scriptClient } from './cluster-client.js';
 
 const readyTimeoutMs = 30_000;
 const knownTimeoutMs = 20_000;
@@ -42,7 +43,7 @@ export async function clusterAdd(flags: AddFlags): Promise<number> {
     say(`no node of the cluster in ${dataDir} is running; start it first (scripts/cluster up)`);
     return 1;
   }
-  const client = new RingkvClient({ nodes: running.map(httpUrl), timeoutMs: 10_000, connectionsPerNode: 1 });
+  const client = scriptClient(running, running.map(httpUrl), 10_000);
   try {
     const admin = await pickAdminNode(client, running);
     if (admin === undefined) {

@@ -6,6 +6,7 @@ import { findRecordedNode, processMarkers, readClusterRecord, writeClusterRecord
 import { httpUrl } from './node-process.js';
 import { isOurProcess } from './process-liveness.js';
 import { runningNodes, stopRecordedNodes } from './recorded-node-stop.js';
+import { scriptClient } from './cluster-client.js';
 
 const previousTransfersTimeoutMs = 600_000;
 /** how long the failure detector may take to call a killed node dead before `remove` is accepted */
@@ -40,7 +41,7 @@ export async function clusterRemove(data: string, ref: string): Promise<number> 
     return 1;
   }
   const others = await runningNodes(record.nodes.filter((n) => n.id !== node.id));
-  const client = new RingkvClient({ nodes: [httpUrl(node), ...others.map(httpUrl)], timeoutMs: 10_000, connectionsPerNode: 1 });
+  const client = scriptClient([node], [httpUrl(node), ...others.map(httpUrl)], 10_000);
   try {
     const admin = await pickAdminNode(client, others);
     if (admin === undefined) {

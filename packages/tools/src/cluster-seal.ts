@@ -4,6 +4,7 @@ import { pickAdminNode, sealIfBootstrap, sleep, waitForEpoch } from './cluster-a
 import { readClusterRecord } from './cluster-record.js';
 import { httpUrl } from './node-process.js';
 import { runningNodes } from './recorded-node-stop.js';
+import { scriptClient } from './cluster-client.js';
 
 /**
  * `scripts/cluster up` seals the ring once every node is up: until the first
@@ -16,7 +17,7 @@ export async function sealRecordedCluster(data: string, say: (line: string) => v
   const record = await readClusterRecord(resolve(data));
   if (record === undefined) return 1;
   const running = await runningNodes(record.nodes);
-  const client = new RingkvClient({ nodes: running.length === 0 ? ['http://127.0.0.1:1'] : running.map(httpUrl), timeoutMs: 10_000, connectionsPerNode: 1 });
+  const client = scriptClient(running, running.length === 0 ? ['http://127.0.0.1:1'] : running.map(httpUrl), 10_000);
   try {
     const admin = await pickAdminNode(client, running);
     if (admin === undefined) {

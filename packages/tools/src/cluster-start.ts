@@ -6,6 +6,7 @@ import { tailFile } from './log-tail.js';
 import { RUN_HEADER_PREFIX, httpUrl, spawnNode } from './node-process.js';
 import { isOurProcess } from './process-liveness.js';
 import { waitUntilReady } from './wait-ready.js';
+import { scriptClient } from './cluster-client.js';
 
 const readyTimeoutMs = 30_000;
 
@@ -37,7 +38,7 @@ export async function clusterStart(data: string, ref: string): Promise<number> {
   });
   const pid = child.pid ?? null;
   await writeClusterRecord(dataDir, withNodePid(record, node.id, pid));
-  const client = new RingkvClient({ nodes: [httpUrl(node)], timeoutMs: 2000, connectionsPerNode: 1 });
+  const client = scriptClient([node], [httpUrl(node)], 2000);
   try {
     await waitUntilReady(client, { id: node.id, url: httpUrl(node), members: record.nodes.length, failure: () => exitReason }, Date.now() + readyTimeoutMs);
   } catch (err) {

@@ -6,6 +6,7 @@
  */
 import { readFile, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { clientSecurity } from './cluster-client.js';
 import { createTestCa, type TestCa } from './test-ca.js';
 
 export interface LocalClusterSecurity {
@@ -26,8 +27,16 @@ export interface ClusterSecurity {
   readonly files: { readonly tokenFile?: string; readonly secretFile?: string; readonly ca?: TestCa };
 }
 
-export async function prepareClusterSecurity(dataDir: string, security: LocalClusterSecurity | undefined): Promise<ClusterSecurity> {
-  if (security === undefined) return { args: [], client: {}, files: {} };
+/**
+ * Without `security`, nodes may still get security flags among the caller's
+ * own (`scripts/cluster up -- --auth-token …`): the client is set up from those.
+ */
+export async function prepareClusterSecurity(
+  dataDir: string,
+  security: LocalClusterSecurity | undefined,
+  extraArgs: readonly string[] = [],
+): Promise<ClusterSecurity> {
+  if (security === undefined) return { args: [], client: clientSecurity([{ args: extraArgs }]), files: {} };
   const dir = join(resolve(dataDir), 'security');
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const args: string[] = [];

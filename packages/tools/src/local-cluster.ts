@@ -124,7 +124,7 @@ export class LocalCluster {
   static async start(options: LocalClusterOptions): Promise<LocalCluster> {
     const count = options.nodes ?? 3;
     if (!Number.isInteger(count) || count < 1 || count > 100) throw new RangeError(`nodes must be an integer in 1..100 (got ${count})`);
-    const security = await prepareClusterSecurity(options.dataDir, options.security);
+    const security = await prepareClusterSecurity(options.dataDir, options.security, options.extraArgs);
     // The security flags go first, so a test's own extraArgs can still override them.
     const withSecurity: LocalClusterOptions = { ...options, extraArgs: [...security.args, ...(options.extraArgs ?? [])] };
     const specs = await planNodes(count, withSecurity);
@@ -385,7 +385,7 @@ async function planNodes(
       rpcPort,
       dataDir,
       logFile: join(logDir, `${id}.log`),
-      ...(options.security?.tls === true && { tls: true }),
+      ...((options.security?.tls === true || (options.extraArgs ?? []).includes('--tls-cert')) && { tls: true }),
       args: nodeArgs({
         id,
         host,
