@@ -5,6 +5,7 @@
  */
 import { encodeCounterKey } from '@ringkv/core';
 import { RingkvHttpError } from './http-error.js';
+import { keyPath } from './kv-answer.js';
 
 export interface IncrOptions {
   /**
@@ -23,14 +24,7 @@ export interface CounterOptions {
 }
 
 export function counterPath(key: string, query: Readonly<Record<string, number | undefined>>): string {
-  let path = `/counter/${encodeURIComponent(key)}`;
-  let sep = '?';
-  for (const [name, value] of Object.entries(query)) {
-    if (value === undefined) continue;
-    path += `${sep}${name}=${encodeURIComponent(String(value))}`;
-    sep = '&';
-  }
-  return path;
+  return keyPath('counter', key, query);
 }
 
 /** The stored key, for routing to a replica; undefined for a name a node would refuse (it answers KEY_INVALID). */

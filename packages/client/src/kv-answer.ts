@@ -44,7 +44,12 @@ export function normalizeNodeUrl(raw: string): string {
 }
 
 export function kvPath(key: string, query: Readonly<Record<string, string | number | undefined>>): string {
-  let path = `/kv/${encodeURIComponent(key)}`;
+  return keyPath('kv', key, query);
+}
+
+/** `/<route>/<key>` with the defined query parameters, each escaped. */
+export function keyPath(route: 'kv' | 'counter', key: string, query: Readonly<Record<string, string | number | undefined>>): string {
+  let path = `/${route}/${encodeURIComponent(key)}`;
   let sep = '?';
   for (const [name, value] of Object.entries(query)) {
     if (value === undefined) continue;

@@ -1,4 +1,5 @@
 import { Agent, request } from 'undici';
+import type { RepairSummary } from '@ringkv/client';
 
 /** The anti-entropy counters of one node's GET /status (they start at 0 with every process). */
 export interface AeCounters {
@@ -98,14 +99,7 @@ export async function fetchSnapshot(baseUrl: string, timeoutMs = 10_000): Promis
 }
 
 /** The JSON summary of POST /admin/repair. */
-export interface RepairSummary {
-  readonly partitions: number;
-  readonly exchanges: number;
-  readonly failed: number;
-  readonly keysRepaired: number;
-  readonly bytesSent: number;
-  readonly bytesReceived: number;
-}
+export type { RepairSummary };
 
 export function parseRepairSummary(body: unknown): RepairSummary {
   if (!isObject(body)) throw new Error('POST /admin/repair: not a JSON object');
