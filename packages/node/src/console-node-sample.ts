@@ -87,7 +87,7 @@ export class ConsoleNodeSampler {
     private readonly metrics: NodeMetrics,
   ) {
     this.scans = new ThrottledRead(
-      async () => ({ keysStored: await node.deps.store.countKeys(), hintsPending: await node.handoff.pendingByTarget() }),
+      async () => ({ keysStored: node.trees.recordCount ?? (await node.deps.store.countKeys()), hintsPending: await node.handoff.pendingByTarget() }),
       node.deps.clock,
       scanMaxAgeMs,
     );

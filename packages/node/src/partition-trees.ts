@@ -36,6 +36,19 @@ export class PartitionTrees {
     return this.builtCount === this.partitionCount;
   }
 
+  /**
+   * Records stored (tombstones included) in every partition, from the trees'
+   * entry counts, which every data write keeps exact; undefined until every
+   * tree is built. O(partitions), where counting in the store reads every
+   * record (seconds at millions of keys), so /status and the console can ask often.
+   */
+  get recordCount(): number | undefined {
+    if (!this.allBuilt) return undefined;
+    let n = 0;
+    for (const tree of this.trees.values()) n += tree.entryCount;
+    return n;
+  }
+
   /** Called before a data write to the partition; waits while its tree is being built. */
   async enter(partition: number): Promise<void> {
     for (let gate = this.building.get(partition); gate !== undefined; gate = this.building.get(partition)) await gate;
