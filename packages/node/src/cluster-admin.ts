@@ -170,7 +170,7 @@ export class ClusterAdmin {
   private async keysPerPartitionEstimate(): Promise<{ keys: number; bytesPerKey: number }> {
     const store = this.node.replica.store;
     const held = this.node.antiEntropy.partitionsReplicated().length || 1;
-    const keys = (this.node.trees.recordCount ?? (await store.countKeys())) / held;
+    const keys = (await this.node.trees.countRecords()) / held;
     let sample = 0;
     let bytes = 0;
     for (const p of this.node.antiEntropy.partitionsReplicated().slice(0, 4)) {

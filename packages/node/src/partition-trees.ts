@@ -49,6 +49,11 @@ export class PartitionTrees {
     return n;
   }
 
+  /** `recordCount`, or a count by scanning the store while trees are still being built. */
+  async countRecords(): Promise<number> {
+    return this.recordCount ?? (await this.store.countKeys());
+  }
+
   /** Called before a data write to the partition; waits while its tree is being built. */
   async enter(partition: number): Promise<void> {
     for (let gate = this.building.get(partition); gate !== undefined; gate = this.building.get(partition)) await gate;

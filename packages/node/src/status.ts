@@ -27,7 +27,7 @@ export async function buildStatus(node: RingkvNode, metrics?: NodeMetrics): Prom
     handoff: { ...node.handoff.stats },
     partitionsOwned: view.partitionsOwnedBySelf(),
     antiEntropy: antiEntropyStatus(node),
-    keysStored: node.trees.recordCount ?? (await node.deps.store.countKeys()),
+    keysStored: await node.trees.countRecords(),
     recovering: { active: node.recovery.active, partitionsLeft: node.recovery.partitionsLeft },
     uptimeMs: node.deps.clock.now() - node.startedAt,
     requests: { ...node.coordinator.stats },

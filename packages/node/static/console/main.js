@@ -13,7 +13,7 @@ import { renderRing } from './ring-panel.js';
  * @typedef {{ epoch: number, partitionCount: number, n: number, r: number, w: number, hash: string,
  *   nodes: Record<string, { http: string, state: string }>, partitions: string[][], transferring: number[] }} RingDocument
  *   GET /ring (packages/node/src/ring-routes.ts)
- * @typedef {{ self: string, at: number, members: any[], samples: Record<string, { ok: true, sample: any } | { ok: false, error: string }> }} ClusterDocument
+ * @typedef {import('../../src/console-cluster.js').ConsoleClusterDocument} ClusterDocument
  *   GET /ui/api/cluster (packages/node/src/console-cluster.ts)
  */
 
