@@ -24,56 +24,9 @@ import { forwardWrite } from './write-forwarding.js';
 import { forwardIncrement } from './counter-forwarding.js';
 import { IncrementStep, type IncrementRequest, type IncrementResult } from './counter-increment.js';
 
-export interface ReadRequest {
-  readonly key: Uint8Array;
-  readonly r: number;
-  /** replies needed from primaries themselves (Riak's pr); 0 = fallbacks may answer */
-  readonly pr: number;
-}
+import type { CoordinatorStats, ReadRequest, ReadResult, WriteRequest, WriteResult } from './coordinator-requests.js';
 
-export interface WriteRequest {
-  readonly key: Uint8Array;
-  /** null deletes */
-  readonly value: Uint8Array | null;
-  readonly contentType: string;
-  /** the client's X-Context ('' = none: concurrent with everything) */
-  readonly context: string;
-  readonly w: number;
-  /** acks needed from primaries themselves (Riak's pw); 0 = hinted fallbacks may stand in */
-  readonly pw: number;
-  /** the new version expires this long after the coordinating replica's clock stamps it (PUT ?ttl) */
-  readonly ttlMs?: number;
-}
-
-export interface WriteResult {
-  /** what the writer has now seen: its context plus the version it wrote */
-  readonly context: Dots;
-  /** the coordinating replica's record after the write (for returnbody) */
-  readonly record: KvRecord;
-  /** the version this write created */
-  readonly dot: Dot;
-  /** some of the W acks came from fallbacks: a read of R primaries may not see this write yet */
-  readonly sloppy: boolean;
-}
-
-export interface ReadResult {
-  /**
-   * The merge of the replies (undefined: no replica holds the key), with the
-   * LWW policy applied and versions expired by this node's clock dropped.
-   */
-  readonly record: KvRecord | undefined;
-  /** some of the R replies came from fallbacks */
-  readonly sloppy: boolean;
-}
-
-export interface CoordinatorStats {
-  gets: number;
-  writes: number;
-  forwarded: number;
-  quorumFailures: number;
-  readRepairs: number;
-  fallbacksUsed: number;
-}
+export type { CoordinatorStats, ReadRequest, ReadResult, WriteRequest, WriteResult } from './coordinator-requests.js';
 
 export interface CoordinatorDeps {
   readonly view: ClusterView;
