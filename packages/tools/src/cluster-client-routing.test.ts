@@ -37,8 +37,10 @@ describe.skipIf(!serverBuilt)('client routing against a 3-node cluster (N=2)', (
     temp = await startTempCluster('client-routing', {
       nodes: 3,
       n: 2,
+      // W=N so that a read from either replica (R=1) sees the write just acknowledged: with W=1 the
+      // other replica may not have applied it yet (CI saw that race).
       r: 1,
-      w: 1,
+      w: 2,
       extraArgs: ['--log-level', 'warn', '--partitions', '16', '--gossip-interval-ms', '200'],
     });
     cluster = temp.cluster;
