@@ -197,10 +197,16 @@ describe.skipIf(!serverBuilt)('anti-entropy and tombstone GC in a 3-node cluster
     const done = await waitFor(
       async () => {
         const [mine, ...others] = await statuses([victim, 'n1', 'n2']);
-        if (mine === undefined || recovering(mine).active) return undefined;
-        return others.every((o) => o.keysStored === mine.keysStored) && mine.keysStored === expected ? mine : undefined;
+        if (mine === undefined) return undefined;
+        const counts = [mine, ...others].map((s) => `${s.id} ${s.keysStored}`).join(', ');
+        // thrown, so that a timeout says which it was waiting for
+        if (recovering(mine).active) throw new Error(`still recovering (${recovering(mine).partitionsLeft} partitions left); keys: ${counts}`);
+        if (others.every((o) => o.keysStored === mine.keysStored) && mine.keysStored === expected) return mine;
+        throw new Error(`recovered, but keys stored differ (expected ${expected}): ${counts}`);
       },
-      { what: `${victim} to hold every key again and leave recovery`, timeoutMs: 40_000, intervalMs: 250 },
+      // 128 exchanges (64 partitions × 2 fellows): ~17 s alone on 2 busy cores, but a full parallel
+      // suite once took over 40 s, so allow 90 s (the test's own timeout is set below)
+      { what: `${victim} to hold every key again and leave recovery`, timeoutMs: 90_000, intervalMs: 250 },
     );
     expect(recovering(done).partitionsLeft).toBe(0);
     // It noticed the lost data, whether or not a poll caught it in the act.
@@ -221,7 +227,7 @@ describe.skipIf(!serverBuilt)('anti-entropy and tombstone GC in a 3-node cluster
     await cluster.restart('n1');
     await cluster.restart('n2');
     await waitUntilWholeClusterServes();
-  });
+  }, 150_000);
 
   // Shared by the two GC tests below.
   const gcKeys = Array.from({ length: 8 }, (_, i) => `gc-${i}`);
