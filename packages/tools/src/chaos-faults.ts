@@ -207,9 +207,8 @@ export class FaultLoop {
     const { cluster, recorder, log, degrader } = this.o;
     const ids = Array.from({ length: cluster.size }, (_, i) => cluster.node(i).id);
     const d = planDegrade(cluster.size, this.o.random);
-    const lossOnly = degrader?.mode.kind === 'loss-only';
     const who = d.nodes.map((i) => ids[i] ?? `n${i + 1}`).join(' ');
-    const detail = describeDegrade(d, ids, lossOnly);
+    const detail = describeDegrade(d, ids, degrader?.mode);
     const e = recorder.record({ client: NEMESIS, op: 'degrade', node: who, phase: 'invoke', detail });
     // Before the commands run, so a half-applied degradation is still removed.
     this.episodeNow = {

@@ -95,8 +95,10 @@ async function run(config: ChaosConfig): Promise<number> {
       degrader = new NetworkDegrader(hosts);
       const mode = await degrader.setUp();
       if (mode.kind === 'netem') say('degrade: tc netem on lo (prio root qdisc, u32 filters on the degraded nodes\' addresses)');
-      else if (mode.kind === 'loss-only') say(`degrade: tc netem is not usable here (${mode.why}); falling back to random packet loss only (iptables statistic)`);
-      else say(`degrade: SKIPPED, neither tc netem nor iptables can be used here (${mode.why})`);
+      else if (mode.kind === 'fallback') {
+        const what = [mode.shaped ? 'a rate-limited link with a bounded queue (tc htb + bfifo)' : '', mode.loss ? 'random packet loss (iptables statistic)' : ''].filter((x) => x !== '');
+        say(`degrade: tc netem is not usable here (${mode.why}); falling back to ${what.join(' and ')}, without duplication or reordering`);
+      } else say(`degrade: SKIPPED, neither tc netem nor iptables can be used here (${mode.why})`);
     }
     let clocks: ClockSkewer | undefined;
     if (usesClockSkew(config)) {

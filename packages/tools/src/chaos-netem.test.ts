@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { DEGRADE_CHAIN, NetworkDegrader, describeDegrade, lossRules, netemApplyCommands, netemRemoveCommand, planDegrade, type Degradation, type Tool } from './chaos-netem.js';
+import {
+  DEGRADE_CHAIN,
+  NetworkDegrader,
+  describeDegrade,
+  lossRules,
+  netemApplyCommands,
+  netemRemoveCommand,
+  planDegrade,
+  shapeApplyCommands,
+  shapeRateKbit,
+  type Degradation,
+  type Tool,
+} from './chaos-netem.js';
 import { ChaosRandom } from './chaos-random.js';
 import { nodeHost } from './local-cluster.js';
 
@@ -55,10 +67,23 @@ describe('tc netem commands', () => {
     ]);
   });
 
+  it('slow-link fallback: an htb class at the rate that drains a 50 kB queue in the planned delay, fed by the same filters', () => {
+    expect(shapeRateKbit(d)).toBe(3333);
+    const cmds = shapeApplyCommands(d, hosts);
+    expect(cmds.slice(0, 4)).toEqual([
+      ['qdisc', 'replace', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '10'],
+      ['class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:10', 'htb', 'rate', '100gbit', 'quantum', '200000'],
+      ['class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:20', 'htb', 'rate', '3333kbit', 'ceil', '3333kbit'],
+      ['qdisc', 'add', 'dev', 'lo', 'parent', '1:20', 'handle', '20:', 'bfifo', 'limit', '50000'],
+    ]);
+    expect(cmds.slice(4)).toEqual(netemApplyCommands(d, hosts).slice(2).map((f) => [...f.slice(0, -1), '1:20']));
+  });
+
   it('describes what it does', () => {
     const ids = ['n1', 'n2', 'n3', 'n4', 'n5'];
     expect(describeDegrade(d, ids)).toBe('n2 n4: delay 120±30 ms, loss 4 %, duplicate 2 %, reorder 10 %');
-    expect(describeDegrade(d, ids, true)).toBe('n2 n4: loss 4 % (iptables fallback)');
+    expect(describeDegrade(d, ids, { kind: 'fallback', shaped: true, loss: true, why: '' })).toBe('n2 n4: rate 3333 kbit (queue ≤ 120 ms), loss 4 % (fallback: no netem)');
+    expect(describeDegrade(d, ids, { kind: 'fallback', shaped: false, loss: true, why: '' })).toBe('n2 n4: loss 4 % (fallback: no netem)');
   });
 });
 
@@ -87,20 +112,35 @@ describe('NetworkDegrader', () => {
     expect(f.calls).toEqual(['tc qdisc del dev lo root']);
   });
 
-  it('falls back to iptables loss when netem is missing, and removes its chain at the end', async () => {
+  it('falls back to htb shaping and iptables loss when netem is missing, and heal and tearDown remove both', async () => {
     const f = fakeRunner((tool, args) => tool === 'tc' && args.includes('netem'));
     const g = new NetworkDegrader(hosts, f.run);
-    expect((await g.setUp()).kind).toBe('loss-only');
+    expect(await g.setUp()).toMatchObject({ kind: 'fallback', shaped: true, loss: true });
     expect(f.calls).toContain('tc qdisc del dev lo root');
     expect(f.calls).toContain(`iptables -I INPUT 1 -j ${DEGRADE_CHAIN}`);
+    f.calls.length = 0;
+    await g.apply(d);
+    expect(f.calls.filter((c) => c.startsWith('tc '))).toEqual(shapeApplyCommands(d, hosts).map((c) => `tc ${c.join(' ')}`));
+    expect(f.calls.filter((c) => c.startsWith('iptables ')).every((c) => c.startsWith(`iptables -A ${DEGRADE_CHAIN}`))).toBe(true);
+    f.calls.length = 0;
+    await g.heal();
+    expect(f.calls).toEqual(['tc qdisc del dev lo root', `iptables -F ${DEGRADE_CHAIN}`]);
+    await g.apply(d);
+    f.calls.length = 0;
+    await g.tearDown();
+    expect(f.calls).toContain('tc qdisc del dev lo root');
+    expect(f.calls).toContain(`iptables -X ${DEGRADE_CHAIN}`);
+  });
+
+  it('falls back to iptables loss alone when htb is missing too', async () => {
+    const f = fakeRunner((tool, args) => tool === 'tc' && (args.includes('netem') || args.includes('htb')));
+    const g = new NetworkDegrader(hosts, f.run);
+    expect(await g.setUp()).toMatchObject({ kind: 'fallback', shaped: false, loss: true });
     f.calls.length = 0;
     await g.apply(d);
     expect(f.calls.every((c) => c.startsWith(`iptables -A ${DEGRADE_CHAIN}`))).toBe(true);
     await g.heal();
     expect(f.calls.at(-1)).toBe(`iptables -F ${DEGRADE_CHAIN}`);
-    f.calls.length = 0;
-    await g.tearDown();
-    expect(f.calls).toContain(`iptables -X ${DEGRADE_CHAIN}`);
   });
 
   it('is skipped (apply returns false, nothing run) when neither tool can be used', async () => {

@@ -14,12 +14,19 @@ import type { ChaosRandom } from './chaos-random.js';
  * see the degraded link, both ways. Healing deletes the root qdisc (`lo` is
  * back to its default noqueue).
  *
- * Kernels without sch_netem/sch_prio (minimal VMs) get a fallback: random
- * packet loss only, with iptables `statistic` DROP rules in a chain of our own
- * (RINGKV_DEGRADE, jumped to from INPUT) — lost packets still make TCP
- * retransmit after ≥200 ms, so links stall, but there is no fixed delay,
- * duplication or reordering. Without either, the fault is skipped, with a line
- * saying why.
+ * Kernels without sch_netem/sch_prio (minimal VMs, this project's dev machine)
+ * get a fallback built from what they usually do have:
+ *  - a slow link: an `htb` root whose default class is unlimited and whose
+ *    second class, fed by the same u32 filters, is limited to a rate at which
+ *    a bounded byte queue (`bfifo`) drains in the planned delay — so the
+ *    degraded nodes' traffic waits up to that long under load and overflow is
+ *    dropped, as on a congested link (no fixed delay when idle);
+ *  - random loss: iptables `statistic` DROP rules in a chain of our own
+ *    (RINGKV_DEGRADE, jumped to from INPUT); each loss makes TCP retransmit
+ *    after ≥ 200 ms.
+ * Duplication and reordering are not emulated there; between TCP endpoints
+ * they would only show as retransmission delay anyway. Whichever half works is
+ * used; without either, the fault is skipped, with a line saying why.
  */
 
 export interface Degradation {
@@ -60,10 +67,25 @@ export function planDegrade(size: number, random: ChaosRandom): Degradation {
   };
 }
 
-/** "n2 n4: delay 120±30 ms, loss 4 %, duplicate 2 %, reorder 10 %" */
-export function describeDegrade(d: Degradation, ids: readonly string[], lossOnly = false): string {
+/** The fallback's rate limit: the bounded queue (SHAPE_QUEUE_BYTES) drains in `delayMs`. */
+export const SHAPE_QUEUE_BYTES = 50_000;
+export function shapeRateKbit(d: Degradation): number {
+  return Math.max(8, Math.round((SHAPE_QUEUE_BYTES * 8) / d.delayMs));
+}
+
+/**
+ * "n2 n4: delay 120±30 ms, loss 4 %, duplicate 2 %, reorder 10 %"; in the
+ * fallback only what is applied: "n2 n4: rate 3333 kbit (queue ≤ 120 ms), loss 4 % (fallback: no netem)".
+ */
+export function describeDegrade(d: Degradation, ids: readonly string[], mode: DegradeMode = { kind: 'netem' }): string {
   const who = d.nodes.map((i) => ids[i] ?? `n${i + 1}`).join(' ');
-  if (lossOnly) return `${who}: loss ${d.lossPct} % (iptables fallback)`;
+  if (mode.kind === 'fallback') {
+    const parts = [
+      ...(mode.shaped ? [`rate ${shapeRateKbit(d)} kbit (queue ≤ ${d.delayMs} ms)`] : []),
+      ...(mode.loss ? [`loss ${d.lossPct} %`] : []),
+    ];
+    return `${who}: ${parts.join(', ')} (fallback: no netem)`;
+  }
   return `${who}: delay ${d.delayMs}±${d.jitterMs} ms, loss ${d.lossPct} %, duplicate ${d.duplicatePct} %, reorder ${d.reorderPct} %`;
 }
 
@@ -72,6 +94,13 @@ const hostOf = (hosts: readonly string[], i: number): string => {
   if (h === undefined) throw new RangeError(`no address for node ${i}`);
   return h;
 };
+
+/** u32 filters that send packets to or from each degraded node's address to `flowid`. */
+function addressFilters(d: Degradation, hosts: readonly string[], dev: string, flowid: string): string[][] {
+  return d.nodes.flatMap((i) =>
+    ['dst', 'src'].map((end) => ['filter', 'add', 'dev', dev, 'parent', '1:0', 'protocol', 'ip', 'prio', '1', 'u32', 'match', 'ip', end, `${hostOf(hosts, i)}/32`, 'flowid', flowid]),
+  );
+}
 
 /** The `tc` argument lists that apply a degradation on `dev`, in order. */
 export function netemApplyCommands(d: Degradation, hosts: readonly string[], dev = 'lo'): string[][] {
@@ -86,15 +115,26 @@ export function netemApplyCommands(d: Degradation, hosts: readonly string[], dev
       'reorder', `${d.reorderPct}%`,
     ],
   ];
-  for (const i of d.nodes) {
-    for (const end of ['dst', 'src']) {
-      cmds.push(['filter', 'add', 'dev', dev, 'parent', '1:0', 'protocol', 'ip', 'prio', '1', 'u32', 'match', 'ip', end, `${hostOf(hosts, i)}/32`, 'flowid', `1:${NETEM_BAND}`]);
-    }
-  }
-  return cmds;
+  return [...cmds, ...addressFilters(d, hosts, dev, `1:${NETEM_BAND}`)];
 }
 
-/** The `tc` arguments that remove every trace of a degradation (the filters and netem go with the root). */
+/**
+ * The fallback's slow link: an htb root (class 1:10, the default, unlimited;
+ * class 1:20 at shapeRateKbit) with a SHAPE_QUEUE_BYTES byte FIFO under 1:20.
+ */
+export function shapeApplyCommands(d: Degradation, hosts: readonly string[], dev = 'lo'): string[][] {
+  const kbit = `${shapeRateKbit(d)}kbit`;
+  return [
+    ['qdisc', 'replace', 'dev', dev, 'root', 'handle', '1:', 'htb', 'default', '10'],
+    // quantum set explicitly: r2q would make it huge for an unlimited class (a kernel warning)
+    ['class', 'add', 'dev', dev, 'parent', '1:', 'classid', '1:10', 'htb', 'rate', '100gbit', 'quantum', '200000'],
+    ['class', 'add', 'dev', dev, 'parent', '1:', 'classid', '1:20', 'htb', 'rate', kbit, 'ceil', kbit],
+    ['qdisc', 'add', 'dev', dev, 'parent', '1:20', 'handle', '20:', 'bfifo', 'limit', String(SHAPE_QUEUE_BYTES)],
+    ...addressFilters(d, hosts, dev, '1:20'),
+  ];
+}
+
+/** The `tc` arguments that remove every trace of a degradation (filters, netem or htb classes go with the root). */
 export function netemRemoveCommand(dev = 'lo'): string[] {
   return ['qdisc', 'del', 'dev', dev, 'root'];
 }
@@ -120,11 +160,15 @@ const realRunner: ToolRunner = (tool, args) =>
   });
 
 /** How the degrade fault works on this machine, found out once by `setUp`. */
-export type DegradeMode = { readonly kind: 'netem' } | { readonly kind: 'loss-only'; readonly why: string } | { readonly kind: 'skip'; readonly why: string };
+export type DegradeMode =
+  | { readonly kind: 'netem' }
+  /** no netem (`why`): a slow link by htb when `shaped`, random loss by iptables when `loss` (at least one) */
+  | { readonly kind: 'fallback'; readonly shaped: boolean; readonly loss: boolean; readonly why: string }
+  | { readonly kind: 'skip'; readonly why: string };
 
 /**
  * Applies and heals degradations. `setUp` probes what the machine allows
- * (netem, else iptables loss, else nothing); `tearDown` removes everything,
+ * (netem, else htb shaping and/or iptables loss, else nothing); `tearDown` removes everything,
  * and a process 'exit' handler does it synchronously if the run dies first.
  */
 export class NetworkDegrader {
@@ -152,14 +196,30 @@ export class NetworkDegrader {
     } catch (err) {
       await this.run('tc', netemRemoveCommand(this.dev)).catch(() => undefined);
       const tcWhy = err instanceof Error ? err.message : String(err);
+      const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+      let shapeWhy = '';
+      const shaped = await (async () => {
+        try {
+          // the same probe: htb classes and a FIFO that no filter feeds
+          for (const cmd of shapeApplyCommands(probe, this.hosts, this.dev)) await this.run('tc', cmd);
+          await this.run('tc', netemRemoveCommand(this.dev));
+          return true;
+        } catch (e) {
+          await this.run('tc', netemRemoveCommand(this.dev)).catch(() => undefined);
+          shapeWhy = `; htb: ${message(e)}`;
+          return false;
+        }
+      })();
+      let lossWhy = '';
       try {
         await this.run('iptables', ['-N', this.chain]).catch(() => this.run('iptables', ['-F', this.chain]));
         this.chainInstalled = true;
         await this.run('iptables', ['-I', 'INPUT', '1', '-j', this.chain]);
-        this.mode = { kind: 'loss-only', why: tcWhy };
-      } catch (err2) {
-        this.mode = { kind: 'skip', why: `${tcWhy}; iptables: ${err2 instanceof Error ? err2.message : String(err2)}` };
+      } catch (e) {
+        lossWhy = `; iptables: ${message(e)}`;
       }
+      const loss = lossWhy === '';
+      this.mode = shaped || loss ? { kind: 'fallback', shaped, loss, why: tcWhy + shapeWhy + lossWhy } : { kind: 'skip', why: tcWhy + shapeWhy + lossWhy };
       return this.mode;
     }
   }
@@ -170,23 +230,29 @@ export class NetworkDegrader {
     this.applied = true;
     if (this.mode.kind === 'netem') {
       for (const cmd of netemApplyCommands(d, this.hosts, this.dev)) await this.run('tc', cmd);
-    } else {
-      for (const rule of lossRules(d, this.hosts, this.chain)) await this.run('iptables', rule);
+      return true;
     }
+    if (this.mode.shaped) for (const cmd of shapeApplyCommands(d, this.hosts, this.dev)) await this.run('tc', cmd);
+    if (this.mode.loss) for (const rule of lossRules(d, this.hosts, this.chain)) await this.run('iptables', rule);
     return true;
+  }
+
+  /** Whether this mode put a root qdisc on the device. */
+  private get usesTc(): boolean {
+    return this.mode.kind === 'netem' || (this.mode.kind === 'fallback' && this.mode.shaped);
   }
 
   async heal(): Promise<void> {
     if (!this.applied) return;
-    if (this.mode.kind === 'netem') await this.run('tc', netemRemoveCommand(this.dev));
-    else if (this.mode.kind === 'loss-only') await this.run('iptables', ['-F', this.chain]);
+    if (this.usesTc) await this.run('tc', netemRemoveCommand(this.dev));
+    if (this.mode.kind === 'fallback' && this.mode.loss) await this.run('iptables', ['-F', this.chain]);
     this.applied = false;
   }
 
   /** Removes the qdisc or the chain; safe to call twice. */
   async tearDown(): Promise<void> {
     process.removeListener('exit', this.onExit);
-    if (this.mode.kind === 'netem' && this.applied) await this.run('tc', netemRemoveCommand(this.dev)).catch(() => undefined);
+    if (this.usesTc && this.applied) await this.run('tc', netemRemoveCommand(this.dev)).catch(() => undefined);
     this.applied = false;
     if (this.chainInstalled) {
       this.chainInstalled = false;
@@ -210,7 +276,7 @@ export class NetworkDegrader {
         return false;
       }
     };
-    if (this.mode.kind === 'netem' && this.applied) sync('tc', netemRemoveCommand(this.dev));
+    if (this.usesTc && this.applied) sync('tc', netemRemoveCommand(this.dev));
     this.applied = false;
     if (this.chainInstalled) {
       this.chainInstalled = false;

@@ -76,9 +76,11 @@ Faults (--faults, one at a time, a random one every --kill-every seconds):
           reordering 5-25 % (tc netem) on every packet to or from one random
           node (two when there are 4 or more); its peers and the workload's
           clients both see the slow, lossy link. Needs tc and root; on a kernel
-          without sch_netem/sch_prio it falls back to random loss only (iptables
-          statistic match), and without that it is skipped with a line saying so.
-          The prio/netem root qdisc on lo is removed at the end (also on Ctrl-C).
+          without sch_netem/sch_prio it falls back to a rate-limited link whose
+          50 kB queue drains in the planned delay (tc htb + bfifo) and random loss
+          (iptables statistic match), with no duplication or reordering; without
+          either it is skipped with a line saying so. The root qdisc on lo is
+          removed at the end (also on Ctrl-C).
   clock      one random node's clock jumps forward or backward by
           --clock-skew/2..--clock-skew seconds while it runs, and back after
           --down-for. With clock among the faults, every node also starts with its
