@@ -13,7 +13,7 @@ export interface ConsoleNodeSample {
   /** the node's clock when the sample was taken (ms); rates are computed between two samples of one node */
   readonly at: number;
   readonly uptimeMs: number;
-  /** records in the local store, from a scan at most `scanMaxAgeMs` old */
+  /** records in the local store (from the Merkle trees; a scan at most `scanMaxAgeMs` old while they are built) */
   readonly keysStored: number;
   /** hinted records waiting for delivery, by target node (same scan age) */
   readonly hintsPending: Readonly<Record<string, number>>;
