@@ -40,6 +40,20 @@ export class Recovery {
     await this.store.putMeta(recoveringMeta, new Uint8Array([1]));
   }
 
+  /**
+   * Whether a read from a coordinator on committed ring `coordinatorEpoch` must
+   * be refused although no recovery runs (yet): our store is new and we have
+   * not learnt any committed ring, so we cannot know whether the cluster knew
+   * us before — that is told by the same gossip that brings the ring. Until
+   * then our "not found" could be a lost disk talking (simulator seed 7665: a
+   * wiped node, restarted while cut off with one stale replica, answered that
+   * replica's read before any peer could tell it that it had lost data). In a
+   * cluster that never committed a ring (epoch 0 everywhere) nobody is refused.
+   */
+  unsettled(coordinatorEpoch: number, ownEpoch: number): boolean {
+    return this.freshStore && ownEpoch === 0 && coordinatorEpoch > 0;
+  }
+
   /** An anti-entropy exchange of the partition with `fellow` completed. */
   async exchanged(partition: number, fellow: string): Promise<void> {
     if (!this.active || !this.pending.delete(`${partition}>${fellow}`) || this.pending.size > 0) return;

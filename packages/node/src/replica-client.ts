@@ -19,7 +19,8 @@ export class ReplicaClient {
     if (t.node === this.view.self.id) {
       return t.hintFor === undefined ? this.replica.read(partition, key) : (await this.replica.readHint(partition, key))?.record;
     }
-    const body = await this.call(t.node, RPC_OPS.replicaGet, { p: partition, k: key, ...(t.hintFor ? { h: t.hintFor } : {}) }, timeoutMs);
+    const epoch = this.view.ringState.epoch;
+    const body = await this.call(t.node, RPC_OPS.replicaGet, { p: partition, k: key, ...(t.hintFor ? { h: t.hintFor } : {}), ...(epoch > 0 ? { e: epoch } : {}) }, timeoutMs);
     const rec = (body as { rec?: unknown } | null)?.rec;
     return rec === null || rec === undefined ? undefined : recordFromWire(rec);
   }

@@ -56,6 +56,9 @@ export function makeRpcHandler(deps: RpcHandlerDeps): (from: PeerInfo, op: strin
         if (deps.recovery.active && b.h === undefined) {
           return { ok: false, code: 'RECOVERING', message: 'this replica lost its data and is resynchronising; ask another' };
         }
+        if (b.h === undefined && deps.recovery.unsettled(b.e ?? 0, deps.view.ringState.epoch)) {
+          return { ok: false, code: 'RECOVERING', message: 'this replica has a new store and has not yet learnt the committed ring; ask another' };
+        }
         if (b.h === undefined && deps.view.ringState.epoch > 0 && !deps.view.preferenceList(b.p).includes(deps.view.self.id)) {
           // Our ring says we no longer replicate this partition: our "not found" would mislead a stale coordinator.
           return { ok: false, code: 'NOT_REPLICA', message: `not a replica of partition ${b.p} in ring epoch ${deps.view.ringState.epoch}` };

@@ -31,6 +31,8 @@ export interface ReplicaGetBody {
   readonly k: Uint8Array;
   /** set when asking a fallback for the copy it keeps for primary `h` */
   readonly h?: string;
+  /** the asking coordinator's committed ring epoch (absent: 0) */
+  readonly e?: number;
 }
 
 export interface ReplicaPutBody {
@@ -93,7 +95,8 @@ const isQuorum = (x: unknown): x is number => typeof x === 'number' && Number.is
 export function parseReplicaGet(x: unknown): ReplicaGetBody | undefined {
   if (!isObj(x) || !isPartition(x.p) || !isKey(x.k)) return undefined;
   if (x.h !== undefined && !isNodeId(x.h)) return undefined;
-  return { p: x.p, k: x.k, ...(x.h !== undefined ? { h: x.h } : {}) };
+  if (x.e !== undefined && !(typeof x.e === 'number' && Number.isSafeInteger(x.e) && x.e >= 0)) return undefined;
+  return { p: x.p, k: x.k, ...(x.h !== undefined ? { h: x.h } : {}), ...(x.e !== undefined ? { e: x.e } : {}) };
 }
 
 export function parseReplicaPut(x: unknown): ReplicaPutBody | undefined {

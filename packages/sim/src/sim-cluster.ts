@@ -146,7 +146,7 @@ export class SimCluster {
       random: rand,
       transport: this.network.transport(m.address, proc),
       store: new ReplicaStore(store),
-      logger: this.logFor(m.id),
+      logger: this.logFor(m.id, () => proc.clock.now()),
       seeds: this.seeds,
       requestTimeoutMs: this.options.requestTimeoutMs,
       gossipIntervalMs: this.options.gossipIntervalMs,
@@ -162,8 +162,8 @@ export class SimCluster {
     m.node = node;
   }
 
-  private logFor(id: string): CaptureLogger {
-    const logger = new CaptureLogger(id);
+  private logFor(id: string, now: () => number): CaptureLogger {
+    const logger = new CaptureLogger(id, now);
     // Share one list so restarts keep what earlier lives logged.
     (logger as { errors: CaptureLogger['errors'] }).errors = this.errors;
     return logger;
