@@ -31,5 +31,5 @@ export function renderNodes(cluster) {
   const head = ['node', 'keys', 'hints pending', 'hints delivered', 'read repairs', 'AE keys repaired', 'handoff', 'recovering', 'uptime'];
   show('nodes',
     h('table', {}, h('thead', {}, h('tr', {}, ...head.map((t) => h('th', {}, t)))), h('tbody', {}, ...rows)),
-    h('p', { class: 'muted small' }, 'keys and hints are counted by a store scan at most 5 s old; hover a figure for detail.'));
+    h('p', { class: 'muted small' }, 'keys (from the Merkle trees) and hints (a scan of the hint store) are at most 5 s old; hover a figure for detail.'));
 }
