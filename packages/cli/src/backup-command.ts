@@ -2,6 +2,7 @@ import { access } from 'node:fs/promises';
 import { backupCluster } from '@ringkv/client';
 import { Command } from 'commander';
 import { ProgressLine, formatBytes } from './backup-progress.js';
+import { resolveCredentials } from './client-credentials.js';
 import type { CommandContext } from './command-context.js';
 import { EXIT } from './exit-codes.js';
 import { resolveNodeUrls } from './node-target.js';
@@ -54,6 +55,7 @@ export function backupCommand(ctx: CommandContext): Command {
         if (flags.force !== true && (await exists(out))) throw new UsageError(`${out} exists; choose another --out or add --force`);
         const nodes = resolveNodeUrls(flags.node, io.env);
         const summary = await backupCluster({
+          ...resolveCredentials(io.env),
           nodes,
           out,
           ...(minReplicas === undefined ? {} : { minReplicas }),
@@ -70,6 +72,10 @@ export function backupCommand(ctx: CommandContext): Command {
                 (summary.replicaReadsFailed.length > 0
                   ? `${summary.replicaReadsFailed.length} replica reads failed (each partition still had ${summary.minReplicas} complete):\n` +
                     summary.replicaReadsFailed.slice(0, 10).map((f) => `  ${f}\n`).join('')
+                  : '') +
+                (summary.hintReadsFailed.length > 0
+                  ? `${summary.hintReadsFailed.length} reads of hinted copies failed (writes held only there may be missing):\n` +
+                    summary.hintReadsFailed.slice(0, 10).map((f) => `  ${f}\n`).join('')
                   : ''),
         );
         ctx.exit(EXIT.ok);

@@ -1,6 +1,7 @@
 import { BackupFileError, restoreCluster, verifyBackupFile, type RestoreProgress } from '@ringkv/client';
 import { Command } from 'commander';
 import { ProgressLine, formatBytes } from './backup-progress.js';
+import { resolveCredentials } from './client-credentials.js';
 import type { CommandContext } from './command-context.js';
 import { EXIT } from './exit-codes.js';
 import { resolveNodeUrls } from './node-target.js';
@@ -71,6 +72,7 @@ export function restoreCommand(ctx: CommandContext): Command {
         }
         const nodes = resolveNodeUrls(flags.node, io.env);
         const summary = await restoreCluster({
+          ...resolveCredentials(io.env),
           nodes,
           file,
           ...(w === undefined ? {} : { w }),

@@ -7,8 +7,26 @@ import { Agent, request, type Dispatcher } from 'undici';
 import { RingkvConnectionError, connectionErrorCode } from './connection-error.js';
 import { RingkvHttpError } from './http-error.js';
 
-export function backupAgent(timeoutMs: number, connections: number): Agent {
-  return new Agent({ connections, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connectTimeout: Math.min(timeoutMs, 5000) });
+/** How backup and restore authenticate, as RingkvClient does: a bearer token, and a CA for https:// nodes. */
+export interface BackupCredentials {
+  readonly token?: string;
+  readonly ca?: string | Buffer;
+}
+
+/** A connection pool for backup/restore calls; every request carries the token when one is given. */
+export function backupAgent(timeoutMs: number, connections: number, credentials: BackupCredentials = {}): Dispatcher {
+  const agent = new Agent({
+    connections,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    connect: { timeout: Math.min(timeoutMs, 5000), ...(credentials.ca === undefined ? {} : { ca: credentials.ca }) },
+  });
+  const { token } = credentials;
+  if (token === undefined) return agent;
+  // send() passes headers as a plain object; add the token to every request of this pool.
+  return agent.compose((dispatch) => (opts, handler) =>
+    dispatch({ ...opts, headers: { ...(opts.headers as Record<string, string> | undefined), authorization: `Bearer ${token}` } }, handler),
+  );
 }
 
 /** A response whose status is not the expected one becomes the node's RingkvHttpError. */

@@ -7,17 +7,20 @@
  * least N−W+1 replicas of every partition meets every write quorum, so every
  * acknowledged (non-sloppy) write is in the backup even when a replica is
  * stale; reading all of them costs little more, so all up replicas are asked.
- * Memory is bounded by one record per replica stream plus a write chunk.
+ * Writes acknowledged partly by fallbacks may sit only in a fallback's hinted
+ * copy until their primary takes them: the nodes listing hints for a partition
+ * stream those too, merged in like a replica (and not counted as one).
+ * Memory is bounded by one record per stream plus a write chunk.
  */
 import { mergeRecords, type KvRecord } from '@ringkv/core';
 import type { Dispatcher } from 'undici';
 import type { BackupEntry } from './backup-entry.js';
 import { BackupFileWriter, type BackupFileSummary, type BackupHeader } from './backup-file.js';
-import { backupAgent, send } from './backup-http.js';
+import { backupAgent, fetchJson, send, type BackupCredentials } from './backup-http.js';
 import { readPartitionStream } from './backup-partition-stream.js';
 import { fetchRing, type BackupRing } from './backup-ring.js';
 
-export interface BackupOptions {
+export interface BackupOptions extends BackupCredentials {
   /** nodes to read the ring from (any one that answers) */
   readonly nodes: readonly string[];
   readonly out: string;
@@ -56,6 +59,10 @@ export interface BackupSummary extends BackupFileSummary {
   readonly replicaReads: number;
   /** replica streams that failed; each partition still had minReplicas complete ones */
   readonly replicaReadsFailed: readonly string[];
+  /** streams of hinted copies read to their end (from fallbacks holding writes their primary has not had yet) */
+  readonly hintReads: number;
+  /** hint listings or streams that failed: writes held only there may be missing */
+  readonly hintReadsFailed: readonly string[];
   readonly ringEpoch: number;
   readonly durationMs: number;
 }
@@ -64,11 +71,16 @@ interface OpenedPartition {
   readonly p: number;
   readonly replicas: readonly string[];
   readonly cursors: readonly Cursor[];
+  /** replica streams that failed */
   readonly failures: string[];
+  /** hint streams that failed */
+  readonly hintFailures: string[];
 }
 
 interface Cursor {
   readonly node: string;
+  /** a fallback's hinted copies: merged like a replica's, not counted as one */
+  readonly hints: boolean;
   readonly stream: AsyncGenerator<BackupEntry>;
   head: BackupEntry | undefined;
   failed: string | undefined;
@@ -79,7 +91,7 @@ const describe = (err: unknown): string => (err instanceof Error ? err.message :
 export async function backupCluster(opts: BackupOptions): Promise<BackupSummary> {
   const started = Date.now();
   const ahead = Math.max(1, opts.partitionsAhead ?? 4);
-  const agent = backupAgent(opts.timeoutMs ?? 30_000, ahead + 1);
+  const agent = backupAgent(opts.timeoutMs ?? 30_000, ahead + 1, opts);
   let writer: BackupFileWriter | undefined;
   const opened: Promise<OpenedPartition>[] = [];
   try {
@@ -97,16 +109,21 @@ export async function backupCluster(opts: BackupOptions): Promise<BackupSummary>
       nodes: [...ring.nodes.keys()],
       tool: opts.tool ?? 'ringkv',
     };
+    const hinted = await listHints(agent, ring);
     writer = await BackupFileWriter.create(opts.out, header);
-    const counts = { keys: 0, deletedKeys: 0, keysWithSiblings: 0, replicaReads: 0 };
+    const counts = { keys: 0, deletedKeys: 0, keysWithSiblings: 0, replicaReads: 0, hintReads: 0 };
     const failed: string[] = [];
-    for (let p = 0; p < Math.min(ahead, ring.partitionCount); p++) opened.push(openPartition(agent, ring, p));
+    const hintFailed = [...hinted.failures];
+    const open = (p: number): Promise<OpenedPartition> => openPartition(agent, ring, p, hinted.holders.get(p) ?? []);
+    for (let p = 0; p < Math.min(ahead, ring.partitionCount); p++) opened.push(open(p));
     for (let p = 0; p < ring.partitionCount; p++) {
       const next = p + ahead;
-      if (next < ring.partitionCount) opened.push(openPartition(agent, ring, next));
+      if (next < ring.partitionCount) opened.push(open(next));
       const result = await drainPartition(await (opened[p] as Promise<OpenedPartition>), minReplicas, writer, counts);
       counts.replicaReads += result.complete;
+      counts.hintReads += result.hintsComplete;
       failed.push(...result.failures);
+      hintFailed.push(...result.hintFailures);
       opts.onProgress?.({ partitionsDone: p + 1, partitionCount: ring.partitionCount, keys: counts.keys, bytes: writer.bytes });
     }
     const file = await writer.finish();
@@ -118,6 +135,7 @@ export async function backupCluster(opts: BackupOptions): Promise<BackupSummary>
       partitions: ring.partitionCount,
       minReplicas,
       replicaReadsFailed: failed,
+      hintReadsFailed: hintFailed,
       ringEpoch: ring.epoch,
       durationMs: Date.now() - started,
     };
@@ -129,35 +147,63 @@ export async function backupCluster(opts: BackupOptions): Promise<BackupSummary>
   }
 }
 
-/** Requests the partition from each of its replicas that is not known dead; never throws (a failed replica is noted). */
-async function openPartition(agent: Dispatcher, ring: BackupRing, p: number): Promise<OpenedPartition> {
+/**
+ * Which nodes keep hinted copies of which partitions (`GET /admin/backup/hints`
+ * of every node not known dead). Hints written after this listing are not
+ * looked for: like other writes during a backup, they may or may not be in it.
+ */
+async function listHints(agent: Dispatcher, ring: BackupRing): Promise<{ holders: Map<number, string[]>; failures: string[] }> {
+  const holders = new Map<number, string[]>();
+  const failures: string[] = [];
+  await Promise.all(
+    [...ring.nodes].map(async ([id, node]) => {
+      if (node.state === 'dead') return;
+      try {
+        const body = (await fetchJson(agent, node.url, '/admin/backup/hints')) as { partitions?: unknown };
+        if (!Array.isArray(body.partitions)) throw new Error('the answer has no partitions list');
+        for (const p of body.partitions) if (typeof p === 'number') holders.set(p, [...(holders.get(p) ?? []), id]);
+      } catch (err) {
+        failures.push(`hints of ${id}: ${describe(err)}`);
+      }
+    }),
+  );
+  return { holders, failures };
+}
+
+/**
+ * Requests the partition from each of its replicas that is not known dead, and
+ * the hinted copies from `hintHolders`; never throws (a failed stream is noted).
+ */
+async function openPartition(agent: Dispatcher, ring: BackupRing, p: number, hintHolders: readonly string[]): Promise<OpenedPartition> {
   const replicas = (ring.partitions[p] ?? []).filter((id) => ring.nodes.get(id)?.state !== 'dead');
   const failures: string[] = [];
+  const hintFailures: string[] = [];
+  const sources = [...replicas.map((id) => ({ id, hints: false })), ...hintHolders.map((id) => ({ id, hints: true }))];
   const opened = await Promise.all(
-    replicas.map(async (id): Promise<Cursor | undefined> => {
+    sources.map(async ({ id, hints }): Promise<Cursor | undefined> => {
       const url = ring.nodes.get(id)?.url ?? '';
-      const where = `partition ${p} from ${id}`;
+      const where = `partition ${p} ${hints ? 'hints ' : ''}from ${id}`;
       try {
-        const res = await send(agent, url, `/admin/backup/partition/${p}`);
-        const cursor: Cursor = { node: id, stream: readPartitionStream(res.body, where), head: undefined, failed: undefined };
+        const res = await send(agent, url, `/admin/backup/partition/${p}${hints ? '?hints=1' : ''}`);
+        const cursor: Cursor = { node: id, hints, stream: readPartitionStream(res.body, where), head: undefined, failed: undefined };
         await advance(cursor);
         return cursor;
       } catch (err) {
-        failures.push(`${where}: ${describe(err)}`);
+        (hints ? hintFailures : failures).push(`${where}: ${describe(err)}`);
         return undefined;
       }
     }),
   );
-  return { p, replicas, cursors: opened.filter((c): c is Cursor => c !== undefined), failures };
+  return { p, replicas, cursors: opened.filter((c): c is Cursor => c !== undefined), failures, hintFailures };
 }
 
 /** Merges the replica streams key by key into the file; fails when fewer than minReplicas streamed the partition completely. */
 async function drainPartition(
-  { p, replicas, cursors, failures }: OpenedPartition,
+  { p, replicas, cursors, failures, hintFailures }: OpenedPartition,
   minReplicas: number,
   writer: BackupFileWriter,
   counts: { keys: number; deletedKeys: number; keysWithSiblings: number },
-): Promise<{ complete: number; failures: string[] }> {
+): Promise<{ complete: number; failures: string[]; hintsComplete: number; hintFailures: string[] }> {
   try {
     for (;;) {
       let least: Buffer | undefined;
@@ -181,15 +227,16 @@ async function drainPartition(
   } finally {
     await Promise.all(cursors.map((c) => c.stream.return(undefined)));
   }
-  for (const c of cursors) if (c.failed !== undefined) failures.push(c.failed);
-  const complete = cursors.filter((c) => c.failed === undefined).length;
+  for (const c of cursors) if (c.failed !== undefined) (c.hints ? hintFailures : failures).push(c.failed);
+  const complete = cursors.filter((c) => !c.hints && c.failed === undefined).length;
+  const hintsComplete = cursors.filter((c) => c.hints && c.failed === undefined).length;
   if (complete < minReplicas) {
     throw new Error(
       `partition ${p}: ${complete} of ${replicas.length} replicas streamed it completely, ${minReplicas} needed ` +
         `(lower --min-replicas to accept less): ${failures.join('; ') || 'no replica is up'}`,
     );
   }
-  return { complete, failures };
+  return { complete, failures, hintsComplete, hintFailures };
 }
 
 /** Moves a cursor to its next record; a failing replica stops counting but what it sent so far stays merged (a merge never hurts). */

@@ -14,11 +14,11 @@ import { stat } from 'node:fs/promises';
 import type { Dispatcher } from 'undici';
 import { msgpackArrayHeader } from './backup-entry.js';
 import { BackupFileReader, verifyBackupFile, type BackupHeader } from './backup-file.js';
-import { backupAgent, send } from './backup-http.js';
+import { backupAgent, send, type BackupCredentials } from './backup-http.js';
 import { fetchRing } from './backup-ring.js';
 import { RingkvHttpError } from './http-error.js';
 
-export interface RestoreOptions {
+export interface RestoreOptions extends BackupCredentials {
   /** nodes to read the ring from; batches go to every up node of the ring */
   readonly nodes: readonly string[];
   readonly file: string;
@@ -97,7 +97,7 @@ export async function restoreCluster(opts: RestoreOptions): Promise<RestoreSumma
   progress.entriesTotal = verified.entries;
   const verifyMs = Date.now() - started;
 
-  const agent = backupAgent(opts.timeoutMs ?? 60_000, concurrency);
+  const agent = backupAgent(opts.timeoutMs ?? 60_000, concurrency, opts);
   const failures: { key: string; error: string }[] = [];
   const stats = { requests: 0, retried: 0 };
   try {

@@ -5,7 +5,7 @@
  * frame `{ entries }` says how many came, so a reader tells a complete stream
  * from one cut short by a failure (the HTTP status is sent before the scan).
  */
-import { decodeRecord, recordToWire } from '@ringkv/core';
+import { decodeRecord, recordToWire, type KvRecord } from '@ringkv/core';
 import type { RecordEntry } from '@ringkv/storage';
 import { Packr } from 'msgpackr';
 
@@ -27,16 +27,20 @@ function frame(value: unknown): Buffer {
 }
 
 /**
- * Re-encodes each stored record after decoding it: decodeRecord validates
- * what is on disk, so a damaged record stops the stream (no end frame) rather
- * than travelling into a backup.
+ * Re-encodes each stored record after decoding it: decoding validates what is
+ * on disk, so a damaged record stops the stream (no end frame) rather than
+ * travelling into a backup. `decode` reads the stored bytes (a hinted copy is
+ * wrapped with its targets).
  */
-export async function* partitionStreamChunks(records: AsyncIterable<RecordEntry>): AsyncGenerator<Buffer> {
+export async function* partitionStreamChunks(
+  records: AsyncIterable<RecordEntry>,
+  decode: (bytes: Uint8Array) => KvRecord = decodeRecord,
+): AsyncGenerator<Buffer> {
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let entries = 0;
   for await (const { key, bytes } of records) {
-    const f = frame([key, recordToWire(decodeRecord(bytes))]);
+    const f = frame([key, recordToWire(decode(bytes))]);
     entries++;
     pending.push(f);
     pendingBytes += f.length;

@@ -131,6 +131,13 @@ export class ReplicaStore {
     }
   }
 
+  /** The hinted copies kept for keys of one partition, in key order (bytes as stored by putHintBytes). */
+  async *scanPartitionHints(partition: number): AsyncGenerator<RecordEntry> {
+    for await (const [storageKey, bytes] of this.store.iterate(hintPartitionRange(partition))) {
+      yield { key: parseHintKey(storageKey).key, bytes };
+    }
+  }
+
   /** Marks a key to be sent again by an ownership handoff (the value is a change counter). */
   putDirty(partition: number, key: Uint8Array, stamp: number): Promise<void> {
     return this.store.write([{ type: 'put', key: dirtyKey(partition, key), value: Uint8Array.from(String(stamp), (c) => c.charCodeAt(0)) }]);
