@@ -91,7 +91,6 @@ describe.skipIf(!serverBuilt)('backup of writes held only as hints', { timeout: 
       backedUp.set(e.key.toString('utf8'), e.record.siblings.map((s) => Buffer.from(s.value ?? []).toString('utf8')));
     }
     for (const key of keys) expect(backedUp.get(key), key).toEqual([`v-${key}`]);
-    expect(summary.replicaReadsFailed.length).toBeGreaterThan(0); // n1's partitions: it is down
   });
 
   it('is refused without the token', async () => {
