@@ -134,7 +134,7 @@ export class Coordinator {
     return this.routeWrite(
       req.key,
       (partition) => this.coordinateWrite(partition, req),
-      (targets, rid, ms) => forwardWrite(this.deps.peers, targets, req, rid, ms),
+      (targets, rid, ms) => forwardWrite(this.deps.peers, targets, req, rid, ms, () => this.deps.view.ringState.epoch),
     );
   }
 
@@ -143,7 +143,7 @@ export class Coordinator {
     return this.routeWrite(
       req.key,
       (partition) => this.coordinateIncrement(partition, req),
-      (targets, rid, ms) => forwardIncrement(this.deps.peers, targets, req, rid, ms),
+      (targets, rid, ms) => forwardIncrement(this.deps.peers, targets, req, rid, ms, () => this.deps.view.ringState.epoch),
     );
   }
 

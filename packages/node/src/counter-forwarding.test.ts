@@ -15,7 +15,7 @@ function handlerWith(apply: (req: IncrementRequest) => Promise<IncrementResult>)
       return apply(req);
     },
   } as unknown as Coordinator;
-  const deps = { coordinator, dedupeKeepMs: 60_000, now: () => 1000, partitionCount: 64 } as unknown as RpcHandlerDeps;
+  const deps = { coordinator, view: { ringState: { epoch: 1 } }, dedupeKeepMs: 60_000, now: () => 1000, partitionCount: 64 } as unknown as RpcHandlerDeps;
   return { handler: makeRpcHandler(deps), applied };
 }
 
@@ -31,7 +31,7 @@ describe('forwarded increments (coord.incr)', () => {
     const again = await Promise.all([handler({ nodeId: 'n1' }, RPC_OPS.coordIncr, body('r1')), handler({ nodeId: 'n1' }, RPC_OPS.coordIncr, body('r1'))]);
     expect(applied).toHaveLength(1);
     expect(again).toEqual([first, first]);
-    expect(first).toEqual({ ok: true, body: { v: 3, we: null, sloppy: false } });
+    expect(first).toEqual({ ok: true, body: { v: 3, we: null, sloppy: false, e: 1 } });
     // another request id, or the same id from another sender, is another increment
     await handler({ nodeId: 'n1' }, RPC_OPS.coordIncr, body('r2'));
     await handler({ nodeId: 'n2' }, RPC_OPS.coordIncr, body('r1'));
@@ -46,7 +46,7 @@ describe('forwarded increments (coord.incr)', () => {
     expect(reply).toEqual({ ok: true, body: { err: { code: 'QUORUM_NOT_MET', message: 'write quorum not met', details: { needed: 2, got: 1 } } } });
     await handler({ nodeId: 'n1' }, RPC_OPS.coordIncr, body('r9', { ttl: 60_000 }));
     expect(applied).toEqual([{ key, delta: 3, ttlMs: 60_000, w: 2, pw: 0 }]);
-    expect(() => parseIncrementReply((reply as { body: unknown }).body)).toThrow(expect.objectContaining({ code: 'QUORUM_NOT_MET', details: { needed: 2, got: 1 } }));
+    expect(() => parseIncrementReply((reply as { body: unknown }).body, 0)).toThrow(expect.objectContaining({ code: 'QUORUM_NOT_MET', details: { needed: 2, got: 1 } }));
   });
 
   it('refuse malformed bodies, and keys outside the counter name space', async () => {
@@ -67,9 +67,13 @@ describe('forwarded increments (coord.incr)', () => {
   });
 
   it('read replies strictly', () => {
-    expect(parseIncrementReply({ v: -2, we: 5, sloppy: true })).toEqual({ value: -2, windowEnd: 5, sloppy: true });
-    for (const b of [{ v: 1.5, we: null }, { v: 1 }, { v: 1, we: 'x' }, null]) expect(() => parseIncrementReply(b)).toThrow(RingkvError);
+    expect(parseIncrementReply({ v: -2, we: 5, sloppy: true, e: 3 }, 3)).toEqual({ value: -2, windowEnd: 5, sloppy: true });
+    expect(parseIncrementReply({ v: -2, we: 5, sloppy: false, e: 3 }, 3)).toEqual({ value: -2, windowEnd: 5, sloppy: false });
+    // coordinated on another ring epoch (or by a node that does not say): no read-your-writes promise
+    expect(parseIncrementReply({ v: -2, we: 5, sloppy: false, e: 2 }, 3).sloppy).toBe(true);
+    expect(parseIncrementReply({ v: -2, we: 5, sloppy: false }, 3).sloppy).toBe(true);
+    for (const b of [{ v: 1.5, we: null }, { v: 1 }, { v: 1, we: 'x' }, null]) expect(() => parseIncrementReply(b, 0)).toThrow(RingkvError);
     // an error code the forwarder does not pass on becomes UNAVAILABLE
-    expect(() => parseIncrementReply({ err: { code: 'INTERNAL', message: 'boom' } })).toThrow(expect.objectContaining({ code: 'UNAVAILABLE' }));
+    expect(() => parseIncrementReply({ err: { code: 'INTERNAL', message: 'boom' } }, 0)).toThrow(expect.objectContaining({ code: 'UNAVAILABLE' }));
   });
 });

@@ -9,10 +9,11 @@ import { RingkvError, TransportError, type ReplicaTarget } from '@ringkv/core';
 import type { IncrementRequest, IncrementResult } from './counter-increment.js';
 import type { ReplicaClient } from './replica-client.js';
 import type { CoordIncrBody } from './rpc-ops.js';
+import { ringEpochDiffers } from './write-forwarding.js';
 
 /** The body a coord.incr handler answers: the result, or the coordinator's error. */
 export type CoordIncrReply =
-  | { readonly v: number; readonly we: number | null; readonly sloppy: boolean }
+  | { readonly v: number; readonly we: number | null; readonly sloppy: boolean; readonly e?: number }
   | { readonly err: { readonly code: string; readonly message: string; readonly details: Record<string, unknown> } };
 
 /** Error codes a forwarded increment may report as they are; anything else is UNAVAILABLE. */
@@ -24,6 +25,7 @@ export async function forwardIncrement(
   req: IncrementRequest,
   rid: string,
   timeoutMs: number,
+  ringEpoch: () => number,
 ): Promise<IncrementResult> {
   const body: CoordIncrBody = { k: req.key, d: req.delta, w: req.w, pw: req.pw, rid, ...(req.ttlMs !== undefined && { ttl: req.ttlMs }) };
   for (const t of targets) {
@@ -34,12 +36,13 @@ export async function forwardIncrement(
       if (err instanceof TransportError && err.code === 'UNREACHABLE') continue;
       throw new RingkvError('UNAVAILABLE', `forwarding the increment to ${t.node} failed: ${(err as Error).message}`);
     }
-    return parseIncrementReply(reply);
+    return parseIncrementReply(reply, ringEpoch());
   }
   throw new RingkvError('UNAVAILABLE', 'no replica of this counter could be reached to coordinate the increment');
 }
 
-export function parseIncrementReply(body: unknown): IncrementResult {
+/** `ringEpoch`: the forwarder's, see ringEpochDiffers. */
+export function parseIncrementReply(body: unknown, ringEpoch: number): IncrementResult {
   const b = body as Record<string, unknown> | null;
   if (b !== null && typeof b === 'object' && typeof b.err === 'object' && b.err !== null) {
     const e = b.err as Record<string, unknown>;
@@ -57,9 +60,9 @@ export function parseIncrementReply(body: unknown): IncrementResult {
   ) {
     throw new RingkvError('UNAVAILABLE', 'malformed reply to a forwarded increment');
   }
-  return { value: b.v, windowEnd, sloppy: b.sloppy !== false };
+  return { value: b.v, windowEnd, sloppy: b.sloppy !== false || ringEpochDiffers(b, ringEpoch) };
 }
 
-export function encodeIncrementReply(result: IncrementResult): CoordIncrReply {
-  return { v: result.value, we: result.windowEnd, sloppy: result.sloppy };
+export function encodeIncrementReply(result: IncrementResult, ringEpoch: number): CoordIncrReply {
+  return { v: result.value, we: result.windowEnd, sloppy: result.sloppy, e: ringEpoch };
 }

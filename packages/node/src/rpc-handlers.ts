@@ -86,7 +86,8 @@ export function makeRpcHandler(deps: RpcHandlerDeps): (from: PeerInfo, op: strin
         const reply = await dedupe.run(`${from.nodeId}/${b.rid}`, deps.now(), async (): Promise<CoordPutReply> => {
           try {
             const req = { key: b.k, value: b.v, contentType: b.ct, context: b.ctx, w: b.w, pw: b.pw, ...(b.ttl !== undefined && { ttlMs: b.ttl }) };
-            return encodeForwardReply(await coordinator.coordinateWrite(partition, req));
+            const result = await coordinator.coordinateWrite(partition, req);
+            return encodeForwardReply(result, deps.view.ringState.epoch);
           } catch (err) {
             if (!(err instanceof RingkvError)) throw err;
             return { err: { code: err.code, message: err.message, details: { ...err.details } } };
@@ -102,7 +103,8 @@ export function makeRpcHandler(deps: RpcHandlerDeps): (from: PeerInfo, op: strin
         const reply = await incrDedupe.run(`${from.nodeId}/${b.rid}`, deps.now(), async (): Promise<CoordIncrReply> => {
           try {
             const req = { key: b.k, delta: b.d, ttlMs: b.ttl, w: b.w, pw: b.pw };
-            return encodeIncrementReply(await coordinator.coordinateIncrement(partition, req));
+            const result = await coordinator.coordinateIncrement(partition, req);
+            return encodeIncrementReply(result, deps.view.ringState.epoch);
           } catch (err) {
             if (!(err instanceof RingkvError)) throw err;
             return { err: { code: err.code, message: err.message, details: { ...err.details } } };

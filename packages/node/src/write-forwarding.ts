@@ -5,20 +5,23 @@ import type { CoordPutBody } from './rpc-ops.js';
 
 /** The body a coord.put handler answers: the result, or the coordinator's error with its details. */
 export type CoordPutReply =
-  | { readonly ctx: string; readonly rec: unknown; readonly dot: readonly [string, number]; readonly sloppy: boolean }
+  /** `e`: the coordinator's ring epoch when it finished (see `ringEpochDiffers`) */
+  | { readonly ctx: string; readonly rec: unknown; readonly dot: readonly [string, number]; readonly sloppy: boolean; readonly e?: number }
   | { readonly err: { readonly code: string; readonly message: string; readonly details: Record<string, unknown> } };
 
 /**
  * Hands a client write to a node that holds the key (in replica-list order).
  * Only an unreachable node is skipped: after a timeout the write may have
  * been applied, and retrying elsewhere would store it twice as siblings.
+ * `ringEpoch` is ours, to compare with the coordinator's.
  */
 export async function forwardWrite(
   peers: ReplicaClient,
   targets: readonly ReplicaTarget[],
   req: WriteRequest,
   rid: string,
-  timeoutMs = 2000,
+  timeoutMs: number,
+  ringEpoch: () => number,
 ): Promise<WriteResult> {
   const body: CoordPutBody = {
     k: req.key,
@@ -38,12 +41,25 @@ export async function forwardWrite(
       if (err instanceof TransportError && err.code === 'UNREACHABLE') continue;
       throw new RingkvError('UNAVAILABLE', `forwarding the write to ${t.node} failed: ${(err as Error).message}`);
     }
-    return parseForwardReply(reply);
+    return parseForwardReply(reply, ringEpoch());
   }
   throw new RingkvError('UNAVAILABLE', 'no replica of this key could be reached to coordinate the write');
 }
 
-function parseForwardReply(body: unknown): WriteResult {
+/**
+ * Whether a forwarded write or increment was coordinated on another ring
+ * epoch than the forwarder's: its W acks came from the replicas of that
+ * coordinator's ring, which need not be the ones a reader on ours asks, so it
+ * is reported sloppy (no read-your-writes promise). Simulator seed 6001: a
+ * node still on the ring before a join coordinated a write forwarded by a
+ * node on the new one; a read on the new ring then missed it. A reply
+ * without an epoch (an older node) counts as differing.
+ */
+export function ringEpochDiffers(reply: { readonly e?: unknown }, ours: number): boolean {
+  return reply.e !== ours;
+}
+
+function parseForwardReply(body: unknown, ringEpoch: number): WriteResult {
   const b = body as Record<string, unknown> | null;
   if (b !== null && typeof b === 'object' && typeof b.err === 'object' && b.err !== null) {
     const e = b.err as Record<string, unknown>;
@@ -60,15 +76,16 @@ function parseForwardReply(body: unknown): WriteResult {
     context: decodeContext(b.ctx),
     record: recordFromWire(b.rec),
     dot: { actor: dot[0], counter: dot[1] },
-    sloppy: b.sloppy !== false,
+    sloppy: b.sloppy !== false || ringEpochDiffers(b, ringEpoch),
   };
 }
 
-export function encodeForwardReply(result: WriteResult): CoordPutReply {
+export function encodeForwardReply(result: WriteResult, ringEpoch: number): CoordPutReply {
   return {
     ctx: encodeContext(result.context),
     rec: recordToWire(result.record),
     dot: [result.dot.actor, result.dot.counter],
     sloppy: result.sloppy,
+    e: ringEpoch,
   };
 }
