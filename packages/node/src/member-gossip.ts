@@ -14,6 +14,8 @@ export class MemberGossip {
   private readonly task: PeriodicTask;
   /** called when a peer had known this node under an earlier incarnation before we told it ours */
   onPreviousLife: () => Promise<void> = async () => undefined;
+  /** each member's incarnation when this process first merged news of it (the table loaded at start counts) */
+  private readonly firstSeen = new Map<string, number>();
 
   constructor(
     private readonly deps: {
@@ -57,11 +59,18 @@ export class MemberGossip {
     return view.members.size - 1 >= new Set(seeds.filter((s) => s !== view.self.rpc)).size;
   }
 
-  /** Whether we knew `entries`' sender under an older incarnation (it restarted, maybe with a new disk). */
+  /**
+   * Whether we knew `entries`' sender under an older incarnation (it restarted,
+   * maybe with a new disk). Judged against the first incarnation this process
+   * saw of it, not the current one: merging its new entry must not erase the
+   * answer, or a lost reply would leave a wiped node never told (simulator
+   * seed 5774: the one reply saying so was dropped, and every later exchange
+   * compared the new incarnation with itself).
+   */
   knewOlder(entries: readonly GossipEntry[], sender: string): boolean {
     const theirs = entries.find((e) => e.info.id === sender);
-    const known = this.deps.membership.info(sender);
-    return theirs !== undefined && known !== undefined && known.incarnation < theirs.info.incarnation;
+    const first = this.firstSeen.get(sender) ?? this.deps.membership.info(sender)?.incarnation;
+    return theirs !== undefined && first !== undefined && first < theirs.info.incarnation;
   }
 
   /** What we gossip: the member table, and the ring state once one was committed. */
@@ -82,6 +91,9 @@ export class MemberGossip {
     const { membership, view, clock, logger } = this.deps;
     if (entries.some((e) => e.info.id === view.self.id && e.info.incarnation < membership.self.incarnation)) {
       void this.onPreviousLife().catch((err: unknown) => logger.error({ err: String(err) }, 'could not start recovery'));
+    }
+    for (const e of entries) {
+      if (!this.firstSeen.has(e.info.id)) this.firstSeen.set(e.info.id, membership.info(e.info.id)?.incarnation ?? e.info.incarnation);
     }
     const changed = membership.merge(entries, clock.now());
     // A member back with a new incarnation is reachable again: don't let an old connect backoff hide it.

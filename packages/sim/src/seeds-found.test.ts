@@ -9,6 +9,8 @@ import { runSimulation, simulationOptions } from './run-simulation.js';
 const found: Readonly<Record<number, string>> = {
   262: 'read-your-writes judged across ring epochs (a checker fix)',
   5629: 'lost writes on a ring made up by two newcomers',
+  5774: 'a wiped node never told of its previous life: the one reply saying so was lost',
+  6001: 'a write forwarded to a coordinator on an older ring epoch reported as non-sloppy',
   6523: 'a write begun during a transfer reported as non-sloppy',
   7665: "a wiped node answered a read with 'not found' before gossip told it it had lost data",
   20986: 'recovery declared complete after syncing with only one fellow',
