@@ -1,5 +1,8 @@
 import type { Logger } from '@ringkv/node';
 
+/** Read once: trace() runs on every info/warn line of every simulated node. */
+const tracing = process.env['RINGKV_SIM_LOG'] === '1';
+
 /**
  * A logger for simulated nodes that keeps error-level entries: a node logging
  * an error (a broken invariant, a failed repair) fails the simulated run.
@@ -21,7 +24,7 @@ export class CaptureLogger implements Logger {
     this.trace('warn', obj, msg);
   }
   private trace(level: string, obj: object, msg?: string): void {
-    if (process.env['RINGKV_SIM_LOG'] !== '1') return;
+    if (!tracing) return;
     process.stderr.write(`${this.now()} ${this.node} ${level} ${msg ?? ''} ${JSON.stringify(obj).slice(0, 300)}\n`);
   }
   error(obj: object, msg?: string): void {

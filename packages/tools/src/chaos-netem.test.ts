@@ -5,7 +5,7 @@ import {
   describeDegrade,
   lossRules,
   netemApplyCommands,
-  netemRemoveCommand,
+  rootQdiscRemoveCommand,
   planDegrade,
   shapeApplyCommands,
   shapeRateKbit,
@@ -50,7 +50,7 @@ describe('tc netem commands', () => {
       ['filter', 'add', 'dev', 'lo', 'parent', '1:0', 'protocol', 'ip', 'prio', '1', 'u32', 'match', 'ip', 'dst', '127.0.0.14/32', 'flowid', '1:4'],
       ['filter', 'add', 'dev', 'lo', 'parent', '1:0', 'protocol', 'ip', 'prio', '1', 'u32', 'match', 'ip', 'src', '127.0.0.14/32', 'flowid', '1:4'],
     ]);
-    expect(netemRemoveCommand()).toEqual(['qdisc', 'del', 'dev', 'lo', 'root']);
+    expect(rootQdiscRemoveCommand()).toEqual(['qdisc', 'del', 'dev', 'lo', 'root']);
   });
 
   it('never names 127.0.0.1 (the clients\' and other tests\' address) and refuses a node without an address', () => {

@@ -135,7 +135,7 @@ export function shapeApplyCommands(d: Degradation, hosts: readonly string[], dev
 }
 
 /** The `tc` arguments that remove every trace of a degradation (filters, netem or htb classes go with the root). */
-export function netemRemoveCommand(dev = 'lo'): string[] {
+export function rootQdiscRemoveCommand(dev = 'lo'): string[] {
   return ['qdisc', 'del', 'dev', dev, 'root'];
 }
 
@@ -146,6 +146,8 @@ export function lossRules(d: Degradation, hosts: readonly string[], chain = DEGR
     ['-d', '-s'].map((end) => ['-A', chain, end, hostOf(hosts, i), '-m', 'statistic', '--mode', 'random', '--probability', p, '-j', 'DROP']),
   );
 }
+
+const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 export type Tool = 'tc' | 'iptables';
 export type ToolRunner = (tool: Tool, args: readonly string[]) => Promise<void>;
@@ -186,41 +188,38 @@ export class NetworkDegrader {
 
   async setUp(): Promise<DegradeMode> {
     process.on('exit', this.onExit);
-    // A netem on a band no filter selects: proves both qdiscs exist here without touching traffic.
+    // Qdiscs that no filter feeds: they prove the kinds exist here without touching traffic.
     const probe: Degradation = { nodes: [], delayMs: 1, jitterMs: 0, lossPct: 0, duplicatePct: 0, reorderPct: 0 };
-    try {
-      for (const cmd of netemApplyCommands(probe, this.hosts, this.dev)) await this.run('tc', cmd);
-      await this.run('tc', netemRemoveCommand(this.dev));
+    const netemWhy = await this.probeTc(netemApplyCommands(probe, this.hosts, this.dev));
+    if (netemWhy === undefined) {
       this.mode = { kind: 'netem' };
       return this.mode;
+    }
+    const shapeWhy = await this.probeTc(shapeApplyCommands(probe, this.hosts, this.dev));
+    let lossWhy: string | undefined;
+    try {
+      await this.run('iptables', ['-N', this.chain]).catch(() => this.run('iptables', ['-F', this.chain]));
+      this.chainInstalled = true;
+      await this.run('iptables', ['-I', 'INPUT', '1', '-j', this.chain]);
     } catch (err) {
-      await this.run('tc', netemRemoveCommand(this.dev)).catch(() => undefined);
-      const tcWhy = err instanceof Error ? err.message : String(err);
-      const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
-      let shapeWhy = '';
-      const shaped = await (async () => {
-        try {
-          // the same probe: htb classes and a FIFO that no filter feeds
-          for (const cmd of shapeApplyCommands(probe, this.hosts, this.dev)) await this.run('tc', cmd);
-          await this.run('tc', netemRemoveCommand(this.dev));
-          return true;
-        } catch (e) {
-          await this.run('tc', netemRemoveCommand(this.dev)).catch(() => undefined);
-          shapeWhy = `; htb: ${message(e)}`;
-          return false;
-        }
-      })();
-      let lossWhy = '';
-      try {
-        await this.run('iptables', ['-N', this.chain]).catch(() => this.run('iptables', ['-F', this.chain]));
-        this.chainInstalled = true;
-        await this.run('iptables', ['-I', 'INPUT', '1', '-j', this.chain]);
-      } catch (e) {
-        lossWhy = `; iptables: ${message(e)}`;
-      }
-      const loss = lossWhy === '';
-      this.mode = shaped || loss ? { kind: 'fallback', shaped, loss, why: tcWhy + shapeWhy + lossWhy } : { kind: 'skip', why: tcWhy + shapeWhy + lossWhy };
-      return this.mode;
+      lossWhy = errorMessage(err);
+    }
+    const why = [netemWhy, ...(shapeWhy === undefined ? [] : [`htb: ${shapeWhy}`]), ...(lossWhy === undefined ? [] : [`iptables: ${lossWhy}`])].join('; ');
+    const shaped = shapeWhy === undefined;
+    const loss = lossWhy === undefined;
+    this.mode = shaped || loss ? { kind: 'fallback', shaped, loss, why } : { kind: 'skip', why };
+    return this.mode;
+  }
+
+  /** Runs a probe's tc commands and removes the root qdisc again; the error message when they fail. */
+  private async probeTc(cmds: readonly string[][]): Promise<string | undefined> {
+    try {
+      for (const cmd of cmds) await this.run('tc', cmd);
+      await this.run('tc', rootQdiscRemoveCommand(this.dev));
+      return undefined;
+    } catch (err) {
+      await this.run('tc', rootQdiscRemoveCommand(this.dev)).catch(() => undefined);
+      return errorMessage(err);
     }
   }
 
@@ -244,7 +243,7 @@ export class NetworkDegrader {
 
   async heal(): Promise<void> {
     if (!this.applied) return;
-    if (this.usesTc) await this.run('tc', netemRemoveCommand(this.dev));
+    if (this.usesTc) await this.run('tc', rootQdiscRemoveCommand(this.dev));
     if (this.mode.kind === 'fallback' && this.mode.loss) await this.run('iptables', ['-F', this.chain]);
     this.applied = false;
   }
@@ -252,7 +251,7 @@ export class NetworkDegrader {
   /** Removes the qdisc or the chain; safe to call twice. */
   async tearDown(): Promise<void> {
     process.removeListener('exit', this.onExit);
-    if (this.usesTc && this.applied) await this.run('tc', netemRemoveCommand(this.dev)).catch(() => undefined);
+    if (this.usesTc && this.applied) await this.run('tc', rootQdiscRemoveCommand(this.dev)).catch(() => undefined);
     this.applied = false;
     if (this.chainInstalled) {
       this.chainInstalled = false;
@@ -276,7 +275,7 @@ export class NetworkDegrader {
         return false;
       }
     };
-    if (this.usesTc && this.applied) sync('tc', netemRemoveCommand(this.dev));
+    if (this.usesTc && this.applied) sync('tc', rootQdiscRemoveCommand(this.dev));
     this.applied = false;
     if (this.chainInstalled) {
       this.chainInstalled = false;
