@@ -38,6 +38,43 @@ describe('Recovery', () => {
   });
 });
 
+describe('Recovery on a changing ring', () => {
+  const setup = () => {
+    const ring = { epoch: 0, pairs: [] as { partition: number; fellow: string }[] };
+    const r = new Recovery(new ReplicaStore(new MemoryStore()), silentLogger, true, () => ring.pairs, () => 0, () => ring.epoch);
+    return { ring, r };
+  };
+
+  it('begun before the committed ring was known, starts over on it instead of waiting for good', async () => {
+    const { ring, r } = setup();
+    await r.noticePreviousLife();
+    // no pairs on a made-up ring: nothing to wait for, but nothing proven either
+    expect(r.active).toBe(true);
+    Object.assign(ring, { epoch: 3, pairs: [{ partition: 5, fellow: 'n2' }] });
+    await r.ringChanged();
+    expect(r.active).toBe(true);
+    await r.exchanged(5, 'n2');
+    expect(r.active).toBe(false);
+  });
+
+  it('drops pairs of partitions it no longer replicates, and ends when none is left', async () => {
+    const { ring, r } = setup();
+    Object.assign(ring, { epoch: 2, pairs: pairs() });
+    await r.noticePreviousLife();
+    await r.exchanged(0, 'n2');
+    ring.pairs = [{ partition: 0, fellow: 'n2' }];
+    await r.ringChanged();
+    expect(r.active).toBe(false);
+  });
+
+  it('ends at once on a committed ring where it replicates nothing', async () => {
+    const { ring, r } = setup();
+    ring.epoch = 4;
+    await r.noticePreviousLife();
+    expect(r.active).toBe(false);
+  });
+});
+
 describe('replica.get body', () => {
   it('carries the coordinator epoch when set, and rejects a malformed one', () => {
     const k = new Uint8Array([1]);

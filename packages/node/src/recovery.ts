@@ -17,6 +17,8 @@ export class Recovery {
   /** "partition>fellow" pairs still to exchange */
   private pending = new Set<string>();
   private started = 0;
+  /** the committed ring epoch `pending` was computed on (0: a ring derived from the members known then) */
+  private epochOfPending = 0;
   active = false;
 
   constructor(
@@ -26,11 +28,15 @@ export class Recovery {
     /** the (partition, fellow replica) pairs this node must exchange */
     private readonly pairs: () => { partition: number; fellow: string }[],
     private readonly now: () => number,
+    private readonly ringEpoch: () => number = () => 1,
   ) {}
 
   /** Resumes a recovery a previous run did not finish. */
   async init(): Promise<void> {
-    if ((await this.store.getMeta(recoveringMeta)) !== undefined) this.begin('resumed after a restart');
+    if ((await this.store.getMeta(recoveringMeta)) !== undefined) {
+      this.begin('resumed after a restart');
+      await this.finishIfNothingLeft();
+    }
   }
 
   /** A peer knew this node before its store was created: the store lost data. */
@@ -38,6 +44,29 @@ export class Recovery {
     if (!this.freshStore || this.active || this.started !== 0) return;
     this.begin('the cluster knew this node before; its store is new');
     await this.store.putMeta(recoveringMeta, new Uint8Array([1]));
+    await this.finishIfNothingLeft();
+  }
+
+  /**
+   * The ring changed: what is left to exchange is counted on the new one. A
+   * recovery begun before this node knew a committed ring (a fresh store
+   * learns it by gossip, maybe just after hearing that it lost data) counted
+   * pairs on a ring made up from the members it knew — often none, and then it
+   * never ended (simulator seeds 5, 18, 32, 59: "exchanges: 0", reads refused
+   * for good) — so it starts over on the real ring. Later, pairs of
+   * partitions this node no longer replicates are dropped: reads for those are
+   * refused anyway (NOT_REPLICA), and no exchange of them would ever come.
+   */
+  async ringChanged(): Promise<void> {
+    if (!this.active) return;
+    const current = new Set(this.pairs().map((x) => `${x.partition}>${x.fellow}`));
+    if (this.epochOfPending === 0) {
+      this.pending = current;
+      this.epochOfPending = this.ringEpoch();
+    } else {
+      for (const pair of [...this.pending]) if (!current.has(pair)) this.pending.delete(pair);
+    }
+    await this.finishIfNothingLeft();
   }
 
   /**
@@ -57,6 +86,15 @@ export class Recovery {
   /** An anti-entropy exchange of the partition with `fellow` completed. */
   async exchanged(partition: number, fellow: string): Promise<void> {
     if (!this.active || !this.pending.delete(`${partition}>${fellow}`) || this.pending.size > 0) return;
+    await this.finish();
+  }
+
+  /** Ends a recovery left with nothing to exchange — only on a committed ring, which says what this node replicates. */
+  private async finishIfNothingLeft(): Promise<void> {
+    if (this.active && this.pending.size === 0 && this.epochOfPending > 0) await this.finish();
+  }
+
+  private async finish(): Promise<void> {
     this.active = false;
     await this.store.deleteMeta(recoveringMeta);
     this.logger.info({ tookMs: this.now() - this.started }, 'recovery complete: serving reads again');
@@ -71,6 +109,7 @@ export class Recovery {
     this.active = true;
     this.started = this.now();
     this.pending = new Set(this.pairs().map((x) => `${x.partition}>${x.fellow}`));
+    this.epochOfPending = this.ringEpoch();
     this.logger.warn({ exchanges: this.pending.size, why }, 'recovering: reads refused until anti-entropy has synchronised every partition with every fellow');
   }
 }

@@ -170,7 +170,9 @@ export class RingkvNode {
           .partitionsReplicated()
           .flatMap((p) => this.view.preferenceList(p).filter((f) => f !== deps.self.id).map((fellow) => ({ partition: p, fellow }))),
       () => clock.now(),
+      () => this.view.ringState.epoch,
     );
+    this.view.onRingChange(() => void this.recovery.ringChanged().catch((err: unknown) => deps.logger.error({ err: String(err) }, 'recovery bookkeeping failed')));
     this.replica.onStore((p, key, record) => this.gc.track(p, key, record));
     this.replica.alreadyCollected = (p, key, record) => this.gc.alreadyCollected(p, key, record);
     this.antiEntropy.afterExchange = async (p, peer) => {

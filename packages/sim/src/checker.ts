@@ -15,7 +15,7 @@ export interface CheckOptions {
 }
 
 export interface Violation {
-  readonly property: 'lost-write' | 'resurrected' | 'divergent' | 'stale-read' | 'sibling-explosion' | 'node-error' | 'hint-undelivered' | 'transfers-stuck';
+  readonly property: 'lost-write' | 'resurrected' | 'divergent' | 'stale-read' | 'sibling-explosion' | 'node-error' | 'hint-undelivered' | 'transfers-stuck' | 'recovery-stuck';
   readonly key: string;
   readonly detail: string;
 }

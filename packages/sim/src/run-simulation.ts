@@ -58,6 +58,10 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
   for (let waited = 0; cluster.pendingTransferCount() > 0 && waited < 120_000; waited += 1000) await scheduler.runFor(1000);
   if (cluster.pendingTransferCount() > 0) violations0.push({ property: 'transfers-stuck', key: '-', detail: `${cluster.pendingTransferCount()} transfers still pending 120 s after healing` });
   await scheduler.runFor(opts.cluster.gossipIntervalMs * 20);
+  // A node that lost its disk must finish recovering once everything is healed (seeds 5, 18, 32, 59 once never did).
+  const recovering = (): string[] => cluster.liveNodes().filter((m) => m.node?.recovery.active === true).map((m) => m.id);
+  for (let waited = 0; recovering().length > 0 && waited < 120_000; waited += 1000) await scheduler.runFor(1000);
+  if (recovering().length > 0) violations0.push({ property: 'recovery-stuck', key: '-', detail: `${recovering().join(', ')} still recovering 120 s after healing` });
   const finals = await converge(cluster, opts.workload.keys);
   const { n, r, w } = opts.cluster.params;
   const violations: Violation[] = [...violations0, ...checkHistory(history.ops, finals, {
