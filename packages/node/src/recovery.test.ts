@@ -67,6 +67,34 @@ describe('Recovery on a changing ring', () => {
     expect(r.active).toBe(false);
   });
 
+  it('counts a fellow that replaced another, and what was exchanged before the ring changed', async () => {
+    const { ring, r } = setup();
+    Object.assign(ring, { epoch: 2, pairs: pairs() });
+    await r.noticePreviousLife();
+    await r.exchanged(0, 'n2');
+    // n3 left; n4 took its place: n4 must be exchanged with too, n2 not again
+    Object.assign(ring, { epoch: 3, pairs: [{ partition: 0, fellow: 'n2' }, { partition: 0, fellow: 'n4' }] });
+    await r.ringChanged();
+    expect(r.active).toBe(true);
+    await r.exchanged(0, 'n3');
+    expect(r.active).toBe(true);
+    await r.exchanged(0, 'n4');
+    expect(r.active).toBe(false);
+  });
+
+  it('does not end on a made-up ring, even when every pair on it was exchanged', async () => {
+    const { ring, r } = setup();
+    ring.pairs = [{ partition: 1, fellow: 'n2' }];
+    await r.noticePreviousLife();
+    await r.exchanged(1, 'n2');
+    expect(r.active).toBe(true);
+    Object.assign(ring, { epoch: 1, pairs: [{ partition: 1, fellow: 'n2' }, { partition: 2, fellow: 'n3' }] });
+    await r.ringChanged();
+    expect(r.active).toBe(true);
+    await r.exchanged(2, 'n3');
+    expect(r.active).toBe(false);
+  });
+
   it('ends at once on a committed ring where it replicates nothing', async () => {
     const { ring, r } = setup();
     ring.epoch = 4;

@@ -14,11 +14,11 @@ const recoveringMeta = 'recovering';
  * The state is persisted, so a restart half way through resumes it.
  */
 export class Recovery {
-  /** "partition>fellow" pairs still to exchange */
+  /** "partition>fellow" pairs still to exchange, on the ring as this node knows it now */
   private pending = new Set<string>();
+  /** pairs exchanged since this recovery began: valid whatever ring they were counted on */
+  private done = new Set<string>();
   private started = 0;
-  /** the committed ring epoch `pending` was computed on (0: a ring derived from the members known then) */
-  private epochOfPending = 0;
   active = false;
 
   constructor(
@@ -28,6 +28,7 @@ export class Recovery {
     /** the (partition, fellow replica) pairs this node must exchange */
     private readonly pairs: () => { partition: number; fellow: string }[],
     private readonly now: () => number,
+    /** the committed ring epoch this node knows (0: none yet, its ring is made up from the members it knows) */
     private readonly ringEpoch: () => number = () => 1,
   ) {}
 
@@ -48,24 +49,18 @@ export class Recovery {
   }
 
   /**
-   * The ring changed: what is left to exchange is counted on the new one. A
-   * recovery begun before this node knew a committed ring (a fresh store
-   * learns it by gossip, maybe just after hearing that it lost data) counted
-   * pairs on a ring made up from the members it knew — often none, and then it
-   * never ended (simulator seeds 5, 18, 32, 59: "exchanges: 0", reads refused
-   * for good) — so it starts over on the real ring. Later, pairs of
-   * partitions this node no longer replicates are dropped: reads for those are
-   * refused anyway (NOT_REPLICA), and no exchange of them would ever come.
+   * The ring changed: what is left is recounted on the new one, minus what was
+   * already exchanged. A recovery begun before this node knew the committed
+   * ring (a fresh store learns it by gossip, maybe just after hearing that it
+   * lost data) counted pairs on a ring made up from the members it knew —
+   * often none, and then it never ended (simulator seeds 5, 18, 32, 59:
+   * "exchanges: 0", reads refused for good). Pairs of partitions this node no
+   * longer replicates drop out (reads for those are refused anyway:
+   * NOT_REPLICA); a fellow that replaced another joins the pairs.
    */
   async ringChanged(): Promise<void> {
     if (!this.active) return;
-    const current = new Set(this.pairs().map((x) => `${x.partition}>${x.fellow}`));
-    if (this.epochOfPending === 0) {
-      this.pending = current;
-      this.epochOfPending = this.ringEpoch();
-    } else {
-      for (const pair of [...this.pending]) if (!current.has(pair)) this.pending.delete(pair);
-    }
+    this.pending = new Set(this.currentPairs().filter((pair) => !this.done.has(pair)));
     await this.finishIfNothingLeft();
   }
 
@@ -85,13 +80,19 @@ export class Recovery {
 
   /** An anti-entropy exchange of the partition with `fellow` completed. */
   async exchanged(partition: number, fellow: string): Promise<void> {
-    if (!this.active || !this.pending.delete(`${partition}>${fellow}`) || this.pending.size > 0) return;
-    await this.finish();
+    if (!this.active) return;
+    const pair = `${partition}>${fellow}`;
+    this.done.add(pair);
+    if (this.pending.delete(pair)) await this.finishIfNothingLeft();
   }
 
   /** Ends a recovery left with nothing to exchange — only on a committed ring, which says what this node replicates. */
   private async finishIfNothingLeft(): Promise<void> {
-    if (this.active && this.pending.size === 0 && this.epochOfPending > 0) await this.finish();
+    if (this.active && this.pending.size === 0 && this.ringEpoch() > 0) await this.finish();
+  }
+
+  private currentPairs(): string[] {
+    return this.pairs().map((x) => `${x.partition}>${x.fellow}`);
   }
 
   private async finish(): Promise<void> {
@@ -108,8 +109,8 @@ export class Recovery {
   private begin(why: string): void {
     this.active = true;
     this.started = this.now();
-    this.pending = new Set(this.pairs().map((x) => `${x.partition}>${x.fellow}`));
-    this.epochOfPending = this.ringEpoch();
+    this.pending = new Set(this.currentPairs());
+    this.done.clear();
     this.logger.warn({ exchanges: this.pending.size, why }, 'recovering: reads refused until anti-entropy has synchronised every partition with every fellow');
   }
 }
