@@ -83,10 +83,15 @@ export class Recovery {
     if (!this.active) return;
     const pair = `${partition}>${fellow}`;
     this.done.add(pair);
-    if (this.pending.delete(pair)) await this.finishIfNothingLeft();
+    if (this.pending.delete(pair) && this.pending.size === 0) await this.finish();
   }
 
-  /** Ends a recovery left with nothing to exchange — only on a committed ring, which says what this node replicates. */
+  /**
+   * Ends a recovery that has nothing (left) to exchange without having just
+   * exchanged — only on a committed ring, which says what this node
+   * replicates; an empty list on a ring made up from the few members known
+   * so far proves nothing.
+   */
   private async finishIfNothingLeft(): Promise<void> {
     if (this.active && this.pending.size === 0 && this.ringEpoch() > 0) await this.finish();
   }

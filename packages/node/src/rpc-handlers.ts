@@ -116,8 +116,7 @@ export function makeRpcHandler(deps: RpcHandlerDeps): (from: PeerInfo, op: strin
         const b = parse(op, () => parseMembersExchange(body));
         if (isResult(b)) return b;
         const knewYou = gossip.knewOlder(b.entries, from.nodeId);
-        gossip.receive(b.entries);
-        gossip.receiveRing(b.ring);
+        gossip.receive(b.entries, b.ring);
         return { ok: true, body: { ...gossip.outgoing(), knewYou } };
       }
       case RPC_OPS.ringVersion: {
