@@ -65,6 +65,7 @@ describe('parseNodeFlags', () => {
         sync: true,
         logLevel: 'warn',
         gossipIntervalMs: '100',
+        maxOpenFiles: '64',
       },
       '/',
     );
@@ -82,6 +83,7 @@ describe('parseNodeFlags', () => {
       syncWrites: true,
       logLevel: 'warn',
       gossipIntervalMs: 100,
+      maxOpenFiles: 64,
     });
   });
 
@@ -100,6 +102,7 @@ describe('parseNodeFlags', () => {
     ['a zero weight', { ...base, weight: '0' }, /^--weight: /],
     ['an unknown log level', { ...base, logLevel: 'loud' }, /^--log-level: expected one of fatal/],
     ['a too-fast gossip', { ...base, gossipIntervalMs: '1' }, /^--gossip-interval-ms: /],
+    ['too few open tables', { ...base, maxOpenFiles: '8' }, /^--max-open-files: /],
   ])('refuses %s', (_name, flags, message) => {
     expect(problemsOf(flags)).toMatch(message);
   });

@@ -26,6 +26,7 @@ export interface NodeFlags extends SecurityFlags {
   readonly valueBytesMax?: string;
   readonly sync?: boolean;
   readonly cacheMb?: string;
+  readonly maxOpenFiles?: string;
   readonly logLevel?: string;
   readonly gossipIntervalMs?: string;
   readonly handoffIntervalMs?: string;
@@ -135,6 +136,7 @@ export function parseNodeFlags(flags: NodeFlags, cwd: string = process.cwd()): N
     if (p === '' || Buffer.byteLength(p, 'utf8') > 1024) problems.push(`--lww-prefix: expected 1-1024 bytes of UTF-8, got "${p.slice(0, 40)}"`);
   }
   const cacheMb = int('--cache-mb', flags.cacheMb, NODE_DEFAULTS.cacheMb, 1, 64 * 1024);
+  const maxOpenFiles = int('--max-open-files', flags.maxOpenFiles, 1000, 16, 100_000);
   const logLevel = flags.logLevel ?? NODE_DEFAULTS.logLevel;
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     problems.push(`--log-level: expected one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
@@ -183,6 +185,7 @@ export function parseNodeFlags(flags: NodeFlags, cwd: string = process.cwd()): N
     syncWrites: flags.sync === true,
     // Only when given: the node applies NODE_DEFAULTS.cacheMb otherwise.
     ...(flags.cacheMb !== undefined && { cacheMb }),
+    ...(flags.maxOpenFiles !== undefined && { maxOpenFiles }),
     logLevel,
     gossipIntervalMs,
     ...(Object.keys(security).length > 0 && { security }),

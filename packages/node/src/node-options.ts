@@ -67,6 +67,8 @@ export interface NodeOptions {
   readonly syncWrites: boolean;
   /** LevelDB block cache in MiB (bounds the store's read cache; default NODE_DEFAULTS.cacheMb) */
   readonly cacheMb?: number;
+  /** LevelDB table files kept open (each memory-mapped; LevelDB's default 1 000 when unset) */
+  readonly maxOpenFiles?: number;
   /** pino level: fatal, error, warn, info, debug, trace, silent */
   readonly logLevel: string;
   /** milliseconds between membership gossip rounds (failure detection scales with it) */

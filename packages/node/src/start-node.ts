@@ -29,7 +29,10 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const security = await loadSecurity(options);
   const limits = { ...HTTP_LIMIT_DEFAULTS, ...NODE_LIMIT_DEFAULTS, ...options.limits };
   await mkdir(options.dataDir, { recursive: true });
-  const store = await LevelStore.open(options.dataDir, { cacheBytes: (options.cacheMb ?? NODE_DEFAULTS.cacheMb) * 1024 * 1024 });
+  const store = await LevelStore.open(options.dataDir, {
+    cacheBytes: (options.cacheMb ?? NODE_DEFAULTS.cacheMb) * 1024 * 1024,
+    ...(options.maxOpenFiles !== undefined && { maxOpenFiles: options.maxOpenFiles }),
+  });
   const cleanups: (() => Promise<void>)[] = [() => store.close()];
   const undo = async (): Promise<void> => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);

@@ -18,6 +18,13 @@ type Db = ClassicLevel<Uint8Array, Uint8Array>;
 export interface LevelStoreOptions {
   /** LevelDB block cache (LevelDB default 8 MiB). */
   readonly cacheBytes?: number;
+  /**
+   * Table files LevelDB keeps open (LevelDB default 1 000). Each open table is
+   * memory-mapped, and the pages a read touches count in the process's RSS
+   * (clean, file-backed: the kernel may drop them); fewer open tables bound
+   * that at the cost of reopening a table (its index and filter) on a miss.
+   */
+  readonly maxOpenFiles?: number;
   /** LevelDB memtable size before it is flushed to a table file (default 4 MiB). */
   readonly writeBufferBytes?: number;
   /** Limits on coalesced batches; see `GroupCommit`. */
@@ -60,6 +67,7 @@ export class LevelStore implements Store {
       valueEncoding: 'view',
       createIfMissing: true,
       ...(options.cacheBytes !== undefined && { cacheSize: options.cacheBytes }),
+      ...(options.maxOpenFiles !== undefined && { maxOpenFiles: options.maxOpenFiles }),
       ...(options.writeBufferBytes !== undefined && { writeBufferSize: options.writeBufferBytes }),
     });
     try {

@@ -20,6 +20,7 @@ interface BenchFlags {
   readonly w?: number;
   readonly sync: boolean;
   readonly cacheMb?: number;
+  readonly maxOpenFiles?: number;
   readonly seed: number;
   readonly json?: string;
   readonly compare?: boolean | string;
@@ -58,6 +59,7 @@ export function benchProgram(): Command {
     .option('--w <w>', 'write quorum (default min(2, N))', intIn(1, 32))
     .option('--sync', 'durable mode: nodes fsync every replica write before acknowledging it (ringkv node --sync)', false)
     .option('--cache-mb <mib>', 'the nodes\' LevelDB block cache (ringkv node --cache-mb; default the node\'s, 32)', intIn(1, 65_536))
+    .option('--max-open-files <n>', "the nodes' LevelDB open table files (ringkv node --max-open-files; default LevelDB's, 1000)", intIn(16, 100_000))
     .option('--seed <n>', 'seed of keys, operations and values (one seed, one request sequence per client)', intIn(0, 2 ** 31), 1)
     .option('--json <file>', 'also write the report as JSON to this file (- : JSON on stdout instead of the table)')
     .option(
@@ -102,6 +104,7 @@ export function benchInvocation(flags: BenchFlags): BenchInvocation {
       w,
       sync: flags.sync,
       cacheMb: flags.cacheMb,
+      maxOpenFiles: flags.maxOpenFiles,
       clients: flags.clients,
       loadClients: flags.loadClients,
       valueBytes: flags.valueSize,

@@ -13,6 +13,7 @@ export interface BenchConfig {
   readonly w: number;
   readonly sync: boolean;
   readonly cacheMb: number | undefined;
+  readonly maxOpenFiles?: number | undefined;
   readonly clients: number;
   readonly loadClients: number;
   readonly valueBytes: number;
@@ -130,7 +131,7 @@ export function reportJson(report: BenchReport): string {
   return `${JSON.stringify(
     {
       ...report,
-      config: { ...report.config, cacheMb: report.config.cacheMb ?? null },
+      config: { ...report.config, cacheMb: report.config.cacheMb ?? null, maxOpenFiles: report.config.maxOpenFiles ?? null },
       loadGeneratorCpuPercent: Math.round(report.loadGeneratorCpuPercent),
       systems: report.systems.map((s) => ({
         ...s,

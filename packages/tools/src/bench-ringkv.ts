@@ -12,6 +12,8 @@ export interface RingkvSetup {
   readonly sync: boolean;
   /** the nodes' --cache-mb (LevelDB block cache), or their default */
   readonly cacheMb: number | undefined;
+  /** the nodes' --max-open-files (LevelDB tables open and mapped), or their default */
+  readonly maxOpenFiles?: number | undefined;
 }
 
 /** The system under test: a fresh LocalCluster of real node processes. */
@@ -19,6 +21,7 @@ export async function startRingkv(ctx: StartContext, setup: RingkvSetup): Promis
   const extraArgs = ['--log-level', 'warn', '--value-bytes-max', String(Math.max(1024 * 1024, ctx.valueBytes))];
   if (setup.sync) extraArgs.push('--sync');
   if (setup.cacheMb !== undefined) extraArgs.push('--cache-mb', String(setup.cacheMb));
+  if (setup.maxOpenFiles !== undefined) extraArgs.push('--max-open-files', String(setup.maxOpenFiles));
   const cluster = await LocalCluster.start({ nodes: setup.nodes, dataDir: ctx.dir, n: setup.n, r: setup.r, w: setup.w, extraArgs });
   const quorum = `N=${setup.n} R=${setup.r} W=${setup.w}`;
   return {
