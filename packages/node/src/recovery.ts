@@ -29,7 +29,7 @@ export class Recovery {
     private readonly pairs: () => { partition: number; fellow: string }[],
     private readonly now: () => number,
     /** the committed ring epoch this node knows (0: none yet, its ring is made up from the members it knows) */
-    private readonly ringEpoch: () => number = () => 1,
+    private readonly ringEpoch: () => number,
   ) {}
 
   /** Resumes a recovery a previous run did not finish. */
@@ -60,7 +60,7 @@ export class Recovery {
    */
   async ringChanged(): Promise<void> {
     if (!this.active) return;
-    this.pending = new Set(this.currentPairs().filter((pair) => !this.done.has(pair)));
+    this.recount();
     await this.finishIfNothingLeft();
   }
 
@@ -96,8 +96,9 @@ export class Recovery {
     if (this.active && this.pending.size === 0 && this.ringEpoch() > 0) await this.finish();
   }
 
-  private currentPairs(): string[] {
-    return this.pairs().map((x) => `${x.partition}>${x.fellow}`);
+  /** The pairs left: those on the ring as known now, less those already exchanged. */
+  private recount(): void {
+    this.pending = new Set(this.pairs().map((x) => `${x.partition}>${x.fellow}`).filter((pair) => !this.done.has(pair)));
   }
 
   private async finish(): Promise<void> {
@@ -114,8 +115,8 @@ export class Recovery {
   private begin(why: string): void {
     this.active = true;
     this.started = this.now();
-    this.pending = new Set(this.currentPairs());
     this.done.clear();
+    this.recount();
     this.logger.warn({ exchanges: this.pending.size, why }, 'recovering: reads refused until anti-entropy has synchronised every partition with every fellow');
   }
 }

@@ -1,4 +1,4 @@
-import { dotsHas, recordEquals, type Dot, type KvRecord } from '@ringkv/core';
+import { dotsHas, recordEquals, type Dot, type Dots, type KvRecord } from '@ringkv/core';
 import type { HistoryOp } from './history.js';
 
 /** What every replica of one key holds at the end of a run, after healing. */
@@ -96,7 +96,7 @@ function checkReads(keyOps: readonly HistoryOp[], key: string, out: Violation[])
   // primaries, both coordinated under the same ring (same epoch, unchanged while they ran).
   const acked = keyOps.filter((o) => o.kind !== 'get' && o.outcome === 'ok' && o.dot !== undefined && o.sloppy === false);
   const putOfValue = new Map(keyOps.filter((o) => o.kind === 'put' && o.value !== undefined).map((o) => [o.value as string, o]));
-  const deletes = keyOps.filter((o) => o.kind === 'del' && o.outcome === 'ok' && o.contextIn !== undefined);
+  const deletes = keyOps.filter((o): o is HistoryOp & { readonly contextIn: Dots } => o.kind === 'del' && o.outcome === 'ok' && o.contextIn !== undefined);
   for (const r of keyOps) {
     if (r.kind !== 'get' || r.outcome !== 'ok' || r.sloppy !== false) continue;
     const before = (w: HistoryOp): boolean => (w.completedAt ?? Infinity) < r.invokedAt;
@@ -116,7 +116,7 @@ function checkReads(keyOps: readonly HistoryOp[], key: string, out: Violation[])
       // context, and a later write without a context starts a fresh history (simulator seed 6008 under 18217fd).
       // Missing them is right as long as the read shows the deletion (no replaced value returned).
       const dot = w.dot;
-      const collectable = (w.kind === 'del' && deleteHolds(w)) || deletes.some((d) => d.contextIn !== undefined && dotsHas(d.contextIn, dot) && deleteHolds(d));
+      const collectable = (w.kind === 'del' && deleteHolds(w)) || deletes.some((d) => dotsHas(d.contextIn, dot) && deleteHolds(d));
       if (!collectable) out.push({ property: 'stale-read', key, detail: `get op ${r.id} missed write op ${w.id} (${dotName(w.dot)}) acknowledged before it began` });
     }
   }
