@@ -164,7 +164,23 @@ export function dotsAdd(d: Dots, dot: Dot): Dots {
   return build(ranges);
 }
 
+/** Whether no actor of the set misses a counter below its max (the usual history). */
+function gapless(d: Dots): boolean {
+  for (const _ in d.gaps) return false;
+  return true;
+}
+
 export function dotsUnion(a: Dots, b: Dots): Dots {
+  // Histories and contexts are almost always gapless: then the union is the
+  // per-actor max, without building range lists (a hot path of every write).
+  if (gapless(a) && gapless(b)) {
+    const max: Record<string, number> = Object.create(null) as Record<string, number>;
+    const gaps: Record<string, readonly CounterRange[]> = Object.create(null) as Record<string, readonly CounterRange[]>;
+    for (const actor of [...new Set([...Object.keys(a.max), ...Object.keys(b.max)])].sort(compareActors)) {
+      max[actor] = Math.max(own(a.max, actor) ?? 0, own(b.max, actor) ?? 0);
+    }
+    return { max, gaps };
+  }
   const ranges = perActor(a);
   for (const actor of dotsActors(b)) {
     ranges.set(actor, normalize([...(ranges.get(actor) ?? []), ...present(b, actor)]));
@@ -255,7 +271,10 @@ export function dotsToWire(d: Dots): DotsWire {
 export function dotsFromWire(x: unknown, fail: (why: string) => never): Dots {
   if (!Array.isArray(x)) fail('dots: expected an array of [actor, max, gaps?] entries');
   const entries = x as readonly unknown[];
-  const ranges = new Map<string, CounterRange[]>();
+  // Canonical input is already the stored form (actors sorted, gaps sorted,
+  // disjoint and below max), so it is copied as it is validated.
+  const maxOut: Record<string, number> = Object.create(null) as Record<string, number>;
+  const gapsOut: Record<string, readonly CounterRange[]> = Object.create(null) as Record<string, readonly CounterRange[]>;
   let previous: string | undefined;
   for (const [i, entry] of entries.entries()) {
     if (!Array.isArray(entry) || (entry.length !== 2 && entry.length !== 3)) {
@@ -268,10 +287,10 @@ export function dotsFromWire(x: unknown, fail: (why: string) => never): Dots {
     }
     previous = actor;
     if (!isValidCounter(max)) fail(`dots entry ${i}: max must be a positive safe integer`);
-    const gaps = flat === undefined ? [] : parseGaps(flat, max, (why) => fail(`dots entry ${i} (${actor}): ${why}`));
-    ranges.set(actor, subtract([[1, max]], gaps));
+    maxOut[actor] = max;
+    if (flat !== undefined) gapsOut[actor] = parseGaps(flat, max, (why) => fail(`dots entry ${i} (${actor}): ${why}`));
   }
-  return build(ranges);
+  return { max: maxOut, gaps: gapsOut };
 }
 
 function parseGaps(x: unknown, max: number, fail: (why: string) => never): CounterRange[] {

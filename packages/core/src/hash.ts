@@ -6,7 +6,7 @@
  * Only the top 32 bits of the digest are ever needed, because Q is at most 2^16
  * and a key's partition is the top log2(Q) bits of its hash.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** Q may be at most 2^16 so that a partition index fits the top 16 hash bits. */
 const partitionCountLimit = 65536;
@@ -25,7 +25,7 @@ export function assertValidPartitionCount(q: number): void {
 
 /** The first 4 bytes of MD5(key), big-endian, as an unsigned 32-bit integer. */
 export function keyHashTop32(key: Uint8Array): number {
-  return createHash('md5').update(key).digest().readUInt32BE(0);
+  return hash('md5', key, 'buffer').readUInt32BE(0);
 }
 
 /** log2(q) for a valid partition count: how many top hash bits pick the partition. */

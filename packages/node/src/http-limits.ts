@@ -69,16 +69,17 @@ export function applyServerLimits(server: Server, limits: HttpLimits): void {
  */
 export function registerInFlightLimit(app: FastifyInstance, inFlightCountMax: number): { readonly inFlight: () => number } {
   let inFlight = 0;
-  app.addHook('onRequest', async (_request: FastifyRequest, reply: FastifyReply) => {
+  // Callback style, not async: a hook on every request should not cost a promise.
+  app.addHook('onRequest', (_request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
     if (inFlight >= inFlightCountMax) {
       reply.header('retry-after', String(retryAfterSeconds));
       sendError(reply, new RingkvError('OVERLOADED', `this node already handles ${inFlightCountMax} requests; retry later`));
-      return reply;
+      return;
     }
     inFlight++;
     // 'close' fires once whether the response finished or the connection broke.
     reply.raw.once('close', () => inFlight--);
-    return undefined;
+    done();
   });
   return { inFlight: () => inFlight };
 }

@@ -151,7 +151,12 @@ export class NodeMetrics {
   }
 
   /** A fastify `onResponse` hook: request count, latency and the hot-keys sketch. */
-  readonly onResponse = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  readonly onResponse = (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
+    this.observe(request, reply);
+    done();
+  };
+
+  private observe(request: FastifyRequest, reply: FastifyReply): void {
     const path = (request.raw.url ?? request.url).split('?')[0] ?? '';
     const op = opOf(request.method, path);
     const status = reply.statusCode;

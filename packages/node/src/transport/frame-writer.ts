@@ -1,11 +1,13 @@
 import type { Socket } from 'node:net';
 
 /**
- * Writes frames to a socket, batching every frame written in one tick into a
- * single writev: the socket is corked at the first write and uncorked on
- * `process.nextTick`. A nextTick scheduled from a promise callback runs only
- * after the whole microtask queue has drained, so responses produced by a burst
- * of handlers resolving together leave in one syscall.
+ * Writes frames to a socket, batching every frame written in one turn of the
+ * event loop into a single writev: the socket is corked at the first write
+ * and uncorked by `setImmediate`, which runs after the poll phase has handled
+ * every socket that was readable. So the frames produced by all requests and
+ * replies that arrived together leave in one syscall per peer. (Uncorking on
+ * `process.nextTick` batched only one socket's burst; on this kind of machine a
+ * loopback write costs tens of microseconds, more than the work of a reply.)
  */
 export class FrameWriter {
   private corked = false;
@@ -21,7 +23,7 @@ export class FrameWriter {
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
-      process.nextTick(this.uncork);
+      setImmediate(this.uncork);
     }
     return this.socket.write(frame);
   }
