@@ -89,4 +89,7 @@ export class HttpKvDriver implements KvDriver {
   }
 }
 
-export const path = (key: number): string => `/kv/u${key}`;
+/** Every key the benchmark writes starts with this (what `--policy lww` makes last-writer-wins). */
+export const benchKeyPrefix = 'u';
+
+export const path = (key: number): string => `/kv/${benchKeyPrefix}${key}`;

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { KeyDistribution } from './bench-keys.js';
-import type { BenchConfig } from './bench-report.js';
+import type { BenchConfig, ConflictPolicy } from './bench-report.js';
 import { PEER_NAMES, type SystemName } from './bench-system.js';
 import { DEFAULT_WORKLOADS, WORKLOADS, parseWorkloads } from './bench-workloads.js';
 import { intIn } from './int-arg.js';
@@ -19,6 +19,7 @@ interface BenchFlags {
   readonly r?: number;
   readonly w?: number;
   readonly sync: boolean;
+  readonly policy: ConflictPolicy;
   readonly cacheMb?: number;
   readonly maxOpenFiles?: number;
   readonly seed: number;
@@ -58,6 +59,15 @@ export function benchProgram(): Command {
     .option('--r <r>', 'read quorum (default min(2, N))', intIn(1, 32))
     .option('--w <w>', 'write quorum (default min(2, N))', intIn(1, 32))
     .option('--sync', 'durable mode: nodes fsync every replica write before acknowledging it (ringkv node --sync)', false)
+    .addOption(
+      new Option(
+        '--policy <policy>',
+        "conflict policy of the benchmark's keys: siblings (ringkv's default: concurrent writes are kept as siblings) or lww " +
+          '(nodes start with --lww-prefix u, every bench key: last writer wins, as in Redis, etcd and Cassandra)',
+      )
+        .choices(['siblings', 'lww'])
+        .default('siblings'),
+    )
     .option('--cache-mb <mib>', 'the nodes\' LevelDB block cache (ringkv node --cache-mb; default the node\'s, 32)', intIn(1, 65_536))
     .option('--max-open-files <n>', "the nodes' LevelDB open table files (ringkv node --max-open-files; default LevelDB's, 1000)", intIn(16, 100_000))
     .option('--seed <n>', 'seed of keys, operations and values (one seed, one request sequence per client)', intIn(0, 2 ** 31), 1)
@@ -74,6 +84,7 @@ export function benchProgram(): Command {
         '  scripts/bench                                  # workloads C, A, PUT against 3 nodes\n' +
         '  scripts/bench --compare                        # the same against fastify, Redis Cluster and etcd too\n' +
         '  scripts/bench --sync --compare etcd            # durable ringkv against etcd\n' +
+        '  scripts/bench --policy lww --compare           # last-writer-wins keys, like for like with the peers\n' +
         '  scripts/bench --workload A,B,C,D,F --distribution uniform --json bench.json\n' +
         '  scripts/bench --records 1000000 --workload C,A # scaling with data\n',
     )
@@ -103,6 +114,7 @@ export function benchInvocation(flags: BenchFlags): BenchInvocation {
       r,
       w,
       sync: flags.sync,
+      policy: flags.policy,
       cacheMb: flags.cacheMb,
       maxOpenFiles: flags.maxOpenFiles,
       clients: flags.clients,

@@ -6,12 +6,17 @@ import type { SkippedSystem, SystemName } from './bench-system.js';
 import type { OpKind, WorkloadName } from './bench-workloads.js';
 import { Histogram } from './histogram.js';
 
+/** How ringkv settles concurrent writes of the benchmark's keys (see the README's Conflict policy). */
+export type ConflictPolicy = 'siblings' | 'lww';
+
 export interface BenchConfig {
   readonly nodes: number;
   readonly n: number;
   readonly r: number;
   readonly w: number;
   readonly sync: boolean;
+  /** ringkv's conflict policy for the bench keys (absent in reports written before it existed: siblings) */
+  readonly policy?: ConflictPolicy;
   readonly cacheMb: number | undefined;
   readonly maxOpenFiles?: number | undefined;
   readonly clients: number;

@@ -1,5 +1,6 @@
 import type { KvDriver } from './bench-driver.js';
-import { HttpKvDriver } from './bench-http-driver.js';
+import type { ConflictPolicy } from './bench-report.js';
+import { HttpKvDriver, benchKeyPrefix } from './bench-http-driver.js';
 import type { RunningSystem, StartContext } from './bench-system.js';
 import { LocalCluster } from './local-cluster.js';
 
@@ -10,6 +11,8 @@ export interface RingkvSetup {
   readonly w: number;
   /** start the nodes with --sync: fsync every replica write before acknowledging it */
   readonly sync: boolean;
+  /** lww: every bench key (all start with "u", see bench-http-driver) is last-writer-wins */
+  readonly policy: ConflictPolicy;
   /** the nodes' --cache-mb (LevelDB block cache), or their default */
   readonly cacheMb: number | undefined;
   /** the nodes' --max-open-files (LevelDB tables open and mapped), or their default */
@@ -20,15 +23,17 @@ export interface RingkvSetup {
 export async function startRingkv(ctx: StartContext, setup: RingkvSetup): Promise<RunningSystem> {
   const extraArgs = ['--log-level', 'warn', '--value-bytes-max', String(Math.max(1024 * 1024, ctx.valueBytes))];
   if (setup.sync) extraArgs.push('--sync');
+  if (setup.policy === 'lww') extraArgs.push('--lww-prefix', benchKeyPrefix);
   if (setup.cacheMb !== undefined) extraArgs.push('--cache-mb', String(setup.cacheMb));
   if (setup.maxOpenFiles !== undefined) extraArgs.push('--max-open-files', String(setup.maxOpenFiles));
   const cluster = await LocalCluster.start({ nodes: setup.nodes, dataDir: ctx.dir, n: setup.n, r: setup.r, w: setup.w, extraArgs });
   const quorum = `N=${setup.n} R=${setup.r} W=${setup.w}`;
+  const policy = setup.policy === 'lww' ? ', keys last-writer-wins (--lww-prefix)' : '';
   return {
     name: 'ringkv',
     description: setup.sync
-      ? `ringkv: ${setup.nodes} nodes, ${quorum}, --sync: a write is acknowledged once W replicas fsynced it`
-      : `ringkv: ${setup.nodes} nodes, ${quorum}, no --sync: a write is acknowledged once W replicas applied it (in LevelDB's log, not yet fsynced)`,
+      ? `ringkv: ${setup.nodes} nodes, ${quorum}${policy}, --sync: a write is acknowledged once W replicas fsynced it`
+      : `ringkv: ${setup.nodes} nodes, ${quorum}${policy}, no --sync: a write is acknowledged once W replicas applied it (in LevelDB's log, not yet fsynced)`,
     stores: true,
     createDriver: (clients): KvDriver => new HttpKvDriver({ urls: cluster.urls(), clients, keepContexts: true }),
     processes: () => cluster.urls().map((_, i) => ({ label: cluster.node(i).id, pid: cluster.node(i).pid })),

@@ -10,7 +10,7 @@ import { benchSystem } from './bench-suite.js';
 let rootDir: string;
 let report: SystemReport;
 const config: BenchConfig = {
-  nodes: 2, n: 2, r: 1, w: 2, sync: true, cacheMb: 8, clients: 4, loadClients: 16, valueBytes: 64, records: 300,
+  nodes: 2, n: 2, r: 1, w: 2, sync: true, policy: 'lww', cacheMb: 8, clients: 4, loadClients: 16, valueBytes: 64, records: 300,
   durationS: 1, distribution: 'zipfian', workloads: ['C', 'D'], seed: 5,
 };
 
@@ -39,6 +39,7 @@ describe('benchSystem(ringkv)', () => {
     }
     expect(report.workloads[1]!.ops.map((o) => o.op)).toContain('READ');
     expect(report.description).toContain('--sync');
+    expect(report.description).toContain('last-writer-wins');
   });
 
   it('measured each node during each phase', () => {
