@@ -69,6 +69,9 @@ export function buildHttpApi(node: RingkvNode, options: HttpApiOptions) {
     loggerInstance: options.logger,
     // One log line per request would cost more than the request on the hot path.
     logController: new LogController({ disableRequestLogging: true }),
+    // No per-request child logger (pino serialises its bindings on every
+    // request): nothing here logs per request, and errors carry their own context.
+    childLoggerFactory: (logger) => logger,
     bodyLimit: options.valueBytesMax,
     // Fastify answers a URL it cannot percent-decode itself, before any route or
     // error handler runs, in its own error shape; route it to ours.
