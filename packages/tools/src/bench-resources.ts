@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { readCpuSeconds } from './proc-cpu.js';
+import { readSyscallCount } from './proc-io.js';
 import { readRssBytes } from './proc-rss.js';
 
 /** One server process of a system under test, e.g. { label: 'n1', pid: 1234 }. */
@@ -15,17 +16,23 @@ export interface ProcessUsage {
   readonly rssBytes: number | undefined;
   /** CPU time used during the phase, in % of one core */
   readonly cpuPercent: number | undefined;
+  /** CPU time used during the phase, in seconds */
+  readonly cpuSeconds?: number | undefined;
+  /** read- and write-family system calls during the phase (/proc/<pid>/io) */
+  readonly syscalls?: number | undefined;
 }
 
 export interface UsageMark {
   readonly atMs: number;
   readonly cpuSeconds: readonly (number | undefined)[];
+  readonly syscalls: readonly (number | undefined)[];
 }
 
 /** Marks the start of a phase: each process's CPU time so far. */
 export async function markUsage(processes: readonly ServerProcess[]): Promise<UsageMark> {
   const cpuSeconds = await Promise.all(processes.map((p) => (p.pid === undefined ? undefined : readCpuSeconds(p.pid))));
-  return { atMs: performance.now(), cpuSeconds };
+  const syscalls = await Promise.all(processes.map((p) => (p.pid === undefined ? undefined : readSyscallCount(p.pid))));
+  return { atMs: performance.now(), cpuSeconds, syscalls };
 }
 
 /** Each process's CPU share since `mark` and its RSS now. */
@@ -34,13 +41,18 @@ export async function usageSince(mark: UsageMark, processes: readonly ServerProc
   const wallSeconds = Math.max(0.001, (now.atMs - mark.atMs) / 1000);
   return Promise.all(
     processes.map(async (p, i) => {
-      const before = mark.cpuSeconds[i];
-      const after = now.cpuSeconds[i];
+      const cpuSeconds = difference(mark.cpuSeconds[i], now.cpuSeconds[i]);
       return {
         label: p.label,
         rssBytes: p.pid === undefined ? undefined : await readRssBytes(p.pid),
-        cpuPercent: before === undefined || after === undefined ? undefined : ((after - before) / wallSeconds) * 100,
+        cpuPercent: cpuSeconds === undefined ? undefined : (cpuSeconds / wallSeconds) * 100,
+        cpuSeconds,
+        syscalls: difference(mark.syscalls[i], now.syscalls[i]),
       };
     }),
   );
+}
+
+function difference(before: number | undefined, after: number | undefined): number | undefined {
+  return before === undefined || after === undefined ? undefined : after - before;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { reportJson, summarizeWorkload, type BenchReport, type SystemReport } from './bench-report.js';
 import type { OpStats } from './bench-run.js';
-import { formatBenchReport, formatRatio, ratioLines, usageRows } from './bench-table.js';
+import { costRows, formatBenchReport, formatRatio, ratioLines, usageRows } from './bench-table.js';
 import { Histogram } from './histogram.js';
 
 function stats(kind: OpStats['kind'], latenciesMs: number[], errors: Record<string, number> = {}, siblings = 0): OpStats {
@@ -91,6 +91,32 @@ describe('formatBenchReport', () => {
 
   it('usage table has a column per phase', () => {
     expect(usageRows(report.systems)[0]).toEqual(['SYSTEM', 'PROCESS', 'A']);
+  });
+
+  it('costs each phase per operation over the server processes, without the load generator', () => {
+    const measured: SystemReport = {
+      ...system('ringkv', 100, 50),
+      usage: [
+        {
+          phase: 'load',
+          processes: [
+            { label: 'n1', rssBytes: 1, cpuPercent: 50, cpuSeconds: 0.5, syscalls: 2000 },
+            { label: 'n2', rssBytes: 1, cpuPercent: 50, cpuSeconds: 0.5, syscalls: 1000 },
+            { label: 'bench', rssBytes: 1, cpuPercent: 99, cpuSeconds: 9, syscalls: 99_999 },
+          ],
+        },
+        // A ran 1 500 operations (ten seconds of 100 + 50 per second)
+        { phase: 'A', processes: [{ label: 'n1', rssBytes: 1, cpuPercent: 10, cpuSeconds: 3, syscalls: 6000 }, { label: 'n2', rssBytes: 1, cpuPercent: 10, cpuSeconds: undefined, syscalls: 1500 }] },
+      ],
+    };
+    expect(costRows([measured])).toEqual([
+      ['SYSTEM', 'PHASE', 'CPU µS/OP', 'SYSCALLS/OP'],
+      ['ringkv', 'load', '1000', '3.00'],
+      ['ringkv', 'A', '-', '5.00'],
+    ]);
+    expect(formatBenchReport({ ...report, systems: [measured] })).toMatch(/^ringkv\s+load\s+1000\s+3\.00$/m);
+    // without the figures (older reports, no /proc) there is no section at all
+    expect(text).not.toContain('cost per operation');
   });
 
   it('has a JSON form with the same figures', () => {

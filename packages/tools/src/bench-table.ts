@@ -1,4 +1,5 @@
 import type { BenchReport, OpSummary, SystemReport } from './bench-report.js';
+import type { ProcessUsage } from './bench-resources.js';
 import { formatTable } from '@ringkv/cli/table-format';
 
 const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
@@ -40,6 +41,14 @@ export function formatBenchReport(report: BenchReport): string {
     }
   }
   lines.push('', 'processes (bench: the load generator): RSS MB at the end of each phase / CPU % of one core during it', formatTable(usageRows(report.systems)));
+  const cost = costRows(report.systems);
+  if (cost.length > 1) {
+    lines.push(
+      '',
+      'cost per operation, all server processes together (load generator excluded); unlike ops/s these hardly move with the machine\'s other load:',
+      formatTable(cost),
+    );
+  }
   const ratios = ratioLines(report.systems);
   if (ratios.length > 0) lines.push('', 'ringkv ops/s as a multiple of each peer\'s (above 1: ringkv is faster):', ...ratios);
   lines.push('', ...noteLines(report));
@@ -86,6 +95,25 @@ export function usageRows(systems: readonly SystemReport[]): string[][] {
           return p === undefined ? '' : `${mb(p.rssBytes)} / ${pct(p.cpuPercent)}`;
         }),
       ]);
+    }
+  }
+  return rows;
+}
+
+/** Server CPU time and system calls per operation, per system and phase (the load counts each record once). */
+export function costRows(systems: readonly SystemReport[]): string[][] {
+  const rows = [['SYSTEM', 'PHASE', 'CPU µS/OP', 'SYSCALLS/OP']];
+  for (const s of systems) {
+    for (const u of s.usage) {
+      const ops = u.phase === 'load' ? s.load?.records : s.workloads.find((w) => w.workload === u.phase)?.ops.at(-1)?.count;
+      const servers = u.processes.filter((p) => p.label !== 'bench');
+      if (ops === undefined || ops <= 0 || servers.length === 0) continue;
+      const total = (pick: (p: ProcessUsage) => number | undefined): number | undefined =>
+        servers.every((p) => pick(p) !== undefined) ? servers.reduce((sum, p) => sum + (pick(p) ?? 0), 0) : undefined;
+      const cpu = total((p) => p.cpuSeconds);
+      const calls = total((p) => p.syscalls);
+      if (cpu === undefined && calls === undefined) continue;
+      rows.push([s.name, u.phase, cpu === undefined ? '-' : ((cpu * 1e6) / ops).toFixed(0), calls === undefined ? '-' : (calls / ops).toFixed(2)]);
     }
   }
   return rows;
