@@ -45,7 +45,7 @@ export function formatBenchReport(report: BenchReport): string {
   if (cost.length > 1) {
     lines.push(
       '',
-      'cost per operation, all server processes together (load generator excluded); unlike ops/s these hardly move with the machine\'s other load:',
+      'cost per operation, all server processes together (load generator excluded); steadier than ops/s when the machine has other load:',
       formatTable(cost),
     );
   }
