@@ -35,4 +35,32 @@ describe('KeyedMutex', () => {
     expect(log).toContain('x2');
     expect(m.size).toBe(0);
   });
+
+  it('keeps a key locked while sections queue behind it, then forgets it', async () => {
+    const m = new KeyedMutex();
+    let release!: () => void;
+    const first = m.run('k', () => new Promise<void>((r) => (release = r)));
+    const order: number[] = [];
+    const queued = [1, 2, 3].map((i) => m.run('k', async () => void order.push(i)));
+    await tick();
+    expect(order).toEqual([]);
+    expect(m.size).toBe(1);
+    release();
+    await Promise.all([first, ...queued]);
+    expect(order).toEqual([1, 2, 3]);
+    expect(m.size).toBe(0);
+  });
+
+  it('passes the key on when a queued section throws', async () => {
+    const m = new KeyedMutex();
+    const results = await Promise.allSettled([
+      m.run('k', async () => 'a'),
+      m.run('k', async () => {
+        throw new Error('b failed');
+      }),
+      m.run('k', async () => 'c'),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(m.size).toBe(0);
+  });
 });
