@@ -22,6 +22,7 @@ interface BenchFlags {
   readonly policy: ConflictPolicy;
   readonly cacheMb?: number;
   readonly maxOpenFiles?: number;
+  readonly compact: boolean;
   readonly seed: number;
   readonly json?: string;
   readonly compare?: boolean | string;
@@ -70,6 +71,11 @@ export function benchProgram(): Command {
     )
     .option('--cache-mb <mib>', 'the nodes\' LevelDB block cache (ringkv node --cache-mb; default the node\'s, 32)', intIn(1, 65_536))
     .option('--max-open-files <n>', "the nodes' LevelDB open table files (ringkv node --max-open-files; default LevelDB's, 1000)", intIn(16, 100_000))
+    .option(
+      '--no-compact',
+      "skip the full LevelDB compaction of every ringkv node between the load and the workloads (POST /admin/compact); " +
+        'without it, reads right after a large load pay for the compactions LevelDB starts on its own as reads meet many levels',
+    )
     .option('--seed <n>', 'seed of keys, operations and values (one seed, one request sequence per client)', intIn(0, 2 ** 31), 1)
     .option('--json <file>', 'also write the report as JSON to this file (- : JSON on stdout instead of the table)')
     .option(
@@ -117,6 +123,7 @@ export function benchInvocation(flags: BenchFlags): BenchInvocation {
       policy: flags.policy,
       cacheMb: flags.cacheMb,
       maxOpenFiles: flags.maxOpenFiles,
+      compact: flags.compact,
       clients: flags.clients,
       loadClients: flags.loadClients,
       valueBytes: flags.valueSize,

@@ -19,6 +19,8 @@ export interface BenchConfig {
   readonly policy?: ConflictPolicy;
   readonly cacheMb: number | undefined;
   readonly maxOpenFiles?: number | undefined;
+  /** ringkv's LevelDB compacted after the load (absent in reports written before it existed: not compacted) */
+  readonly compact?: boolean;
   readonly clients: number;
   readonly loadClients: number;
   readonly valueBytes: number;
@@ -70,6 +72,8 @@ export interface SystemReport {
   readonly name: SystemName;
   readonly description: string;
   readonly load: LoadSummary | undefined;
+  /** how long the compaction after the load took (slowest node), when there was one */
+  readonly compactMs?: number;
   readonly workloads: readonly WorkloadSummary[];
   readonly usage: readonly PhaseUsage[];
   /** set when the system failed to start or broke mid-run; its figures are then partial */

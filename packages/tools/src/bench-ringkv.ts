@@ -3,6 +3,7 @@ import type { ConflictPolicy } from './bench-report.js';
 import { HttpKvDriver, benchKeyPrefix } from './bench-http-driver.js';
 import type { RunningSystem, StartContext } from './bench-system.js';
 import { LocalCluster } from './local-cluster.js';
+import { compactNodes } from './compact-nodes.js';
 
 export interface RingkvSetup {
   readonly nodes: number;
@@ -36,6 +37,7 @@ export async function startRingkv(ctx: StartContext, setup: RingkvSetup): Promis
       : `ringkv: ${setup.nodes} nodes, ${quorum}${policy}, no --sync: a write is acknowledged once W replicas applied it (in LevelDB's log, not yet fsynced)`,
     stores: true,
     createDriver: (clients): KvDriver => new HttpKvDriver({ urls: cluster.urls(), clients, keepContexts: true }),
+    compactAfterLoad: () => compactNodes(cluster.urls()),
     processes: () => cluster.urls().map((_, i) => ({ label: cluster.node(i).id, pid: cluster.node(i).pid })),
     stop: () => cluster.stop(),
   };

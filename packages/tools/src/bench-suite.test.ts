@@ -10,7 +10,7 @@ import { benchSystem } from './bench-suite.js';
 let rootDir: string;
 let report: SystemReport;
 const config: BenchConfig = {
-  nodes: 2, n: 2, r: 1, w: 2, sync: true, policy: 'lww', cacheMb: 8, clients: 4, loadClients: 16, valueBytes: 64, records: 300,
+  nodes: 2, n: 2, r: 1, w: 2, sync: true, policy: 'lww', compact: true, cacheMb: 8, clients: 4, loadClients: 16, valueBytes: 64, records: 300,
   durationS: 1, distribution: 'zipfian', workloads: ['C', 'D'], seed: 5,
 };
 
@@ -30,6 +30,8 @@ describe('benchSystem(ringkv)', () => {
   it('loads every record and runs each workload without errors', () => {
     expect(report.failure).toBeUndefined();
     expect(report.load).toMatchObject({ records: 300, failedKeys: 0 });
+    // every node answered its POST /admin/compact between the load and the workloads
+    expect(report.compactMs).toBeGreaterThanOrEqual(0);
     expect(report.workloads.map((w) => w.workload)).toEqual(['C', 'D']);
     for (const w of report.workloads) {
       const all = w.ops.at(-1)!;

@@ -64,6 +64,7 @@ export async function benchSystem(name: SystemName, s: SuiteContext): Promise<Sy
   const usage: PhaseUsage[] = [];
   const workloads: WorkloadSummary[] = [];
   let load: LoadSummary | undefined;
+  let compactMs: number | undefined;
   let failure: string | undefined;
   const driver = system.createDriver(Math.max(config.clients, config.loadClients));
   const values = new ValueSource(config.valueBytes, new Prng(config.seed));
@@ -88,6 +89,11 @@ export async function benchSystem(name: SystemName, s: SuiteContext): Promise<Sy
       usage.push({ phase: 'load', processes: await usageSince(mark, measured()) });
       progress.done();
       if (result.failedKeys > 0) progress.done(`${name}: ${result.failedKeys} keys could not be loaded; reads of them count as NOT_FOUND errors`);
+      if (config.compact && system.compactAfterLoad !== undefined && !s.aborted()) {
+        progress.update(`${name}: compacting LevelDB on every node after the load (--no-compact skips this) …`);
+        compactMs = await system.compactAfterLoad();
+        progress.done(`${name}: compacted after the load in ${(compactMs / 1000).toFixed(1)} s`);
+      }
     }
     for (const workloadName of config.workloads) {
       if (s.aborted()) break;
@@ -126,5 +132,5 @@ export async function benchSystem(name: SystemName, s: SuiteContext): Promise<Sy
     await driver.close().catch(() => undefined);
     await system.stop().catch((err: unknown) => progress.done(`${name}: stopping failed: ${String(err)}`));
   }
-  return { name, description: system.description, load, workloads, usage, failure };
+  return { name, description: system.description, load, ...(compactMs !== undefined && { compactMs }), workloads, usage, failure };
 }

@@ -12,6 +12,13 @@ export interface RunningSystem {
   /** false for the fastify no-op server: it stores nothing, so there is nothing to load */
   readonly stores: boolean;
   createDriver(clients: number): KvDriver;
+  /**
+   * Brings the loaded store to the state it settles in (ringkv: a full
+   * LevelDB compaction on every node), so the workloads measure steady reads
+   * rather than the compactions a fresh bulk load leaves due. Returns the
+   * milliseconds it took (the slowest process).
+   */
+  compactAfterLoad?(): Promise<number>;
   processes(): readonly ServerProcess[];
   stop(): Promise<void>;
 }

@@ -81,6 +81,12 @@ describe('formatBenchReport', () => {
     expect(text).toMatch(/^ringkv\s+ringkv-1\s+100 \/ 55$/m);
   });
 
+  it('says when the load was followed by a compaction, and how long it took', () => {
+    expect(text).not.toContain('compacted');
+    const compacted = formatBenchReport({ ...report, systems: [{ ...system('ringkv', 100, 50), compactMs: 12_340 }] });
+    expect(compacted).toContain('ringkv: 1 000 records in 2.0 s = 500/s; then LevelDB compacted on every node in 12.3 s, before the workloads');
+  });
+
   it('states the caveats: redis without quorum, etcd fsyncing, skipped peers', () => {
     expect(text).toContain('Redis Cluster has no quorum: it can lose acknowledged writes');
     expect(text).toContain('etcd fsyncs every write; ringkv without --sync does not');

@@ -37,7 +37,8 @@ export function formatBenchReport(report: BenchReport): string {
     for (const s of loads) {
       const l = s.load!;
       const failed = l.failedKeys > 0 ? `, ${l.failedKeys} keys failed` : '';
-      lines.push(`  ${s.name}: ${thousands(l.records)} records in ${(l.elapsedMs / 1000).toFixed(1)} s = ${thousands(l.recordsPerSec)}/s${failed}${errorText(l.errorKinds)}`);
+      const compacted = s.compactMs === undefined ? '' : `; then LevelDB compacted on every node in ${(s.compactMs / 1000).toFixed(1)} s, before the workloads`;
+      lines.push(`  ${s.name}: ${thousands(l.records)} records in ${(l.elapsedMs / 1000).toFixed(1)} s = ${thousands(l.recordsPerSec)}/s${failed}${errorText(l.errorKinds)}${compacted}`);
     }
   }
   lines.push('', 'processes (bench: the load generator): RSS MB at the end of each phase / CPU % of one core during it', formatTable(usageRows(report.systems)));
