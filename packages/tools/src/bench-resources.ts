@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { readCpuSeconds } from './proc-cpu.js';
 import { readSyscallCount } from './proc-io.js';
-import { readRssBytes } from './proc-rss.js';
+import { readRssBreakdown } from './proc-rss.js';
 
 /** One server process of a system under test, e.g. { label: 'n1', pid: 1234 }. */
 export interface ServerProcess {
@@ -14,6 +14,8 @@ export interface ProcessUsage {
   readonly label: string;
   /** resident memory at the end of the phase */
   readonly rssBytes: number | undefined;
+  /** of it, file pages mapped into the process (for a node mostly LevelDB's tables; see proc-rss.ts) */
+  readonly rssFileBytes?: number | undefined;
   /** CPU time used during the phase, in % of one core */
   readonly cpuPercent: number | undefined;
   /** CPU time used during the phase, in seconds */
@@ -42,9 +44,11 @@ export async function usageSince(mark: UsageMark, processes: readonly ServerProc
   return Promise.all(
     processes.map(async (p, i) => {
       const cpuSeconds = difference(mark.cpuSeconds[i], now.cpuSeconds[i]);
+      const rss = p.pid === undefined ? undefined : await readRssBreakdown(p.pid);
       return {
         label: p.label,
-        rssBytes: p.pid === undefined ? undefined : await readRssBytes(p.pid),
+        rssBytes: rss?.rssBytes,
+        rssFileBytes: rss?.fileBytes,
         cpuPercent: cpuSeconds === undefined ? undefined : (cpuSeconds / wallSeconds) * 100,
         cpuSeconds,
         syscalls: difference(mark.syscalls[i], now.syscalls[i]),

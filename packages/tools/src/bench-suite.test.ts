@@ -49,6 +49,7 @@ describe('benchSystem(ringkv)', () => {
     for (const u of report.usage) {
       expect(u.processes.map((p) => p.label)).toEqual(['n1', 'n2', 'bench']);
       expect(u.processes.every((p) => (p.rssBytes ?? 0) > 10 * 1024 * 1024 && p.cpuPercent !== undefined)).toBe(true);
+      expect(u.processes.every((p) => (p.rssFileBytes ?? 0) > 0 && p.rssFileBytes! <= p.rssBytes!)).toBe(true);
       // every node answered requests over sockets during every phase
       expect(u.processes.every((p) => (p.syscalls ?? 0) > 0 && p.cpuSeconds !== undefined)).toBe(true);
     }

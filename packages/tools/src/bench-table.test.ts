@@ -81,6 +81,11 @@ describe('formatBenchReport', () => {
     expect(text).toMatch(/^ringkv\s+ringkv-1\s+100 \/ 55$/m);
   });
 
+  it('shows the mapped file pages of a process\'s RSS when they were read', () => {
+    const mapped: SystemReport = { ...system('ringkv', 100, 50), usage: [{ phase: 'C', processes: [{ label: 'n1', rssBytes: 700 * 1024 * 1024, rssFileBytes: 520 * 1024 * 1024, cpuPercent: 49 }] }] };
+    expect(usageRows([mapped])[1]).toEqual(['ringkv', 'n1', '700 (520) / 49']);
+  });
+
   it('says when the load was followed by a compaction, and how long it took', () => {
     expect(text).not.toContain('compacted');
     const compacted = formatBenchReport({ ...report, systems: [{ ...system('ringkv', 100, 50), compactMs: 12_340 }] });

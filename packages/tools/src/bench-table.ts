@@ -41,7 +41,7 @@ export function formatBenchReport(report: BenchReport): string {
       lines.push(`  ${s.name}: ${thousands(l.records)} records in ${(l.elapsedMs / 1000).toFixed(1)} s = ${thousands(l.recordsPerSec)}/s${failed}${errorText(l.errorKinds)}${compacted}`);
     }
   }
-  lines.push('', 'processes (bench: the load generator): RSS MB at the end of each phase / CPU % of one core during it', formatTable(usageRows(report.systems)));
+  lines.push('', 'processes (bench: the load generator): RSS MB at the end of each phase (in brackets: of it, mapped file pages — LevelDB tables, binaries — which the kernel can drop) / CPU % of one core during it', formatTable(usageRows(report.systems)));
   const cost = costRows(report.systems);
   if (cost.length > 1) {
     lines.push(
@@ -93,7 +93,9 @@ export function usageRows(systems: readonly SystemReport[]): string[][] {
         label,
         ...phases.map((phase) => {
           const p = s.usage.find((u) => u.phase === phase)?.processes.find((q) => q.label === label);
-          return p === undefined ? '' : `${mb(p.rssBytes)} / ${pct(p.cpuPercent)}`;
+          if (p === undefined) return '';
+          const file = p.rssFileBytes === undefined ? '' : ` (${mb(p.rssFileBytes)})`;
+          return `${mb(p.rssBytes)}${file} / ${pct(p.cpuPercent)}`;
         }),
       ]);
     }
