@@ -164,13 +164,22 @@ export class LevelStore implements Store {
   }
 
   #batch(ops: readonly StoreOp[], sync: boolean): Promise<void> {
-    return this.#db
-      .batch(
-        ops.map((op) =>
-          op.type === 'put' ? { type: 'put', key: op.key, value: op.value } : { type: 'del', key: op.key },
-        ),
-        { sync },
-      )
+    // A chained batch, not `db.batch(array)`: abstract-level's array form
+    // copies, checks and re-encodes every operation in JS before the native
+    // call, which measured twice the CPU of the chained form for an 8-op
+    // batch (154 vs 76 µs; ~10 µs per op on every replica write).
+    const batch = this.#db.batch();
+    try {
+      for (const op of ops) {
+        if (op.type === 'put') batch.put(op.key, op.value);
+        else batch.del(op.key);
+      }
+    } catch (error) {
+      // Not reached for ops `write` checked; a batch left open would hold its memory until close.
+      return batch.close().then(() => Promise.reject(error));
+    }
+    return batch
+      .write({ sync })
       .catch((error: unknown) => {
         // A full disk gets its own error, so the node can answer 507 instead of a bare 500.
         throw isNoSpaceError(error) ? new StoreFullError(this.dir, { cause: error }) : error;
