@@ -15,7 +15,7 @@ import { RingkvClient } from '@ringkv/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MembershipRecord } from './cluster-membership-record.js';
 import { readClusterRecord } from './cluster-record.js';
-import { takenPorts } from './free-ports.js';
+import { randomBasePortBelowEphemeral, takenPorts } from './free-ports.js';
 import { cliEntry } from './node-process.js';
 
 const main = fileURLToPath(new URL('../dist/cluster-main.js', import.meta.url));
@@ -46,7 +46,7 @@ function script(args: readonly string[], timeoutMs = 90_000): Promise<Run> {
 /** A base port whose five HTTP and five RPC ports are free now. */
 async function freeBasePort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const base = randomBasePortBelowEphemeral(105);
     const ports = [0, 1, 2, 3, 4].flatMap((i) => [base + i, base + 100 + i]);
     if ((await takenPorts(ports)).length === 0) return base;
   }

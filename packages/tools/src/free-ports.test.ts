@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { findFreePorts, takenPorts } from './free-ports.js';
+import { ephemeralPortFloor, findFreePorts, randomBasePortBelowEphemeral, takenPorts } from './free-ports.js';
 
 describe('free ports', () => {
   it('finds distinct free ports and sees which ones get taken', async () => {
@@ -16,5 +16,12 @@ describe('free ports', () => {
     } finally {
       await new Promise<void>((resolve) => holder.close(() => resolve()));
     }
+  });
+
+  it('picks base ports whose whole span stays below the ephemeral range', () => {
+    expect(randomBasePortBelowEphemeral(105, () => 0)).toBe(10_000);
+    expect(randomBasePortBelowEphemeral(105, () => 0.999_999_9) + 104).toBeLessThan(ephemeralPortFloor);
+    expect(randomBasePortBelowEphemeral(10_006, () => 0.999_999_9) + 10_005).toBeLessThan(ephemeralPortFloor);
+    expect(() => randomBasePortBelowEphemeral(30_000)).toThrow(RangeError);
   });
 });

@@ -44,3 +44,19 @@ export async function takenPorts(ports: readonly number[], host = '127.0.0.1'): 
   }
   return taken;
 }
+
+/**
+ * Linux hands out ephemeral ports (outgoing connections, `listen(0)`) from
+ * 32768 up by default. A fixed port picked above that floor can be taken
+ * between the check and the bind by any process's outgoing connection — a
+ * test once lost its node's port that way — so ports chosen by number stay below it.
+ */
+export const ephemeralPortFloor = 32_768;
+
+/** A random base port such that base … base + span − 1 all lie in [10000, ephemeralPortFloor). */
+export function randomBasePortBelowEphemeral(span: number, random: () => number = Math.random): number {
+  const low = 10_000;
+  const choices = ephemeralPortFloor - span - low;
+  if (choices <= 0) throw new RangeError(`a span of ${span} ports does not fit below ${ephemeralPortFloor}`);
+  return low + Math.floor(random() * choices);
+}

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { Cluster } from 'ioredis';
 import { OpError, type KvDriver, type ReadStatus, type WriteStatus } from './bench-driver.js';
 import type { RunningSystem, SkippedSystem, StartContext } from './bench-system.js';
-import { takenPorts } from './free-ports.js';
+import { randomBasePortBelowEphemeral, takenPorts } from './free-ports.js';
 import { findExecutable, PeerProcess, waitFor } from './peer-process.js';
 
 const run = promisify(execFile);
@@ -93,7 +93,7 @@ async function redisCli(cli: string, port: number, args: readonly string[]): Pro
 /** `count` consecutive ports whose cluster-bus ports (+10000) are free too; tries a few random bases. */
 async function portsWithFreeBus(count: number): Promise<number[]> {
   for (let attempt = 0; attempt < 20; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 20_000);
+    const base = randomBasePortBelowEphemeral(busOffset + count);
     const ports = Array.from({ length: count }, (_, i) => base + i);
     if ((await takenPorts([...ports, ...ports.map((p) => p + busOffset)])).length === 0) return ports;
   }
