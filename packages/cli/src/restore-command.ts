@@ -1,4 +1,4 @@
-import { BackupFileError, restoreCluster, verifyBackupFile, type RestoreProgress } from '@ringkv/client';
+import { BackupFileError, restoreCluster, verifyBackupFile, type RestoreProgress, type RestoreSummary } from '@ringkv/client';
 import { Command } from 'commander';
 import { ProgressLine, formatBytes } from './backup-progress.js';
 import { resolveCredentials } from './client-credentials.js';
@@ -14,6 +14,8 @@ interface RestoreFlags {
   readonly batch?: string;
   readonly concurrency?: string;
   readonly verifyOnly?: boolean;
+  /** false with --no-compact */
+  readonly compact?: boolean;
   readonly json?: boolean;
   readonly quiet?: boolean;
 }
@@ -29,7 +31,10 @@ count, SHA-256); a damaged or truncated file is refused before anything is
 written. Records are merged into the cluster like replication merges them:
 a key holding a newer version keeps it, a concurrent version stays a sibling,
 and restoring the same file twice changes nothing. Contexts from before the
-backup still work after it. Exit code 1 if any key did not reach W replicas.
+backup still work after it. Then every node compacts its LevelDB (reads
+after a bulk import cost several times more until LevelDB has settled;
+--no-compact skips this, e.g. for a small restore into a busy cluster).
+Exit code 1 if any key did not reach W replicas.
 `;
 
 const intFlag = (name: string, raw: string | undefined, min: number, max: number): number | undefined => {
@@ -49,6 +54,7 @@ export function restoreCommand(ctx: CommandContext): Command {
     .option('--batch <entries>', 'keys per request (1..1000, default 500)')
     .option('--concurrency <c>', 'requests in flight (1..64, default 4)')
     .option('--verify-only', 'check the file and print its summary; write nothing')
+    .option('--no-compact', 'do not compact LevelDB on every node after the restore')
     .option('--json', 'print the summary as JSON')
     .option('--quiet', 'no progress on stderr')
     .addHelpText('after', examples)
@@ -78,7 +84,8 @@ export function restoreCommand(ctx: CommandContext): Command {
           ...(w === undefined ? {} : { w }),
           ...(batch === undefined ? {} : { batchEntriesMax: batch }),
           ...(concurrency === undefined ? {} : { concurrency }),
-          onProgress: (p) => progress.update(p.bytesRead / Math.max(1, p.fileBytes), describe(p)),
+          compact: flags.compact !== false,
+          onProgress: (p) => progress.update(p.phase === 'compact' ? undefined : p.bytesRead / Math.max(1, p.fileBytes), describe(p)),
         });
         progress.done(`restore: ${summary.restored} of ${summary.entries} keys in ${(summary.durationMs / 1000).toFixed(1)} s`);
         io.stdout.write(
@@ -86,7 +93,8 @@ export function restoreCommand(ctx: CommandContext): Command {
             ? `${JSON.stringify(summary, null, 2)}\n`
             : `${file}: ${summary.restored} of ${summary.entries} keys restored, ${summary.failed} failed ` +
                 `(${summary.requests} requests, ${summary.retried} keys retried)\n` +
-                summary.failures.map((f) => `  ${JSON.stringify(f.key)}: ${f.error}\n`).join(''),
+                summary.failures.map((f) => `  ${JSON.stringify(f.key)}: ${f.error}\n`).join('') +
+                compactLine(summary),
         );
         ctx.exit(summary.failed > 0 ? EXIT.requestFailed : EXIT.ok);
       } catch (err) {
@@ -101,7 +109,19 @@ export function restoreCommand(ctx: CommandContext): Command {
     });
 }
 
+function compactLine(summary: RestoreSummary): string {
+  if (summary.compactMs === undefined) return '';
+  const failures = summary.compactFailures ?? [];
+  const seconds = (summary.compactMs / 1000).toFixed(1);
+  if (failures.length === 0) return `LevelDB compacted on every node in ${seconds} s\n`;
+  return (
+    `LevelDB compaction failed on ${failures.length} node(s) (the restored data is in place; POST /admin/compact there later):\n` +
+    failures.map((f) => `  ${f.node}: ${f.error}\n`).join('')
+  );
+}
+
 function describe(p: RestoreProgress): string {
+  if (p.phase === 'compact') return 'compacting LevelDB on every node (--no-compact skips this)';
   if (p.phase === 'verify') return `verifying ${formatBytes(p.bytesRead)} of ${formatBytes(p.fileBytes)}`;
   return `${p.restored}${p.entriesTotal === undefined ? '' : `/${p.entriesTotal}`} keys restored${p.failed > 0 ? `, ${p.failed} failed` : ''}`;
 }

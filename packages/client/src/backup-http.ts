@@ -13,13 +13,17 @@ export interface BackupCredentials {
   readonly ca?: string | Buffer;
 }
 
-/** A connection pool for backup/restore calls; every request carries the token when one is given. */
+/**
+ * A connection pool for backup/restore calls; every request carries the token
+ * when one is given. `timeoutMs` 0: no limit on an answer (connecting still
+ * gives up after 5 s).
+ */
 export function backupAgent(timeoutMs: number, connections: number, credentials: BackupCredentials = {}): Dispatcher {
   const agent = new Agent({
     connections,
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
-    connect: { timeout: Math.min(timeoutMs, 5000), ...(credentials.ca === undefined ? {} : { ca: credentials.ca }) },
+    connect: { timeout: timeoutMs > 0 ? Math.min(timeoutMs, 5000) : 5000, ...(credentials.ca === undefined ? {} : { ca: credentials.ca }) },
   });
   const { token } = credentials;
   if (token === undefined) return agent;

@@ -134,8 +134,10 @@ describe.skipIf(!serverBuilt)('ringkv backup and restore on real clusters', { ti
       const res = await ringkv(['restore', file, '--node', u1, '--json', '--quiet', '--batch', '7']);
       expect(res.stderr).toBe('');
       expect(res.code).toBe(0);
-      const summary = JSON.parse(res.stdout) as { entries: number; restored: number; failed: number; requests: number };
-      expect(summary).toMatchObject({ entries: backupRecords.size, restored: backupRecords.size, failed: 0 });
+      const summary = JSON.parse(res.stdout) as { entries: number; restored: number; failed: number; requests: number; compactMs?: number };
+      // every node compacted its LevelDB after the writes (the default), none failed
+      expect(summary).toMatchObject({ entries: backupRecords.size, restored: backupRecords.size, failed: 0, compactFailures: [] });
+      expect(summary.compactMs).toBeGreaterThanOrEqual(0);
       expect(summary.requests).toBeGreaterThanOrEqual(Math.ceil(backupRecords.size / 7));
 
       for (const k of plainKeys) expect(await values(c, k)).toEqual([`v-${k}`]);
@@ -172,9 +174,10 @@ describe.skipIf(!serverBuilt)('ringkv backup and restore on real clusters', { ti
       await c.put('cart', 'resolved', { context: oldContexts.get('cart') as string });
       expect(await values(c, 'cart')).toEqual(['carol', 'resolved']);
 
-      const res = await ringkv(['restore', file, '--node', cluster.urls()[1] as string, '--json', '--quiet']);
+      const res = await ringkv(['restore', file, '--node', cluster.urls()[1] as string, '--json', '--quiet', '--no-compact']);
       expect(res.code).toBe(0);
       expect(JSON.parse(res.stdout)).toMatchObject({ restored: backupRecords.size, failed: 0 });
+      expect(JSON.parse(res.stdout)).not.toHaveProperty('compactMs');
       expect(await values(c, 'k0')).toEqual(['newer']);
       expect(await values(c, 'cart')).toEqual(['carol', 'resolved']);
       expect(await values(c, 'k1')).toEqual(['v-k1']);
@@ -220,8 +223,9 @@ describe.skipIf(!serverBuilt)('ringkv backup and restore on real clusters', { ti
     try {
       for (const i of [0, 42, 49]) expect(await values(c, `fresh-${i}`)).toBe('absent');
       // the intact file restores
-      const ok = await ringkv(['restore', fresh, '--node', u1, '--quiet', '--json']);
-      expect(JSON.parse(ok.stdout)).toMatchObject({ restored: 50, failed: 0 });
+      const ok = await ringkv(['restore', fresh, '--node', u1, '--quiet']);
+      expect(ok.stdout).toContain('50 of 50 keys restored, 0 failed');
+      expect(ok.stdout).toMatch(/^LevelDB compacted on every node in [0-9]+\.[0-9] s$/m);
       expect(await values(c, 'fresh-42')).toEqual(['f42']);
     } finally {
       await c.close();
