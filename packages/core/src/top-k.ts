@@ -45,14 +45,16 @@ export class TopK {
       this.counters.set(key, { count: weight, error: 0 });
       return;
     }
+    // forEach, not for…of over entries: no [key, value] array per counter on
+    // every request for an untracked key (the metrics hook offers each one).
     let minKey = '';
     let min = Infinity;
-    for (const [k, v] of this.counters) {
+    this.counters.forEach((v, k) => {
       if (v.count < min) {
         min = v.count;
         minKey = k;
       }
-    }
+    });
     this.counters.delete(minKey);
     this.counters.set(key, { count: min + weight, error: min });
   }
