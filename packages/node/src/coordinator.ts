@@ -339,6 +339,9 @@ export class Coordinator {
 
   /** Sends the merged version to every replica whose answer lacked part of it. */
   private async readRepair(partition: number, key: Uint8Array, replies: readonly { rec: KvRecord | undefined; via: ReplicaTarget }[]): Promise<void> {
+    // The usual case: every replica answered the same record. Merging is idempotent, so none lacks
+    // anything; one comparison per reply instead of three merges, five settles and two comparisons.
+    if (allSame(replies.map((r) => r.rec))) return;
     const all = mergeAll(replies.map((r) => r.rec));
     if (all === undefined) return;
     // What each replica would keep after merging it: an expired or LWW-losing version is no reason to repair.
@@ -372,6 +375,12 @@ function targetOf(targets: readonly ReplicaTarget[], node: string): ReplicaTarge
   const t = targets.find((x) => x.node === node);
   if (t === undefined) throw new Error(`no target ${node}`);
   return t;
+}
+
+/** Whether every record is equal to the first (all absent counts too). */
+function allSame(records: readonly (KvRecord | undefined)[]): boolean {
+  const [first, ...rest] = records;
+  return rest.every((r) => (first === undefined ? r === undefined : r !== undefined && recordEquals(first, r)));
 }
 
 function mergeAll(records: Iterable<KvRecord | undefined>): KvRecord | undefined {
