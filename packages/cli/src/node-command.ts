@@ -39,6 +39,7 @@ export function nodeCommand(ctx: CommandContext): Command {
     .option('--value-bytes-max <bytes>', 'largest value a client may PUT', '1048576')
     .option('--sync', 'fsync every replica write before acknowledging it (slower, survives power loss)')
     .option('--cache-mb <mib>', 'LevelDB block cache in MiB (default 32)')
+    .option('--write-buffer-mb <mib>', 'LevelDB memtable in MiB (default 32); larger: fewer compactions under heavy writes, more memory')
     .option('--max-open-files <n>', "LevelDB table files kept open, each memory-mapped (default LevelDB's 1000); fewer bound RSS on large data sets")
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
     .option('--gossip-interval-ms <ms>', 'milliseconds between gossip rounds; a dead node is noticed after about 4-8 rounds', '500')

@@ -66,6 +66,7 @@ describe('parseNodeFlags', () => {
         logLevel: 'warn',
         gossipIntervalMs: '100',
         maxOpenFiles: '64',
+        writeBufferMb: '8',
       },
       '/',
     );
@@ -84,6 +85,7 @@ describe('parseNodeFlags', () => {
       logLevel: 'warn',
       gossipIntervalMs: 100,
       maxOpenFiles: 64,
+      writeBufferMb: 8,
     });
   });
 
@@ -103,6 +105,7 @@ describe('parseNodeFlags', () => {
     ['an unknown log level', { ...base, logLevel: 'loud' }, /^--log-level: expected one of fatal/],
     ['a too-fast gossip', { ...base, gossipIntervalMs: '1' }, /^--gossip-interval-ms: /],
     ['too few open tables', { ...base, maxOpenFiles: '8' }, /^--max-open-files: /],
+    ['a zero write buffer', { ...base, writeBufferMb: '0' }, /^--write-buffer-mb: /],
   ])('refuses %s', (_name, flags, message) => {
     expect(problemsOf(flags)).toMatch(message);
   });

@@ -27,6 +27,7 @@ export interface NodeFlags extends SecurityFlags {
   readonly sync?: boolean;
   readonly cacheMb?: string;
   readonly maxOpenFiles?: string;
+  readonly writeBufferMb?: string;
   readonly logLevel?: string;
   readonly gossipIntervalMs?: string;
   readonly handoffIntervalMs?: string;
@@ -137,6 +138,7 @@ export function parseNodeFlags(flags: NodeFlags, cwd: string = process.cwd()): N
   }
   const cacheMb = int('--cache-mb', flags.cacheMb, NODE_DEFAULTS.cacheMb, 1, 64 * 1024);
   const maxOpenFiles = int('--max-open-files', flags.maxOpenFiles, 1000, 16, 100_000);
+  const writeBufferMb = int('--write-buffer-mb', flags.writeBufferMb, NODE_DEFAULTS.writeBufferMb, 1, 1024);
   const logLevel = flags.logLevel ?? NODE_DEFAULTS.logLevel;
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     problems.push(`--log-level: expected one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
@@ -186,6 +188,7 @@ export function parseNodeFlags(flags: NodeFlags, cwd: string = process.cwd()): N
     // Only when given: the node applies NODE_DEFAULTS.cacheMb otherwise.
     ...(flags.cacheMb !== undefined && { cacheMb }),
     ...(flags.maxOpenFiles !== undefined && { maxOpenFiles }),
+    ...(flags.writeBufferMb !== undefined && { writeBufferMb }),
     logLevel,
     gossipIntervalMs,
     ...(Object.keys(security).length > 0 && { security }),

@@ -69,6 +69,8 @@ export interface NodeOptions {
   readonly cacheMb?: number;
   /** LevelDB table files kept open (each memory-mapped; LevelDB's default 1 000 when unset) */
   readonly maxOpenFiles?: number;
+  /** LevelDB memtable size in MiB (default NODE_DEFAULTS.writeBufferMb) */
+  readonly writeBufferMb?: number;
   /** pino level: fatal, error, warn, info, debug, trace, silent */
   readonly logLevel: string;
   /** milliseconds between membership gossip rounds (failure detection scales with it) */
@@ -104,6 +106,11 @@ export const NODE_DEFAULTS = {
   syncWrites: false,
   // LevelDB's own default is 8 MiB; 32 MiB keeps a 1M-key working set's index and hot blocks in memory at a bounded cost.
   cacheMb: 32,
+  // LevelDB's own default is 4 MiB. A larger memtable flushes fewer, larger level-0 tables, so
+  // compactions rewrite less: loading 1M records (scripts/bench, three pairs in both orders) went
+  // from 3 823-4 061 to 4 360-5 101 records/s, 410-431 to 320-371 µs of CPU and 7.1 to 3.8-3.9
+  // system calls per record; the cost is up to twice this in memory while a full one is flushed.
+  writeBufferMb: 32,
   logLevel: 'info',
   gossipIntervalMs: 500,
   handoffIntervalMs: 500,

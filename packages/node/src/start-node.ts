@@ -31,6 +31,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   await mkdir(options.dataDir, { recursive: true });
   const store = await LevelStore.open(options.dataDir, {
     cacheBytes: (options.cacheMb ?? NODE_DEFAULTS.cacheMb) * 1024 * 1024,
+    writeBufferBytes: (options.writeBufferMb ?? NODE_DEFAULTS.writeBufferMb) * 1024 * 1024,
     ...(options.maxOpenFiles !== undefined && { maxOpenFiles: options.maxOpenFiles }),
   });
   const cleanups: (() => Promise<void>)[] = [() => store.close()];
