@@ -18,5 +18,7 @@ export { backupCluster } from './backup.js';
 export type { BackupOptions, BackupProgress, BackupSummary } from './backup.js';
 export { restoreCluster, RestoreRejectedError } from './restore.js';
 export type { RestoreOptions, RestoreProgress, RestoreSummary } from './restore.js';
+export { compactNodes } from './compact-nodes.js';
+export type { CompactOutcome } from './compact-nodes.js';
 export { BackupFileReader, BackupFileWriter, BackupFileError, verifyBackupFile, backupMagic, backupFormatVersion } from './backup-file.js';
 export type { BackupHeader, BackupTrailer, BackupFileSummary } from './backup-file.js';

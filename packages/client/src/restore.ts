@@ -15,6 +15,7 @@ import type { Dispatcher } from 'undici';
 import { msgpackArrayHeader } from './backup-entry.js';
 import { BackupFileReader, verifyBackupFile, type BackupHeader } from './backup-file.js';
 import { backupAgent, send, type BackupCredentials } from './backup-http.js';
+import { compactNodes, type CompactOutcome } from './compact-nodes.js';
 import { fetchRing } from './backup-ring.js';
 import { RingkvHttpError } from './http-error.js';
 
@@ -112,7 +113,7 @@ export async function restoreCluster(opts: RestoreOptions): Promise<RestoreSumma
   const agent = backupAgent(opts.timeoutMs ?? 60_000, concurrency, opts);
   const failures: { key: string; error: string }[] = [];
   const stats = { requests: 0, retried: 0 };
-  let compacted: { readonly compactMs: number; readonly compactFailures: { node: string; error: string }[] } | undefined;
+  let compacted: CompactOutcome | undefined;
   try {
     const ring = await fetchRing(opts.nodes, agent);
     const up = [...ring.nodes.values()].filter((m) => m.state === 'up').map((m) => m.url);
@@ -192,7 +193,7 @@ export async function restoreCluster(opts: RestoreOptions): Promise<RestoreSumma
     report('write', fileBytes);
     if (opts.compact === true) {
       report('compact', fileBytes);
-      compacted = await compactAll(targets, opts);
+      compacted = await compactNodes(targets, opts);
     }
   } finally {
     await agent.close();
@@ -211,31 +212,6 @@ export async function restoreCluster(opts: RestoreOptions): Promise<RestoreSumma
     ...compacted,
     durationMs: Date.now() - started,
   };
-}
-
-/** POST /admin/compact on every node at once, without a time limit; failures are collected, not thrown. */
-async function compactAll(
-  nodes: readonly string[],
-  credentials: BackupCredentials,
-): Promise<{ compactMs: number; compactFailures: { node: string; error: string }[] }> {
-  const started = Date.now();
-  const agent = backupAgent(0, 1, credentials);
-  const compactFailures: { node: string; error: string }[] = [];
-  try {
-    await Promise.all(
-      nodes.map(async (node) => {
-        try {
-          const res = await send(agent, node, '/admin/compact', { method: 'POST' });
-          await res.body.dump();
-        } catch (err) {
-          compactFailures.push({ node, error: err instanceof Error ? err.message : String(err) });
-        }
-      }),
-    );
-  } finally {
-    await agent.close();
-  }
-  return { compactMs: Date.now() - started, compactFailures };
 }
 
 async function postBatch(agent: Dispatcher, node: string, query: string, batch: readonly Pending[]): Promise<BatchAnswer> {

@@ -341,8 +341,9 @@ export class Coordinator {
   private async readRepair(partition: number, key: Uint8Array, replies: readonly { rec: KvRecord | undefined; via: ReplicaTarget }[]): Promise<void> {
     // The usual case: every replica answered the same record. Merging is idempotent, so none lacks
     // anything; one comparison per reply instead of three merges, five settles and two comparisons.
-    if (allSame(replies.map((r) => r.rec))) return;
-    const all = mergeAll(replies.map((r) => r.rec));
+    const records = replies.map((r) => r.rec);
+    if (allSame(records)) return;
+    const all = mergeAll(records);
     if (all === undefined) return;
     // What each replica would keep after merging it: an expired or LWW-losing version is no reason to repair.
     const now = this.deps.clock.now();

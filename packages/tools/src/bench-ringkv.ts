@@ -1,9 +1,9 @@
+import { compactNodes } from '@ringkv/client';
 import type { KvDriver } from './bench-driver.js';
 import type { ConflictPolicy } from './bench-report.js';
 import { HttpKvDriver, benchKeyPrefix } from './bench-http-driver.js';
 import type { RunningSystem, StartContext } from './bench-system.js';
 import { LocalCluster } from './local-cluster.js';
-import { compactNodes } from './compact-nodes.js';
 
 export interface RingkvSetup {
   readonly nodes: number;
@@ -37,7 +37,12 @@ export async function startRingkv(ctx: StartContext, setup: RingkvSetup): Promis
       : `ringkv: ${setup.nodes} nodes, ${quorum}${policy}, no --sync: a write is acknowledged once W replicas applied it (in LevelDB's log, not yet fsynced)`,
     stores: true,
     createDriver: (clients): KvDriver => new HttpKvDriver({ urls: cluster.urls(), clients, keepContexts: true }),
-    compactAfterLoad: () => compactNodes(cluster.urls()),
+    compactAfterLoad: async () => {
+      const { compactMs, compactFailures } = await compactNodes(cluster.urls());
+      const failed = compactFailures[0];
+      if (failed !== undefined) throw new Error(`compacting ${failed.node} after the load failed: ${failed.error}`);
+      return compactMs;
+    },
     processes: () => cluster.urls().map((_, i) => ({ label: cluster.node(i).id, pid: cluster.node(i).pid })),
     stop: () => cluster.stop(),
   };
