@@ -32,7 +32,8 @@ const rawRecordArb: fc.Arbitrary<KvRecord> = fc
  * purge makes states the plain write/merge laws do not cover.
  */
 const opArb = fc.oneof(
-  fc.record({ kind: fc.constant('write' as const), at: fc.integer({ min: 0, max: 2 }), ctxFrom: fc.integer({ min: -1, max: 2 }), t: fc.integer({ min: 0, max: 20 }), del: fc.boolean() }),
+  // push: a replica the write's delta is replicated to right away (-1: none), as a coordinator does
+  fc.record({ kind: fc.constant('write' as const), at: fc.integer({ min: 0, max: 2 }), ctxFrom: fc.integer({ min: -1, max: 2 }), t: fc.integer({ min: 0, max: 20 }), del: fc.boolean(), push: fc.integer({ min: -1, max: 2 }) }),
   fc.record({ kind: fc.constant('sync' as const), from: fc.integer({ min: 0, max: 2 }), to: fc.integer({ min: 0, max: 2 }) }),
 );
 const reachableArb: fc.Arbitrary<KvRecord[]> = fc.array(opArb, { minLength: 1, maxLength: 14 }).map((ops) => {
@@ -41,7 +42,12 @@ const reachableArb: fc.Arbitrary<KvRecord[]> = fc.array(opArb, { minLength: 1, m
   for (const op of ops) {
     if (op.kind === 'write') {
       const context = op.ctxFrom < 0 ? emptyDots() : (reps[op.ctxFrom] as KvRecord).history;
-      reps[op.at] = applyLwwWrite(reps[op.at], { actor: actors[op.at] as string, context, value: op.del ? null : bytes(`${op.at}@${op.t}`), contentType: 't', writtenAt: op.t }).record;
+      const before = reps[op.at] as KvRecord;
+      const w = applyLwwWrite(before, { actor: actors[op.at] as string, context, value: op.del ? null : bytes(`${op.at}@${op.t}`), contentType: 't', writtenAt: op.t });
+      // the delta is the write alone: merged into what the coordinator held, it is the written record
+      if (JSON.stringify(canon(join(before, w.delta))) !== JSON.stringify(canon(w.record))) throw new Error('record ≠ held ⊔ delta');
+      reps[op.at] = w.record;
+      if (op.push >= 0) reps[op.push] = join(reps[op.push] as KvRecord, w.delta);
     } else {
       reps[op.to] = join(reps[op.to] as KvRecord, reps[op.from] as KvRecord);
     }

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import type { Dot, Dots } from './dots.js';
-import { dotsAdd, dotsFromVersionVector, dotsHas, dotsToWire, dotsUnion, emptyDots } from './dots.js';
+import { dotsAdd, dotsFromVersionVector, dotsHas, dotsMaxCounter, dotsToWire, dotsUnion, emptyDots } from './dots.js';
 import type { KvRecord, Sibling } from './record.js';
 import {
   InvariantViolation,
@@ -159,6 +159,27 @@ describe('record: examples', () => {
   });
 });
 
+describe('record: a write\'s delta', () => {
+  it('merged into what the coordinator held is the written record; merged anywhere, it holds the new version', () => {
+    const contextArb = fc.array(dotArb, { maxLength: 8 }).map((ds) => ds.reduce(dotsAdd, emptyDots()));
+    fc.assert(
+      fc.property(recordArb, recordArb, contextArb, actorArb, fc.boolean(), (held, other, context, actor, del) => {
+        // An actor's dots are numbered past every dot of it anywhere (the counter floor guarantees it).
+        const counterFloor = dotsMaxCounter(other.history, actor);
+        const r = applyWrite(held, { actor, context, value: del ? null : bytes('new'), contentType: 'text/plain', writtenAt: 1, counterFloor });
+        expect(canon(mergeRecords(held, r.delta))).toEqual(canon(r.record));
+        assertRecordInvariants(r.delta);
+        // a replica that never saw the coordinator's versions gets the write and drops what the writer saw
+        const there = mergeRecords(other, r.delta);
+        expect(there.siblings.some((s) => compareDots(s.dot, r.dot) === 0)).toBe(true);
+        for (const s of there.siblings) if (compareDots(s.dot, r.dot) !== 0) expect(dotsHas(context, s.dot)).toBe(false);
+        // and ends where full-record replication ends once the coordinator's versions reach it too
+        expect(canon(mergeRecords(there, held))).toEqual(canon(mergeRecords(other, r.record)));
+      }),
+    );
+  });
+});
+
 describe('record: merge laws', () => {
   it('is commutative, associative and idempotent', () => {
     fc.assert(
@@ -175,7 +196,7 @@ describe('record: merge laws', () => {
 // ---- a model of clients, coordinators and replication ----------------------
 
 type Op =
-  | { kind: 'write'; client: number; replica: number; blind: boolean; del: boolean }
+  | { kind: 'write'; client: number; replica: number; blind: boolean; del: boolean; push: number }
   | { kind: 'read'; client: number; replica: number; other: number }
   | { kind: 'sync'; from: number; to: number };
 
@@ -183,7 +204,11 @@ const REPLICAS = ['n1#1', 'n2#1', 'n3#2'];
 const replicaArb = fc.integer({ min: 0, max: REPLICAS.length - 1 });
 const clientArb = fc.integer({ min: 0, max: 2 });
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('write' as const), client: clientArb, replica: replicaArb, blind: fc.boolean(), del: fc.boolean() }) },
+  // push: a replica the write's delta is replicated to right away (-1: none), as a coordinator does
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant('write' as const), client: clientArb, replica: replicaArb, blind: fc.boolean(), del: fc.boolean(), push: fc.integer({ min: -1, max: 2 }) }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('read' as const), client: clientArb, replica: replicaArb, other: replicaArb }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('sync' as const), from: replicaArb, to: replicaArb }) },
 );
@@ -223,6 +248,7 @@ function run(ops: readonly Op[]): { replicas: KvRecord[]; writes: Written[] } {
       expect(writes.some((w) => compareDots(w.dot, r.dot) === 0), 'dots are unique').toBe(false);
       writes.push({ dot: r.dot, context, value });
       replicas[op.replica] = r.record;
+      if (op.push >= 0) replicas[op.push] = mergeRecords(replicas[op.push] ?? emptyRecord(), r.delta);
       contexts[op.client] = r.context;
     } else if (op.kind === 'read') {
       // a coordinator reading R=2 replicas returns the join of what they hold

@@ -131,6 +131,15 @@ export interface WriteResult {
   readonly context: Dots;
   /** the new version's dot */
   readonly dot: Dot;
+  /**
+   * The write alone: the new version, with the writer's context and its dot
+   * as history (everything it supersedes). `record` is exactly
+   * merge(held record, delta), so merging the delta into any replica does
+   * what merging `record` would, except repairing versions that replica
+   * lacks (read repair and anti-entropy do that). Replication sends it: one
+   * version instead of every sibling the key holds.
+   */
+  readonly delta: KvRecord;
 }
 
 function assertWriteRequest(w: WriteRequest): void {
@@ -180,7 +189,7 @@ export function applyWrite(current: KvRecord | undefined, w: WriteRequest): Writ
   // those out (instead of returning the whole history) is what stops a client that
   // writes with its own last context from superseding a concurrent writer.
   const context = dotsRemove(record.history, kept.map((s) => s.dot));
-  return { record, context, dot };
+  return { record, context, dot, delta: { history: dotsAdd(w.context, dot), siblings: [sibling] } };
 }
 
 /** A reader's context covers every sibling it saw — and everything they superseded. */

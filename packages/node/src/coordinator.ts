@@ -209,9 +209,11 @@ export class Coordinator {
     const selfPrimary = hintFor === undefined;
     const others = targets.filter((t) => t.node !== this.selfId);
     const used = new Set(targets.map((t) => t.node));
+    // The others get the new version alone, not every sibling the key holds here: merging it does the
+    // write (local.record = merge(what we held, delta)); versions a replica lacks are repair's business.
     const call = (node: string, timeoutMs: number): Promise<Answer<true>> =>
       this.withStandIn(partition, targetOf(others, node), used, timeoutMs, async (t, ms) => {
-        await this.deps.peers.put(t, partition, key, local.record, ms);
+        await this.deps.peers.put(t, partition, key, local.delta, ms);
         return true as const;
       });
     // Our own stored copy is the first ack.
@@ -220,7 +222,7 @@ export class Coordinator {
     if (needed <= 0 && primaryNeeded <= 0) {
       // Acknowledged by our own copy; the others replicate in the background.
       for (const t of others) call(t.node, requestTimeoutMs).catch(() => undefined);
-      return { ...local, sloppy: !selfPrimary || ringMoved() };
+      return { record: local.record, context: local.context, dot: local.dot, sloppy: !selfPrimary || ringMoved() };
     }
     const result = await callQuorum<true>({
       targets: others.map((t) => t.node),
@@ -236,7 +238,7 @@ export class Coordinator {
       const got = 1 + result.answers.size;
       throw this.quorumError('write', req.w, req.pw, got, result.primaryCount + (selfPrimary ? 1 : 0), targets.length);
     }
-    return { ...local, sloppy: result.primaryCount + (selfPrimary ? 1 : 0) < req.w || ringMoved() };
+    return { record: local.record, context: local.context, dot: local.dot, sloppy: result.primaryCount + (selfPrimary ? 1 : 0) < req.w || ringMoved() };
   }
 
   /**

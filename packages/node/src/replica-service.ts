@@ -63,6 +63,8 @@ export interface LocalWriteResult {
   readonly record: KvRecord;
   readonly context: Dots;
   readonly dot: Dot;
+  /** the new version alone, what the other replicas are sent (see WriteResult.delta in core) */
+  readonly delta: KvRecord;
 }
 
 export interface ReplicaStats {
