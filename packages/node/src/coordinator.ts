@@ -18,7 +18,7 @@ import {
 import type { ClusterView } from './cluster-view.js';
 import type { Logger } from './logger.js';
 import { callQuorum, type Answer } from './quorum-call.js';
-import type { ReplicaClient } from './replica-client.js';
+import type { ReplicaClient, StoredCopy } from './replica-client.js';
 import type { LocalWriteResult, ReplicaService } from './replica-service.js';
 import { forwardWrite } from './write-forwarding.js';
 import { forwardIncrement } from './counter-forwarding.js';
@@ -105,7 +105,14 @@ export class Coordinator {
     const used = new Set(targets.map((t) => t.node));
     const asked = this.readSlots(partition, targets, req);
     const spares = targets.filter((t) => !asked.includes(t));
-    const readOp = (t: ReplicaTarget, ms: number): Promise<{ rec: KvRecord | undefined; via: ReplicaTarget }> => this.readFrom(partition, req.key, t, ms);
+    // This node's copy, once read: a replica answering the same bytes is not decoded again.
+    let localCopy: StoredCopy | undefined;
+    const readOp = async (t: ReplicaTarget, ms: number): Promise<{ rec: KvRecord | undefined; via: ReplicaTarget }> => {
+      if (t.node === this.selfId && t.hintFor === undefined && this.deps.recovering()) throw new Error('this replica is recovering lost data');
+      const copy = await this.deps.peers.get(t, partition, req.key, ms, localCopy);
+      if (t.node === this.selfId && t.hintFor === undefined) localCopy = copy;
+      return { rec: copy.rec, via: t };
+    };
     const result = await callQuorum<{ rec: KvRecord | undefined; via: ReplicaTarget }>({
       targets: asked.map((t) => t.node),
       needed: req.r,
@@ -330,15 +337,6 @@ export class Coordinator {
     }
   }
 
-  private async readFrom(partition: number, key: Uint8Array, t: ReplicaTarget, timeoutMs: number): Promise<{ rec: KvRecord | undefined; via: ReplicaTarget }> {
-    if (t.node === this.selfId) {
-      if (t.hintFor === undefined && this.deps.recovering()) throw new Error('this replica is recovering lost data');
-      const rec = t.hintFor === undefined ? await this.deps.replica.read(partition, key) : (await this.deps.replica.readHint(partition, key))?.record;
-      return { rec, via: t };
-    }
-    return { rec: await this.deps.peers.get(t, partition, key, timeoutMs), via: t };
-  }
-
   /** Sends the merged version to every replica whose answer lacked part of it. */
   private async readRepair(partition: number, key: Uint8Array, replies: readonly { rec: KvRecord | undefined; via: ReplicaTarget }[]): Promise<void> {
     // The usual case: every replica answered the same record. Merging is idempotent, so none lacks
@@ -383,7 +381,7 @@ function targetOf(targets: readonly ReplicaTarget[], node: string): ReplicaTarge
 /** Whether every record is equal to the first (all absent counts too). */
 function allSame(records: readonly (KvRecord | undefined)[]): boolean {
   const [first, ...rest] = records;
-  return rest.every((r) => (first === undefined ? r === undefined : r !== undefined && recordEquals(first, r)));
+  return rest.every((r) => r === first || (first !== undefined && r !== undefined && recordEquals(first, r)));
 }
 
 function mergeAll(records: Iterable<KvRecord | undefined>): KvRecord | undefined {

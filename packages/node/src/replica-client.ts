@@ -1,7 +1,18 @@
-import { recordFromWire, recordToWire, type KvRecord, type ReplicaTarget, type Transport } from '@ringkv/core';
+import { decodeRecord, recordFromWire, recordToWire, type KvRecord, type ReplicaTarget, type Transport } from '@ringkv/core';
 import type { ClusterView } from './cluster-view.js';
 import type { ReplicaService } from './replica-service.js';
 import { RPC_OPS, type CoordIncrBody, type CoordPutBody } from './rpc-ops.js';
+
+/**
+ * A replica's copy of a key as a read got it: the record, and the bytes it is
+ * stored as when they came along (a replica's own data; not a hinted copy,
+ * nor an answer from a node that predates them). Equal bytes are equal
+ * records, so a second copy with the same bytes is not decoded again.
+ */
+export interface StoredCopy {
+  readonly rec: KvRecord | undefined;
+  readonly bytes?: Uint8Array;
+}
 
 /**
  * Replica operations addressed to a node by id: done in-process when the node
@@ -15,14 +26,26 @@ export class ReplicaClient {
     private readonly replica: ReplicaService,
   ) {}
 
-  async get(t: ReplicaTarget, partition: number, key: Uint8Array, timeoutMs: number): Promise<KvRecord | undefined> {
+  /** Reads a replica's copy; `known` is another copy of the same key, reused when the bytes match. */
+  async get(t: ReplicaTarget, partition: number, key: Uint8Array, timeoutMs: number, known?: StoredCopy): Promise<StoredCopy> {
     if (t.node === this.view.self.id) {
-      return t.hintFor === undefined ? this.replica.read(partition, key) : (await this.replica.readHint(partition, key))?.record;
+      if (t.hintFor !== undefined) return { rec: (await this.replica.readHint(partition, key))?.record };
+      const bytes = await this.replica.readBytes(partition, key);
+      return bytes === undefined ? { rec: undefined } : { rec: decodeRecord(bytes), bytes };
     }
     const epoch = this.view.ringState.epoch;
-    const body = await this.call(t.node, RPC_OPS.replicaGet, { p: partition, k: key, ...(t.hintFor ? { h: t.hintFor } : {}), ...(epoch > 0 ? { e: epoch } : {}) }, timeoutMs);
-    const rec = (body as { rec?: unknown } | null)?.rec;
-    return rec === null || rec === undefined ? undefined : recordFromWire(rec);
+    const ask = { p: partition, k: key, ...(t.hintFor ? { h: t.hintFor } : { raw: true }), ...(epoch > 0 ? { e: epoch } : {}) };
+    const body = (await this.call(t.node, RPC_OPS.replicaGet, ask, timeoutMs)) as { rec?: unknown; raw?: unknown } | null;
+    if (body !== null && typeof body === 'object' && 'raw' in body) {
+      const raw = body.raw;
+      if (raw === null) return { rec: undefined };
+      if (!(raw instanceof Uint8Array)) throw new Error(`${t.node}: replica read answered something other than record bytes`);
+      if (known?.bytes !== undefined && Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).equals(known.bytes)) return known;
+      // Decoding validates: bytes from another node are checked like any record off the wire.
+      return { rec: decodeRecord(raw), bytes: raw };
+    }
+    const rec = body?.rec;
+    return { rec: rec === null || rec === undefined ? undefined : recordFromWire(rec) };
   }
 
   async put(t: ReplicaTarget, partition: number, key: Uint8Array, rec: KvRecord, timeoutMs: number): Promise<void> {

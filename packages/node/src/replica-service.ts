@@ -137,6 +137,11 @@ export class ReplicaService {
     return bytes === undefined ? undefined : decodeRecord(bytes);
   }
 
+  /** The key's record as stored (encodeRecord's bytes), undecoded. */
+  readBytes(partition: number, key: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.store.getRecordBytes(partition, key);
+  }
+
   async readHint(partition: number, key: Uint8Array): Promise<HintRecord | undefined> {
     const bytes = await this.store.getHintBytes(partition, key);
     return bytes === undefined ? undefined : decodeHint(bytes);

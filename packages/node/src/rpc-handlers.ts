@@ -63,6 +63,7 @@ export function makeRpcHandler(deps: RpcHandlerDeps): (from: PeerInfo, op: strin
           // Our ring says we no longer replicate this partition: our "not found" would mislead a stale coordinator.
           return { ok: false, code: 'NOT_REPLICA', message: `not a replica of partition ${b.p} in ring epoch ${deps.view.ringState.epoch}` };
         }
+        if (b.h === undefined && b.raw === true) return { ok: true, body: { raw: (await replica.readBytes(b.p, b.k)) ?? null } };
         const rec = b.h === undefined ? await replica.read(b.p, b.k) : (await replica.readHint(b.p, b.k))?.record;
         return { ok: true, body: { rec: rec === undefined ? null : recordToWire(rec) } };
       }

@@ -33,6 +33,12 @@ export interface ReplicaGetBody {
   readonly h?: string;
   /** the asking coordinator's committed ring epoch (absent: 0) */
   readonly e?: number;
+  /**
+   * Answer with the record's stored bytes (`raw`) instead of its wire form
+   * (`rec`): the asker compares them with its own copy's bytes and decodes
+   * only when they differ. Older nodes ignore it and answer `rec`.
+   */
+  readonly raw?: true;
 }
 
 export interface ReplicaPutBody {
@@ -96,7 +102,7 @@ export function parseReplicaGet(x: unknown): ReplicaGetBody | undefined {
   if (!isObj(x) || !isPartition(x.p) || !isKey(x.k)) return undefined;
   if (x.h !== undefined && !isNodeId(x.h)) return undefined;
   if (x.e !== undefined && !(typeof x.e === 'number' && Number.isSafeInteger(x.e) && x.e >= 0)) return undefined;
-  return { p: x.p, k: x.k, ...(x.h !== undefined ? { h: x.h } : {}), ...(x.e !== undefined ? { e: x.e } : {}) };
+  return { p: x.p, k: x.k, ...(x.h !== undefined ? { h: x.h } : {}), ...(x.e !== undefined ? { e: x.e } : {}), ...(x.raw === true ? { raw: true as const } : {}) };
 }
 
 export function parseReplicaPut(x: unknown): ReplicaPutBody | undefined {

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { applyWrite, emptyDots, encodeRecord, recordToWire, type KvRecord, type RpcResult, type Transport } from '@ringkv/core';
+import type { ClusterView } from './cluster-view.js';
+import { ReplicaClient, type StoredCopy } from './replica-client.js';
+import type { ReplicaService } from './replica-service.js';
+import { makeRpcHandler, type RpcHandlerDeps } from './rpc-handlers.js';
+import { RPC_OPS } from './rpc-ops.js';
+
+const key = new TextEncoder().encode('k');
+const record = (value: string): KvRecord =>
+  applyWrite(undefined, { actor: 'n1#1', context: emptyDots(), value: new TextEncoder().encode(value), contentType: 'text/plain', writtenAt: 1 }).record;
+
+/** A client on node n1 whose only peer n2 answers every request with `reply`; the requests sent are kept. */
+function clientAnswering(reply: unknown) {
+  const sent: { op: string; body: unknown }[] = [];
+  const transport = {
+    request: async (_to: string, op: string, body: unknown): Promise<RpcResult> => {
+      sent.push({ op, body });
+      return { ok: true, body: reply };
+    },
+  } as unknown as Transport;
+  const view = { self: { id: 'n1' }, ringState: { epoch: 0 }, member: () => ({ rpc: 'n2:1' }) } as unknown as ClusterView;
+  return { client: new ReplicaClient(view, transport, {} as ReplicaService), sent };
+}
+
+const primary = { node: 'n2', primary: true } as const;
+
+describe('replica reads (replica.get)', () => {
+  it('ask a primary for its stored bytes, and reuse a copy with the same bytes without decoding it again', async () => {
+    const bytes = encodeRecord(record('v'));
+    const known: StoredCopy = { rec: record('v'), bytes };
+    const { client, sent } = clientAnswering({ raw: Buffer.from(bytes) });
+    expect(await client.get(primary, 3, key, 100, known)).toBe(known);
+    expect(sent[0]).toMatchObject({ op: RPC_OPS.replicaGet, body: { p: 3, k: key, raw: true } });
+  });
+
+  it('decode (and so validate) bytes that differ from the known copy', async () => {
+    const theirs = encodeRecord(record('theirs'));
+    const { client } = clientAnswering({ raw: theirs });
+    const copy = await client.get(primary, 3, key, 100, { rec: record('mine'), bytes: encodeRecord(record('mine')) });
+    expect(copy.rec?.siblings[0]?.value).toEqual(new TextEncoder().encode('theirs'));
+    expect(copy.bytes).toBe(theirs);
+  });
+
+  it('read "absent", a reply in the older wire form, and refuse what is not a record', async () => {
+    expect((await clientAnswering({ raw: null }).client.get(primary, 3, key, 100)).rec).toBeUndefined();
+    const old = await clientAnswering({ rec: recordToWire(record('old')) }).client.get(primary, 3, key, 100);
+    expect(old.rec?.siblings[0]?.value).toEqual(new TextEncoder().encode('old'));
+    expect(old.bytes).toBeUndefined();
+    await expect(clientAnswering({ raw: 'text' }).client.get(primary, 3, key, 100)).rejects.toThrow(/other than record bytes/);
+    await expect(clientAnswering({ raw: new Uint8Array([1, 2, 3]) }).client.get(primary, 3, key, 100)).rejects.toMatchObject({ code: 'RECORD_FORMAT' });
+  });
+
+  it('ask a fallback for its hinted copy in the decoded form (hints are stored with their targets)', async () => {
+    const { client, sent } = clientAnswering({ rec: recordToWire(record('h')) });
+    await client.get({ node: 'n2', primary: false, hintFor: 'n3' }, 3, key, 100);
+    expect(sent[0]?.body).toMatchObject({ h: 'n3' });
+    expect(sent[0]?.body).not.toHaveProperty('raw');
+  });
+
+  it('are answered with the stored bytes only when asked for them', async () => {
+    const bytes = encodeRecord(record('v'));
+    const replica = { readBytes: async () => bytes, read: async () => record('v') } as unknown as ReplicaService;
+    const deps = {
+      replica,
+      view: { ringState: { epoch: 0 } },
+      recovery: { active: false, unsettled: () => false },
+      dedupeKeepMs: 1000,
+      now: () => 0,
+      partitionCount: 64,
+    } as unknown as RpcHandlerDeps;
+    const handler = makeRpcHandler(deps);
+    expect(await handler({ nodeId: 'n2' }, RPC_OPS.replicaGet, { p: 3, k: key, raw: true })).toEqual({ ok: true, body: { raw: bytes } });
+    expect(await handler({ nodeId: 'n2' }, RPC_OPS.replicaGet, { p: 3, k: key })).toEqual({ ok: true, body: { rec: recordToWire(record('v')) } });
+  });
+});
