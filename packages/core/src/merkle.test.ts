@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { createHash } from 'node:crypto';
 import {
   MerkleTree,
   diffEntries,
@@ -45,6 +46,23 @@ function exchange(a: Replica, b: Replica): { keys: Set<string>; hashesCompared: 
 }
 
 const replicaArb = fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), fc.string({ maxLength: 6 }), { maxKeys: 200 });
+
+describe('entryHash', () => {
+  it('is the first 64 bits of MD5(key, 0x00, record bytes) at every size (nodes of every version must agree)', () => {
+    const reference = (key: Uint8Array, bytes: Uint8Array): Hash64 => {
+      const d = createHash('md5').update(Buffer.concat([key, Buffer.from([0]), bytes])).digest();
+      return [d.readUInt32BE(0), d.readUInt32BE(4)];
+    };
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 40 }), fc.integer({ min: 0, max: 3000 }), fc.integer({ min: 0, max: 255 }), (key, size, fill) => {
+        const bytes = new Uint8Array(size).map((_, i) => (i * 31 + fill) & 0xff);
+        expect(entryHash(key, bytes)).toEqual(reference(key, bytes));
+      }),
+    );
+    // both sides of the switch from one-shot to streamed hashing
+    for (const size of [1023, 1024]) expect(entryHash(enc.encode('k'), new Uint8Array(size))).toEqual(reference(enc.encode('k'), new Uint8Array(size)));
+  });
+});
 
 describe('merkle tree', () => {
   it('toggling is its own inverse and order does not matter', () => {

@@ -9,7 +9,7 @@
  * segments that differ, and only then exchange keys: the cost follows the
  * difference, not the data.
  */
-import { hash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 export const merkleGroupCount = 16;
 export const merkleSegmentCount = 256;
@@ -26,13 +26,25 @@ export function keySegment(key: Uint8Array): number {
   return hash('md5', key, 'buffer')[4] as number;
 }
 
-/** The hash of one entry: the key and the exact bytes stored for it. */
+/** Records at least this long are hashed in parts rather than copied into one buffer first. */
+const streamedHashBytesMin = 1024;
+const separator = new Uint8Array([0]);
+
+/** The hash of one entry: the key and the exact bytes stored for it (MD5 of key, 0x00, bytes). */
 export function entryHash(key: Uint8Array, recordBytes: Uint8Array): Hash64 {
-  const input = Buffer.allocUnsafe(key.length + 1 + recordBytes.length);
-  input.set(key, 0);
-  input[key.length] = 0;
-  input.set(recordBytes, key.length + 1);
-  const d = hash('md5', input, 'buffer');
+  let d: Buffer;
+  if (recordBytes.length < streamedHashBytesMin) {
+    // Small (the usual case): one copy into the buffer pool and a one-shot digest beat a Hash object.
+    const input = Buffer.allocUnsafe(key.length + 1 + recordBytes.length);
+    input.set(key, 0);
+    input[key.length] = 0;
+    input.set(recordBytes, key.length + 1);
+    d = hash('md5', input, 'buffer');
+  } else {
+    // Large: the copy would be a fresh allocation outside the pool, costing more than the hashing
+    // (a 16 KB record 49 → 24 µs, 256 KB 930 → 349 µs); same bytes in, same digest out.
+    d = createHash('md5').update(key).update(separator).update(recordBytes).digest();
+  }
   return [d.readUInt32BE(0), d.readUInt32BE(4)];
 }
 
