@@ -108,9 +108,10 @@ export class Coordinator {
     // This node's copy, once read: a replica answering the same bytes is not decoded again.
     let localCopy: StoredCopy | undefined;
     const readOp = async (t: ReplicaTarget, ms: number): Promise<{ rec: KvRecord | undefined; via: ReplicaTarget }> => {
-      if (t.node === this.selfId && t.hintFor === undefined && this.deps.recovering()) throw new Error('this replica is recovering lost data');
+      const ownData = t.node === this.selfId && t.hintFor === undefined;
+      if (ownData && this.deps.recovering()) throw new Error('this replica is recovering lost data');
       const copy = await this.deps.peers.get(t, partition, req.key, ms, localCopy);
-      if (t.node === this.selfId && t.hintFor === undefined) localCopy = copy;
+      if (ownData) localCopy = copy;
       return { rec: copy.rec, via: t };
     };
     const result = await callQuorum<{ rec: KvRecord | undefined; via: ReplicaTarget }>({
@@ -213,6 +214,7 @@ export class Coordinator {
     const primaries = this.deps.view.preferenceList(partition);
     const hintFor = self !== undefined ? self.hintFor : primaries.includes(this.selfId) ? undefined : primaries[0];
     const local = await writeLocal(hintFor);
+    const answer = (sloppy: boolean): WriteResult => ({ record: local.record, context: local.context, dot: local.dot, sloppy });
     const selfPrimary = hintFor === undefined;
     const others = targets.filter((t) => t.node !== this.selfId);
     const used = new Set(targets.map((t) => t.node));
@@ -229,7 +231,7 @@ export class Coordinator {
     if (needed <= 0 && primaryNeeded <= 0) {
       // Acknowledged by our own copy; the others replicate in the background.
       for (const t of others) call(t.node, requestTimeoutMs).catch(() => undefined);
-      return { record: local.record, context: local.context, dot: local.dot, sloppy: !selfPrimary || ringMoved() };
+      return answer(!selfPrimary || ringMoved());
     }
     const result = await callQuorum<true>({
       targets: others.map((t) => t.node),
@@ -245,7 +247,7 @@ export class Coordinator {
       const got = 1 + result.answers.size;
       throw this.quorumError('write', req.w, req.pw, got, result.primaryCount + (selfPrimary ? 1 : 0), targets.length);
     }
-    return { record: local.record, context: local.context, dot: local.dot, sloppy: result.primaryCount + (selfPrimary ? 1 : 0) < req.w || ringMoved() };
+    return answer(result.primaryCount + (selfPrimary ? 1 : 0) < req.w || ringMoved());
   }
 
   /**

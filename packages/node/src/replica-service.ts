@@ -17,6 +17,7 @@ import {
   type Dots,
   type KvRecord,
   type WriteRequest,
+  type WriteResult as VersionedWrite,
 } from '@ringkv/core';
 import type { ReplicaStore } from '@ringkv/storage';
 import { decodeHint, encodeHint, type HintRecord } from './hint-record.js';
@@ -59,13 +60,8 @@ export type ComputeWrite = (
   dot: number,
 ) => Omit<LocalWrite, 'context'>;
 
-export interface LocalWriteResult {
-  readonly record: KvRecord;
-  readonly context: Dots;
-  readonly dot: Dot;
-  /** the new version alone, what the other replicas are sent (see WriteResult.delta in core) */
-  readonly delta: KvRecord;
-}
+/** A write applied here: the new record, the writer's context, the new dot and the delta the others are sent. */
+export type LocalWriteResult = VersionedWrite;
 
 export interface ReplicaStats {
   merges: number;
@@ -133,7 +129,7 @@ export class ReplicaService {
   }
 
   async read(partition: number, key: Uint8Array): Promise<KvRecord | undefined> {
-    const bytes = await this.store.getRecordBytes(partition, key);
+    const bytes = await this.readBytes(partition, key);
     return bytes === undefined ? undefined : decodeRecord(bytes);
   }
 
