@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -30,6 +31,7 @@ describe('keyHashTop32', () => {
         const h = keyHashTop32(key);
         expect(Number.isInteger(h) && h >= 0 && h < 2 ** 32).toBe(true);
         expect(keyHashTop32(Uint8Array.from(key))).toBe(h);
+        expect(h).toBe(createHash('md5').update(key).digest().readUInt32BE(0));
       }),
     );
   });

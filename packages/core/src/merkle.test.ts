@@ -47,6 +47,16 @@ function exchange(a: Replica, b: Replica): { keys: Set<string>; hashesCompared: 
 
 const replicaArb = fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), fc.string({ maxLength: 6 }), { maxKeys: 200 });
 
+describe('keySegment', () => {
+  it('is byte 4 of MD5(key) (nodes of every version must put a key in the same segment)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 80 }), (key) => {
+        expect(keySegment(key)).toBe(createHash('md5').update(key).digest()[4]);
+      }),
+    );
+  });
+});
+
 describe('entryHash', () => {
   it('is the first 64 bits of MD5(key, 0x00, record bytes) at every size (nodes of every version must agree)', () => {
     const reference = (key: Uint8Array, bytes: Uint8Array): Hash64 => {

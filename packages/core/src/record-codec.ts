@@ -5,7 +5,7 @@
  */
 import { Packr } from 'msgpackr';
 import type { Dot } from './dots.js';
-import { dotsFromWire, dotsToWire, isValidActor, isValidCounter } from './dots.js';
+import { canonicalActor, dotsFromWire, dotsToWire, isValidActor, isValidCounter } from './dots.js';
 import type { DotsWire } from './dots.js';
 import type { KvRecord, Sibling } from './record.js';
 import { InvariantViolation, assertRecordInvariants, contentTypeLengthMax, isValidExpiry } from './record.js';
@@ -78,7 +78,7 @@ function siblingFromWire(x: unknown, i: number): Sibling {
     fail(`sibling ${i}: writtenAt must be a non-negative integer`);
   }
   if (x.length === 6 && !isValidExpiry(expiresAt, writtenAt)) fail(`sibling ${i}: expiresAt must be an integer of ms after writtenAt`);
-  const dot: Dot = { actor, counter };
+  const dot: Dot = { actor: canonicalActor(actor), counter };
   return x.length === 6 ? { dot, value, contentType, writtenAt, expiresAt: expiresAt as number } : { dot, value, contentType, writtenAt };
 }
 
