@@ -47,6 +47,26 @@ describe('TopK (Space-Saving)', () => {
     ]);
   });
 
+  it('an untracked key always takes over a smallest counter', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 8 }), streamArb, (capacity, stream) => {
+        const sketch = new TopK(capacity);
+        for (const [k, w] of stream) {
+          const before = sketch.top(Number.MAX_SAFE_INTEGER);
+          sketch.offer(k, w);
+          if (before.length < capacity || before.some((e) => e.key === k)) continue;
+          const min = Math.min(...before.map((e) => e.count));
+          const taken = sketch.top(Number.MAX_SAFE_INTEGER).find((e) => e.key === k);
+          expect(taken).toEqual({ key: k, count: min + w, error: min });
+          // exactly one smallest counter left; every other one is unchanged
+          const after = new Map(sketch.top(Number.MAX_SAFE_INTEGER).map((e) => [e.key, e.count]));
+          expect(before.filter((e) => after.get(e.key) !== e.count).length).toBe(1);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('rejects a bad capacity or weight', () => {
     expect(() => new TopK(0)).toThrow(RangeError);
     expect(() => new TopK(1.5)).toThrow(RangeError);
