@@ -14,6 +14,7 @@ interface BenchFlags {
   readonly clients: number;
   readonly loadClients: number;
   readonly duration: number;
+  readonly warmup: number;
   readonly nodes: number;
   readonly n?: number;
   readonly r?: number;
@@ -55,6 +56,13 @@ export function benchProgram(): Command {
     .option('--clients <n>', 'requests in flight at all times during a workload', intIn(1, 10_000), 50)
     .option('--load-clients <n>', 'writes in flight while loading', intIn(1, 10_000), 256)
     .option('--duration <s>', 'seconds per workload', intIn(1, 3600), 10)
+    .option(
+      '--warmup <s>',
+      'seconds each workload first runs unmeasured, on every system alike: a fresh process runs its request path ' +
+        'interpreted until V8 has compiled it, which on 2 shared cores takes seconds (0: measure from the first request)',
+      intIn(0, 600),
+      5,
+    )
     .option('--nodes <n>', 'ringkv nodes', intIn(1, 32), 3)
     .option('--n <n>', 'replicas per key (default min(3, nodes))', intIn(1, 32))
     .option('--r <r>', 'read quorum (default min(2, N))', intIn(1, 32))
@@ -129,6 +137,7 @@ export function benchInvocation(flags: BenchFlags): BenchInvocation {
       valueBytes: flags.valueSize,
       records: flags.records,
       durationS: flags.duration,
+      warmupS: flags.warmup,
       distribution: flags.distribution,
       workloads,
       seed: flags.seed,

@@ -26,6 +26,8 @@ export interface BenchConfig {
   readonly valueBytes: number;
   readonly records: number;
   readonly durationS: number;
+  /** unmeasured seconds before each workload's measured run (absent in reports written before it existed: none) */
+  readonly warmupS?: number;
   readonly distribution: KeyDistribution;
   readonly workloads: readonly WorkloadName[];
   readonly seed: number;

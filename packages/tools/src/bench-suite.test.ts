@@ -11,12 +11,13 @@ let rootDir: string;
 let report: SystemReport;
 const config: BenchConfig = {
   nodes: 2, n: 2, r: 1, w: 2, sync: true, policy: 'lww', compact: true, cacheMb: 8, clients: 4, loadClients: 16, valueBytes: 64, records: 300,
-  durationS: 1, distribution: 'zipfian', workloads: ['C', 'D'], seed: 5,
+  durationS: 1, warmupS: 1, distribution: 'zipfian', workloads: ['C', 'D'], seed: 5,
 };
+const progressLines: string[] = [];
 
 beforeAll(async () => {
   rootDir = await mkdtemp(join(tmpdir(), 'ringkv-bench-suite-'));
-  const silent = { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream;
+  const silent = { isTTY: false, write: (line: string) => progressLines.push(line) > 0 } as unknown as NodeJS.WriteStream;
   const result = await benchSystem('ringkv', { config, rootDir, progress: new ProgressLine(silent), aborted: () => false });
   if ('skipped' in result) throw new Error('ringkv skipped');
   report = result;
@@ -42,6 +43,15 @@ describe('benchSystem(ringkv)', () => {
     expect(report.workloads[1]!.ops.map((o) => o.op)).toContain('READ');
     expect(report.description).toContain('--sync');
     expect(report.description).toContain('last-writer-wins');
+  });
+
+  it('runs each workload unmeasured first, then measures it', () => {
+    for (const w of ['C', 'D']) {
+      const warm = progressLines.findIndex((l) => l.startsWith(`ringkv ${w} warm-up `));
+      const measured = progressLines.findIndex((l) => l.startsWith(`ringkv ${w}: `));
+      expect(warm).toBeGreaterThanOrEqual(0);
+      expect(measured).toBeGreaterThan(warm);
+    }
   });
 
   it('measured each node during each phase', () => {

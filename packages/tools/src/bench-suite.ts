@@ -99,6 +99,29 @@ export async function benchSystem(name: SystemName, s: SuiteContext): Promise<Sy
       if (s.aborted()) break;
       const workload = WORKLOADS[workloadName];
       const keys = new KeyChooser(workload, config.distribution, counter);
+      const warmupS = config.warmupS ?? 0;
+      if (warmupS > 0) {
+        // Same workload, its own request sequence, nothing recorded: what follows is measured on warm processes.
+        let warmOps = 0;
+        let warmMs = 0;
+        await runWorkload({
+          driver,
+          workload,
+          keys,
+          values,
+          clients: config.clients,
+          durationMs: warmupS * 1000,
+          seed: config.seed + workloadName.charCodeAt(0) + 7919,
+          aborted: s.aborted,
+          onTick: (ops, errors, elapsedMs) => {
+            const rate = ((ops - warmOps) * 1000) / Math.max(1, elapsedMs - warmMs);
+            warmOps = ops;
+            warmMs = elapsedMs;
+            progress.update(`${name} ${workloadName} warm-up ${Math.min(warmupS, Math.round(elapsedMs / 1000))}/${warmupS} s  ${rate.toFixed(0)} ops/s  errors ${errors}`);
+          },
+        });
+        if (s.aborted()) break;
+      }
       const mark = await markUsage(measured());
       let lastOps = 0;
       let lastMs = 0;

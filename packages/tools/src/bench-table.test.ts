@@ -86,6 +86,11 @@ describe('formatBenchReport', () => {
     expect(usageRows([mapped])[1]).toEqual(['ringkv', 'n1', '700 (520) / 49']);
   });
 
+  it('says how long each workload warmed up before it was measured, if at all', () => {
+    expect(text).toContain('10 s per workload, seed 1');
+    expect(formatBenchReport({ ...report, config: { ...config, warmupS: 5 } })).toContain('10 s per workload after 5 s of warm-up, seed 1');
+  });
+
   it('says when the load was followed by a compaction, and how long it took', () => {
     expect(text).not.toContain('compacted');
     const compacted = formatBenchReport({ ...report, systems: [{ ...system('ringkv', 100, 50), compactMs: 12_340 }] });

@@ -18,7 +18,7 @@ export function formatBenchReport(report: BenchReport): string {
   const c = report.config;
   const lines = [
     `ringkv bench: ${c.nodes} nodes N=${c.n} R=${c.r} W=${c.w}${c.sync ? ' --sync' : ''}${c.policy === 'lww' ? ' --policy lww' : ''}, ${c.clients} clients (closed loop), ` +
-      `${c.valueBytes}-byte values, ${thousands(c.records)} records, ${c.distribution} keys, ${c.durationS} s per workload, seed ${c.seed}`,
+      `${c.valueBytes}-byte values, ${thousands(c.records)} records, ${c.distribution} keys, ${c.durationS} s per workload${(c.warmupS ?? 0) > 0 ? ` after ${c.warmupS} s of warm-up` : ''}, seed ${c.seed}`,
     `machine: ${report.cpus} CPUs shared by the load generator (${report.loadGeneratorCpuPercent.toFixed(0)}% of one core) and every server process`,
     '',
   ];
