@@ -87,6 +87,12 @@ describe('GET /metrics and hot keys (one real node)', () => {
     expect(value('ringkv_members{state="dead"}')).toBe(0);
     expect(value('ringkv_recovery_active')).toBe(0);
     expect(value('ringkv_leveldb_size_bytes')).toBeGreaterThan(0);
+    // every write went through group commit: never more batches than writes, at least one of each
+    const storeWrites = value('ringkv_store_writes_total') ?? 0;
+    const storeBatches = value('ringkv_store_batches_total') ?? 0;
+    expect(storeWrites).toBeGreaterThanOrEqual(3);
+    expect(storeBatches).toBeGreaterThanOrEqual(1);
+    expect(storeBatches).toBeLessThanOrEqual(storeWrites);
     expect(text).toContain('# TYPE ringkv_hints_pending gauge');
     expect(text).toMatch(/^nodejs_eventloop_lag_seconds [0-9.e+-]+$/m);
 

@@ -103,6 +103,14 @@ export class NodeMetrics {
     counter('ringkv_ownership_keys_sent_total', 'keys sent by ownership handoff', () => ownership.totals.keysSent);
     counter('ringkv_ownership_bytes_sent_total', 'bytes sent by ownership handoff', () => ownership.totals.bytesSent);
     counter('ringkv_ownership_partitions_dropped_total', 'partitions dropped after handing them off', () => ownership.totals.partitionsDropped);
+    // Group commit at work: writes joined into fewer LevelDB batches (one log record and thread-pool hop each).
+    // Only a LevelStore groups writes (the simulator's memory store has nothing to report).
+    const store = node.deps.store.store as { readonly writeStats?: { readonly writes: number; readonly batches: number } };
+    if (store.writeStats !== undefined) {
+      const stats = (): { readonly writes: number; readonly batches: number } => store.writeStats ?? { writes: 0, batches: 0 };
+      counter('ringkv_store_writes_total', 'atomic writes to the local store (replica writes, hints, metadata)', () => stats().writes);
+      counter('ringkv_store_batches_total', 'LevelDB batches those writes were grouped into (group commit)', () => stats().batches);
+    }
     gauge('ringkv_ownership_transfers_active', 'partition transfers in progress', () => ownership.active.size);
     gauge('ringkv_tombstones_pending_gc', 'tombstones waiting to be collected', () => gc.pending);
     gauge('ringkv_recovery_active', '1 while this node recovers a wiped store from its fellows', () => (node.recovery.active ? 1 : 0));
