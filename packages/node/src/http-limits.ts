@@ -98,25 +98,32 @@ export interface KvRequestLimits {
  * tighter ones.)
  */
 export function registerKvRequestLimits(app: FastifyInstance, limits: KvRequestLimits): void {
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    const url = request.raw.url ?? '';
-    if (!url.startsWith('/kv/')) return undefined;
-    const context = request.headers['x-context'];
-    if (typeof context === 'string' && context.length > limits.contextBytesMax) {
-      sendError(reply, new RingkvError('CONTEXT_INVALID', `the X-Context header is ${context.length} characters; the maximum is ${limits.contextBytesMax}`));
-      return reply;
-    }
-    const raw = url.slice('/kv/'.length).split('?')[0] ?? '';
-    let keyBytes: number;
-    try {
-      keyBytes = Buffer.byteLength(decodeURIComponent(raw), 'utf8');
-    } catch {
-      return undefined; // malformed: the route answers KEY_INVALID with the reason
-    }
-    if (keyBytes > limits.keyBytesMax) {
-      sendError(reply, new RingkvError('KEY_INVALID', `the key is ${keyBytes} bytes of UTF-8; the maximum is ${limits.keyBytesMax}`));
-      return reply;
-    }
-    return undefined;
+  // Callback style, like the in-flight limit: no promise per request. A refused request is answered
+  // here and `done` is not called, so nothing else runs for it.
+  app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+    const refusal = kvRequestRefusal(request, limits);
+    if (refusal === undefined) done();
+    else sendError(reply, refusal);
   });
+}
+
+/** Why a /kv request's key or context is over the operator's limits, or undefined when it is not. */
+function kvRequestRefusal(request: FastifyRequest, limits: KvRequestLimits): RingkvError | undefined {
+  const url = request.raw.url ?? '';
+  if (!url.startsWith('/kv/')) return undefined;
+  const context = request.headers['x-context'];
+  if (typeof context === 'string' && context.length > limits.contextBytesMax) {
+    return new RingkvError('CONTEXT_INVALID', `the X-Context header is ${context.length} characters; the maximum is ${limits.contextBytesMax}`);
+  }
+  const raw = url.slice('/kv/'.length).split('?')[0] ?? '';
+  let keyBytes: number;
+  try {
+    keyBytes = Buffer.byteLength(decodeURIComponent(raw), 'utf8');
+  } catch {
+    return undefined; // malformed: the route answers KEY_INVALID with the reason
+  }
+  if (keyBytes > limits.keyBytesMax) {
+    return new RingkvError('KEY_INVALID', `the key is ${keyBytes} bytes of UTF-8; the maximum is ${limits.keyBytesMax}`);
+  }
+  return undefined;
 }
