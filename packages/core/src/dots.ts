@@ -42,10 +42,10 @@ export function isValidActor(a: unknown): a is string {
  * its internalized twin, a runtime call of ≈ 0.7 µs for every new string
  * object (measured: decoding a one-actor record 1.8 µs, of which the key
  * stores and lookups were half). Actors are few — node ids times store
- * epochs — so decoders swap each one for the first equal string seen, which V8
- * has internalized since. The table is bounded: hostile input with endless
- * distinct actors only empties it, and costs what it cost without the table.
- * It changes no result, only which equal string object is kept.
+ * epochs — so decoders swap each one for an internalized copy kept in a
+ * table. The table is bounded: hostile input with endless distinct actors
+ * only empties it, and costs what it cost without the table. It changes no
+ * result, only which equal string object is used.
  */
 const canonicalActors = new Map<string, string>();
 const canonicalActorsMax = 4096;
@@ -54,8 +54,11 @@ export function canonicalActor(actor: string): string {
   const known = canonicalActors.get(actor);
   if (known !== undefined) return known;
   if (canonicalActors.size >= canonicalActorsMax) canonicalActors.clear();
-  canonicalActors.set(actor, actor);
-  return actor;
+  // A property name is V8's internalized, flat copy; the decoded string may be a slice that would
+  // keep all of its record's strings alive for as long as the table holds it.
+  const internalized = Object.keys({ [actor]: 0 })[0] ?? actor;
+  canonicalActors.set(internalized, internalized);
+  return internalized;
 }
 
 function assertDot(dot: Dot): void {
@@ -320,11 +323,12 @@ export function dotsFromWire(x: unknown, fail: (why: string) => never): Dots {
     const fields = entry as readonly unknown[];
     const max = fields[1];
     const flat = fields[2];
-    if (!isValidActor(fields[0])) fail(`dots entry ${i}: actor must be a string of 1..${actorLengthMax} chars`);
-    const actor = canonicalActor(fields[0]);
-    if (previous !== undefined && compareActors(previous, actor) >= 0) {
+    const decoded = fields[0];
+    if (!isValidActor(decoded)) fail(`dots entry ${i}: actor must be a string of 1..${actorLengthMax} chars`);
+    if (previous !== undefined && compareActors(previous, decoded) >= 0) {
       fail(`dots entry ${i}: actors must be sorted and unique`);
     }
+    const actor = canonicalActor(decoded);
     previous = actor;
     if (!isValidCounter(max)) fail(`dots entry ${i}: max must be a positive safe integer`);
     maxOut[actor] = max;

@@ -10,7 +10,7 @@
  * difference, not the data.
  */
 import { createHash } from 'node:crypto';
-import { digestWord, md5Latin1 } from './hash.js';
+import { digestWord, md5Binary } from './hash.js';
 
 export const merkleGroupCount = 16;
 export const merkleSegmentCount = 256;
@@ -24,7 +24,7 @@ export const zeroHash: Hash64 = [0, 0];
 /** Which segment a key belongs to: bits of MD5(key) that the partition does not use. */
 export function keySegment(key: Uint8Array): number {
   // One-shot hashing: a Hash object per call cost more than the digest itself on every write.
-  return md5Latin1(key).charCodeAt(4);
+  return md5Binary(key).charCodeAt(4);
 }
 
 /** Records at least this long are hashed in parts rather than copied into one buffer first. */
@@ -40,7 +40,7 @@ export function entryHash(key: Uint8Array, recordBytes: Uint8Array): Hash64 {
     input.set(key, 0);
     input[key.length] = 0;
     input.set(recordBytes, key.length + 1);
-    d = md5Latin1(input);
+    d = md5Binary(input);
   } else {
     // Large: the copy would be a fresh allocation outside the pool, costing more than the hashing
     // (a 16 KB record 49 → 24 µs, 256 KB 930 → 349 µs); same bytes in, same digest out.

@@ -128,6 +128,7 @@ describe('registerKvRequestLimits', () => {
       handled++;
       return 'ok';
     });
+    app.get('/other/*', async () => 'other');
     expect((await app.inject({ method: 'PUT', url: '/kv/12345678' })).statusCode).toBe(200);
     const longKey = await app.inject({ method: 'PUT', url: `/kv/${encodeURIComponent('é'.repeat(5))}` });
     expect(longKey.statusCode).toBe(400);
@@ -135,6 +136,10 @@ describe('registerKvRequestLimits', () => {
     const longContext = await app.inject({ method: 'PUT', url: '/kv/k', headers: { 'x-context': 'a'.repeat(65) } });
     expect(longContext.json()).toMatchObject({ error: 'CONTEXT_INVALID' });
     expect(handled).toBe(1);
+    // Paths outside /kv/ are not its business, however long their path or context: they reach their routes.
+    const other = await app.inject({ method: 'GET', url: `/other/${'x'.repeat(40)}`, headers: { 'x-context': 'a'.repeat(65) } });
+    expect(other.statusCode).toBe(200);
+    expect(other.body).toBe('other');
     await app.close();
   });
 });

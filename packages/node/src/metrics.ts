@@ -1,6 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TopK, type Health } from '@ringkv/core';
+import { LevelStore } from '@ringkv/storage';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RingkvNode } from './ringkv-node.js';
@@ -105,11 +106,10 @@ export class NodeMetrics {
     counter('ringkv_ownership_partitions_dropped_total', 'partitions dropped after handing them off', () => ownership.totals.partitionsDropped);
     // Group commit at work: writes joined into fewer LevelDB batches (one log record and thread-pool hop each).
     // Only a LevelStore groups writes (the simulator's memory store has nothing to report).
-    const store = node.deps.store.store as { readonly writeStats?: { readonly writes: number; readonly batches: number } };
-    if (store.writeStats !== undefined) {
-      const stats = (): { readonly writes: number; readonly batches: number } => store.writeStats ?? { writes: 0, batches: 0 };
-      counter('ringkv_store_writes_total', 'atomic writes to the local store (replica writes, hints, metadata)', () => stats().writes);
-      counter('ringkv_store_batches_total', 'LevelDB batches those writes were grouped into (group commit)', () => stats().batches);
+    const store = node.deps.store.store;
+    if (store instanceof LevelStore) {
+      counter('ringkv_store_writes_total', 'atomic writes to the local store (replica writes, hints, metadata)', () => store.writeStats.writes);
+      counter('ringkv_store_batches_total', 'LevelDB batches those writes were grouped into (group commit)', () => store.writeStats.batches);
     }
     gauge('ringkv_ownership_transfers_active', 'partition transfers in progress', () => ownership.active.size);
     gauge('ringkv_tombstones_pending_gc', 'tombstones waiting to be collected', () => gc.pending);

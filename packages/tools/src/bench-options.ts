@@ -59,7 +59,7 @@ export function benchProgram(): Command {
     .option(
       '--warmup <s>',
       'seconds each workload first runs unmeasured, on every system alike: a fresh process runs its request path ' +
-        'interpreted until V8 has compiled it, which on 2 shared cores takes seconds (0: measure from the first request)',
+        'interpreted until V8 has compiled it, which on a small shared machine takes seconds (0: measure from the first request)',
       intIn(0, 600),
       5,
     )

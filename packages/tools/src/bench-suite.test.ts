@@ -47,10 +47,14 @@ describe('benchSystem(ringkv)', () => {
 
   it('runs each workload unmeasured first, then measures it', () => {
     for (const w of ['C', 'D']) {
-      const warm = progressLines.findIndex((l) => l.startsWith(`ringkv ${w} warm-up `));
-      const measured = progressLines.findIndex((l) => l.startsWith(`ringkv ${w}: `));
-      expect(warm).toBeGreaterThanOrEqual(0);
-      expect(measured).toBeGreaterThan(warm);
+      const warmStart = progressLines.indexOf(`ringkv ${w} warm-up 0/1 s\n`);
+      const lastWarm = progressLines.findLastIndex((l) => l.startsWith(`ringkv ${w} warm-up `));
+      const measuredStart = progressLines.indexOf(`ringkv ${w} 0/1 s\n`);
+      const summary = progressLines.findIndex((l) => l.startsWith(`ringkv ${w}: `));
+      expect(warmStart).toBeGreaterThanOrEqual(0);
+      expect(lastWarm).toBeGreaterThanOrEqual(warmStart);
+      expect(measuredStart).toBeGreaterThan(lastWarm);
+      expect(summary).toBeGreaterThan(measuredStart);
     }
   });
 

@@ -7,13 +7,16 @@ import { formatEta, type ProgressLine } from './bench-progress.js';
 import { summarizeLoad, summarizeWorkload, type BenchConfig, type LoadSummary, type PhaseUsage, type SystemReport, type WorkloadSummary } from './bench-report.js';
 import { markUsage, usageSince, type ServerProcess } from './bench-resources.js';
 import { startRingkv } from './bench-ringkv.js';
-import { runWorkload } from './bench-run.js';
+import { runWorkload, type WorkloadStats } from './bench-run.js';
 import type { RunningSystem, SkippedSystem, StartContext, SystemName } from './bench-system.js';
 import { ValueSource } from './bench-values.js';
 import { WORKLOADS } from './bench-workloads.js';
 import { startEtcdPeer } from './peer-etcd.js';
 import { startFastifyPeer } from './peer-fastify.js';
 import { startRedisPeer } from './peer-redis.js';
+
+/** Added to a workload's seed for its warm-up, so the measured run replays the same sequence with or without one. */
+const warmupSeedOffset = 7919;
 
 export interface SuiteContext {
   readonly config: BenchConfig;
@@ -99,49 +102,38 @@ export async function benchSystem(name: SystemName, s: SuiteContext): Promise<Sy
       if (s.aborted()) break;
       const workload = WORKLOADS[workloadName];
       const keys = new KeyChooser(workload, config.distribution, counter);
-      const warmupS = config.warmupS ?? 0;
-      if (warmupS > 0) {
-        // Same workload, its own request sequence, nothing recorded: what follows is measured on warm processes.
-        let warmOps = 0;
-        let warmMs = 0;
-        await runWorkload({
+      // One workload phase with its per-second progress line: `label` is "warm-up " or "".
+      const phase = (label: string, seconds: number, seed: number): Promise<WorkloadStats> => {
+        let lastOps = 0;
+        let lastMs = 0;
+        progress.update(`${name} ${workloadName} ${label}0/${seconds} s`);
+        return runWorkload({
           driver,
           workload,
           keys,
           values,
           clients: config.clients,
-          durationMs: warmupS * 1000,
-          seed: config.seed + workloadName.charCodeAt(0) + 7919,
+          durationMs: seconds * 1000,
+          seed,
           aborted: s.aborted,
           onTick: (ops, errors, elapsedMs) => {
-            const rate = ((ops - warmOps) * 1000) / Math.max(1, elapsedMs - warmMs);
-            warmOps = ops;
-            warmMs = elapsedMs;
-            progress.update(`${name} ${workloadName} warm-up ${Math.min(warmupS, Math.round(elapsedMs / 1000))}/${warmupS} s  ${rate.toFixed(0)} ops/s  errors ${errors}`);
+            const rate = ((ops - lastOps) * 1000) / Math.max(1, elapsedMs - lastMs);
+            lastOps = ops;
+            lastMs = elapsedMs;
+            const sec = Math.min(seconds, Math.round(elapsedMs / 1000));
+            progress.update(`${name} ${workloadName} ${label}${sec}/${seconds} s  ${ops} ops  ${rate.toFixed(0)} ops/s  errors ${errors}`);
           },
         });
+      };
+      const seed = config.seed + workloadName.charCodeAt(0);
+      const warmupS = config.warmupS ?? 0;
+      if (warmupS > 0) {
+        // Same workload, its own request sequence, nothing recorded: what follows is measured on warm processes.
+        await phase('warm-up ', warmupS, seed + warmupSeedOffset);
         if (s.aborted()) break;
       }
       const mark = await markUsage(measured());
-      let lastOps = 0;
-      let lastMs = 0;
-      const stats = await runWorkload({
-        driver,
-        workload,
-        keys,
-        values,
-        clients: config.clients,
-        durationMs: config.durationS * 1000,
-        seed: config.seed + workloadName.charCodeAt(0),
-        aborted: s.aborted,
-        onTick: (ops, errors, elapsedMs) => {
-          const rate = ((ops - lastOps) * 1000) / Math.max(1, elapsedMs - lastMs);
-          lastOps = ops;
-          lastMs = elapsedMs;
-          const sec = Math.min(config.durationS, Math.round(elapsedMs / 1000));
-          progress.update(`${name} ${workloadName} ${sec}/${config.durationS} s  ${ops} ops  ${rate.toFixed(0)} ops/s  errors ${errors}`);
-        },
-      });
+      const stats = await phase('', config.durationS, seed);
       usage.push({ phase: workloadName, processes: await usageSince(mark, measured()) });
       const summary = summarizeWorkload(workloadName, stats);
       workloads.push(summary);
