@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import type { Dot, Dots } from './dots.js';
 import { dotsAdd, dotsFromVersionVector, dotsHas, dotsMaxCounter, dotsToWire, dotsUnion, emptyDots } from './dots.js';
+import { decodeRecord, encodeRecord } from './record-codec.js';
 import type { KvRecord, Sibling } from './record.js';
 import {
   InvariantViolation,
@@ -187,6 +188,8 @@ describe('record: merge laws', () => {
         expect(canon(mergeRecords(a, b))).toEqual(canon(mergeRecords(b, a)));
         expect(canon(mergeRecords(mergeRecords(a, b), c))).toEqual(canon(mergeRecords(a, mergeRecords(b, c))));
         expect(canon(mergeRecords(a, a))).toEqual(canon(a));
+        // the same record as a distinct object (another replica's copy) takes the full merge walk
+        expect(canon(mergeRecords(a, decodeRecord(encodeRecord(a))))).toEqual(canon(a));
         expect(recordCovers(mergeRecords(a, b), a) && recordCovers(mergeRecords(a, b), b)).toBe(true);
       }),
     );

@@ -80,6 +80,9 @@ function assertSameVersion(x: Sibling, y: Sibling): void {
  * superseded it (has it in history but not among its siblings).
  */
 export function mergeRecords(a: KvRecord, b: KvRecord): KvRecord {
+  // Merging is idempotent and records are never mutated: a GET whose replicas answered the same
+  // bytes holds one decoded record twice (replica-client reuses it), so this is its usual case.
+  if (a === b) return a;
   const siblings: Sibling[] = [];
   let i = 0;
   let j = 0;
