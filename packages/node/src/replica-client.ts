@@ -40,7 +40,7 @@ export class ReplicaClient {
       const raw = body.raw;
       if (raw === null) return { rec: undefined };
       if (!(raw instanceof Uint8Array)) throw new Error(`${t.node}: replica read answered something other than record bytes`);
-      if (known?.bytes !== undefined && Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).equals(known.bytes)) return known;
+      if (known?.bytes !== undefined && Buffer.compare(raw, known.bytes) === 0) return known;
       // Decoding validates: bytes from another node are checked like any record off the wire.
       return { rec: decodeRecord(raw), bytes: raw };
     }
