@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { pack } from 'msgpackr';
+import { Packr, pack } from 'msgpackr';
 import type { Dot, Dots } from './dots.js';
-import { dotsAdd, dotsEqual, dotsFromVersionVector, dotsRemove, emptyDots } from './dots.js';
+import { dotsAdd, dotsEqual, dotsFromVersionVector, dotsRemove, dotsToWire, emptyDots } from './dots.js';
 import { ContextFormatError, decodeContext, encodeContext } from './context-codec.js';
 import { RingkvError } from './errors.js';
 
@@ -34,6 +34,15 @@ describe('context codec', () => {
         expect(s).toMatch(/^[A-Za-z0-9_-]+$/);
         expect(dotsEqual(decodeContext(s), d)).toBe(true);
         expect(decodeContext(s)).toEqual(d);
+      }),
+    );
+  });
+
+  it('writes the bytes msgpackr packs for [1, dotsToWire(d)] (contexts from older nodes stay valid and equal)', () => {
+    const packr = new Packr({ useRecords: false, moreTypes: false, structuredClone: false });
+    fc.assert(
+      fc.property(dotsArb, (d) => {
+        expect(encodeContext(d)).toBe(Buffer.from(packr.pack([1, dotsToWire(d)])).toString('base64url'));
       }),
     );
   });

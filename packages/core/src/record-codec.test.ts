@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { pack } from 'msgpackr';
+import { Packr, pack } from 'msgpackr';
 import type { Dot } from './dots.js';
 import { dotsAdd, dotsFromVersionVector, emptyDots } from './dots.js';
 import type { KvRecord, Sibling } from './record.js';
@@ -57,6 +57,21 @@ describe('record codec', () => {
         expect(canon(back)).toEqual(canon(rec));
         expect(canon(recordFromWire(recordToWire(rec)))).toEqual(canon(rec));
       }),
+    );
+  });
+
+  it('writes the bytes msgpackr packs for [1, recordToWire(rec)] (stored bytes are hashed and compared across nodes)', () => {
+    const packr = new Packr({ useRecords: false, moreTypes: false, structuredClone: false });
+    const anyText = fc.string({ maxLength: 80, unit: 'binary' });
+    const withAnyText = fc.tuple(recordArb, fc.array(anyText, { minLength: 4, maxLength: 4 })).map(([rec, texts]) => ({
+      ...rec,
+      siblings: rec.siblings.map((s, i) => ({ ...s, contentType: texts[i] ?? '' })),
+    }));
+    fc.assert(
+      fc.property(fc.oneof(recordArb, withAnyText), (rec) => {
+        expect(Buffer.from(encodeRecord(rec))).toEqual(Buffer.from(packr.pack([1, recordToWire(rec)])));
+      }),
+      { numRuns: 300 },
     );
   });
 

@@ -5,8 +5,9 @@
  */
 import { Packr } from 'msgpackr';
 import type { Dot } from './dots.js';
-import { canonicalActor, dotsFromWire, dotsToWire, isValidActor, isValidCounter } from './dots.js';
+import { canonicalActor, dotsFromWire, dotsToWire, isValidActor, isValidCounter, writeDotsWire } from './dots.js';
 import type { DotsWire } from './dots.js';
+import { MsgpackWriter } from './msgpack-writer.js';
 import type { KvRecord, Sibling } from './record.js';
 import { InvariantViolation, assertRecordInvariants, contentTypeLengthMax, isValidExpiry } from './record.js';
 
@@ -33,6 +34,8 @@ export type RecordWire = readonly [DotsWire, readonly SiblingWire[]];
 // Plain msgpack only: no record structures or extension types, so no decoder
 // state survives between calls and garbage cannot instantiate anything.
 const packr = new Packr({ useRecords: false, moreTypes: false, structuredClone: false });
+// Encoding writes the same bytes msgpackr would for [version, recordToWire(rec)], faster (msgpack-writer.ts).
+const writer = new MsgpackWriter();
 
 function fail(why: string): never {
   throw new RecordFormatError(`invalid record: ${why}`);
@@ -85,8 +88,24 @@ function siblingFromWire(x: unknown, i: number): Sibling {
 export function encodeRecord(rec: KvRecord): Uint8Array {
   // the encoding side asserts too, so a broken record fails where it was made
   assertRecordInvariants(rec);
-  // copy out of msgpackr's shared buffer: callers keep these bytes (LevelDB, queues)
-  return new Uint8Array(packr.pack([recordFormatVersion, recordToWire(rec)]));
+  writer.reset();
+  writer.arrayHeader(2);
+  writer.number(recordFormatVersion);
+  writer.arrayHeader(2);
+  writeDotsWire(writer, rec.history);
+  writer.arrayHeader(rec.siblings.length);
+  for (const s of rec.siblings) {
+    writer.arrayHeader(s.expiresAt === undefined ? 5 : 6);
+    writer.string(s.dot.actor);
+    writer.number(s.dot.counter);
+    if (s.value === null) writer.nil();
+    else writer.bytes(s.value);
+    writer.string(s.contentType);
+    writer.number(s.writtenAt);
+    if (s.expiresAt !== undefined) writer.number(s.expiresAt);
+  }
+  // a copy out of the shared scratch buffer: callers keep these bytes (LevelDB, queues)
+  return writer.finish();
 }
 
 export function decodeRecord(bytes: Uint8Array): KvRecord {

@@ -1,0 +1,110 @@
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import { Packr } from 'msgpackr';
+import { MsgpackWriter } from './msgpack-writer.js';
+
+// The options every ringkv codec packs with: the writer must match them byte for byte.
+const packr = new Packr({ useRecords: false, moreTypes: false, structuredClone: false });
+
+type Value = null | number | string | Uint8Array | readonly Value[];
+
+function write(w: MsgpackWriter, v: Value): void {
+  if (v === null) w.nil();
+  else if (typeof v === 'number') w.number(v);
+  else if (typeof v === 'string') w.string(v);
+  else if (v instanceof Uint8Array) w.bytes(v);
+  else {
+    w.arrayHeader(v.length);
+    for (const x of v) write(w, x);
+  }
+}
+
+/** Equal bytes, else a failure showing where they part (deep equality of 64 KB arrays is slow). */
+function expectSameBytes(actual: Uint8Array, expected: Uint8Array): void {
+  if (Buffer.from(actual).equals(expected)) return;
+  let at = 0;
+  while (at < actual.length && actual[at] === expected[at]) at++;
+  const hex = (b: Uint8Array): string => Buffer.from(b.subarray(Math.max(0, at - 8), at + 16)).toString('hex');
+  expect(`length ${actual.length}, from byte ${at}: ${hex(actual)}`).toBe(`length ${expected.length}, from byte ${at}: ${hex(expected)}`);
+}
+
+function encode(w: MsgpackWriter, v: Value): Uint8Array {
+  w.reset();
+  write(w, v);
+  return w.finish();
+}
+
+const numberArb = fc.oneof(
+  fc.integer({ min: -0x90, max: 0x110 }),
+  fc.integer({ min: -0x8010, max: 0x10010 }),
+  fc.integer(),
+  fc.integer({ min: 0, max: 0xffffffff }),
+  fc.maxSafeInteger(),
+  fc.double(),
+  fc.constantFrom(0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, 0xffffffff, 2 ** 32, -0x21, -0x81, -0x8001, -(2 ** 31), -0, NaN, Infinity),
+);
+// Strings around the header boundaries (31/32, 63/64 chars: msgpackr encodes by hand below 64, by Buffer from 64),
+// in every unit kind, lone surrogates included.
+const stringArb = fc.oneof(
+  fc.string({ maxLength: 80, unit: 'binary' }),
+  fc.string({ minLength: 20, maxLength: 70, unit: fc.constantFrom('a', 'é', '€', '😀', '\ud800', '\udc00') }),
+  fc.string({ minLength: 250, maxLength: 300, unit: fc.constantFrom('a', 'é', '€') }),
+  // long strings whose byte length crosses 0xffff while their char count does not
+  fc.tuple(fc.integer({ min: 21_000, max: 23_000 }), fc.constantFrom('€', 'a'), fc.string({ maxLength: 3, unit: 'binary' })).map(([n, c, tail]) => c.repeat(n) + tail),
+);
+const bytesArb = fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.integer({ min: 0xff, max: 0x10001 }).map((n) => new Uint8Array(n).fill(7)));
+const valueArb: fc.Arbitrary<Value> = fc.letrec<{ value: Value }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.constant(null),
+    numberArb,
+    stringArb,
+    bytesArb,
+    fc.array(tie('value'), { maxLength: 20 }),
+  ),
+})).value;
+
+describe('msgpack writer', () => {
+  it('writes exactly the bytes msgpackr packs for the same value', () => {
+    const w = new MsgpackWriter();
+    fc.assert(
+      fc.property(valueArb, (v) => {
+        expectSameBytes(encode(w, v), packr.pack(v));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('gives the same bytes as text', () => {
+    const w = new MsgpackWriter();
+    fc.assert(
+      fc.property(valueArb, (v) => {
+        w.reset();
+        write(w, v);
+        expect(w.finishAs('base64url')).toBe(Buffer.from(packr.pack(v)).toString('base64url'));
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('round-trips through msgpackr, and a long array header takes the wide forms', () => {
+    const w = new MsgpackWriter();
+    for (const n of [15, 16, 0xffff, 0x10000]) {
+      const v = new Array<number>(n).fill(1);
+      expectSameBytes(encode(w, v), packr.pack(v));
+    }
+  });
+
+  it('grows past its scratch buffer, gives each value its own copy and drops a huge scratch afterwards', () => {
+    const w = new MsgpackWriter();
+    const big = new Uint8Array(3 * 1024 * 1024).fill(9);
+    const first = encode(w, [big, 'x']);
+    const second = encode(w, ['y']);
+    const [bytes, x] = packr.unpack(first) as [Uint8Array, string];
+    expect(Buffer.from(bytes).equals(big)).toBe(true);
+    expect(x).toBe('x');
+    expect(packr.unpack(second)).toEqual(['y']);
+    expect(first.buffer).not.toBe(second.buffer);
+    expect(first.constructor).toBe(Uint8Array);
+  });
+});

@@ -1,0 +1,206 @@
+/**
+ * A msgpack writer for the few shapes ringkv encodes on every write (records,
+ * contexts): arrays, null, numbers, strings and byte arrays.
+ *
+ * It writes, byte for byte, what msgpackr's `Packr({ useRecords: false })`
+ * writes for the same values. That matters: a stored record's bytes are hashed
+ * into the Merkle trees and compared between replicas, so nodes of every
+ * version must turn one record into the same bytes (property tests pin this
+ * writer to msgpackr). Why not msgpackr itself: it sends every byte array
+ * through its extension lookup (six `instanceof` checks, a closure and an
+ * object per value), ≈ 200 ns per sibling value, which made packing a
+ * many-sibling record cost more than merging it. Decoding stays msgpackr's.
+ */
+
+const initialBytes = 8192;
+// After a value larger than this the scratch buffer is dropped, not kept for the process's life.
+const keptBytesMax = 1024 * 1024;
+
+export class MsgpackWriter {
+  // A Buffer (not from the shared pool) for its UTF-8 `write`; read through a DataView for wide numbers.
+  #buf!: Buffer;
+  #view!: DataView;
+  #pos = 0;
+
+  constructor() {
+    this.#allocate(initialBytes);
+  }
+
+  /** Starts a new value; the scratch buffer is reused. */
+  reset(): void {
+    this.#pos = 0;
+  }
+
+  /** A copy of what was written since `reset` (the scratch buffer is reused by the next value). */
+  finish(): Uint8Array {
+    const out = new Uint8Array(this.#pos);
+    out.set(this.#buf.subarray(0, this.#pos));
+    if (this.#buf.length > keptBytesMax) this.#allocate(initialBytes);
+    return out;
+  }
+
+  /** What was written since `reset`, as text in `encoding` (no copy of the bytes first). */
+  finishAs(encoding: 'base64url'): string {
+    const text = this.#buf.toString(encoding, 0, this.#pos);
+    if (this.#buf.length > keptBytesMax) this.#allocate(initialBytes);
+    return text;
+  }
+
+  arrayHeader(length: number): void {
+    this.#room(5);
+    const b = this.#buf;
+    if (length < 0x10) {
+      b[this.#pos++] = 0x90 | length;
+    } else if (length < 0x10000) {
+      b[this.#pos++] = 0xdc;
+      b[this.#pos++] = length >> 8;
+      b[this.#pos++] = length & 0xff;
+    } else {
+      b[this.#pos++] = 0xdd;
+      this.#view.setUint32(this.#pos, length);
+      this.#pos += 4;
+    }
+  }
+
+  nil(): void {
+    this.#room(1);
+    this.#buf[this.#pos++] = 0xc0;
+  }
+
+  /** Integers in the smallest form (positive ones up to 0x7f as fixints); anything else as float64. */
+  number(value: number): void {
+    this.#room(9);
+    const b = this.#buf;
+    if (value >>> 0 === value) {
+      if (value < 0x80) {
+        b[this.#pos++] = value;
+      } else if (value < 0x100) {
+        b[this.#pos++] = 0xcc;
+        b[this.#pos++] = value;
+      } else if (value < 0x10000) {
+        b[this.#pos++] = 0xcd;
+        b[this.#pos++] = value >> 8;
+        b[this.#pos++] = value & 0xff;
+      } else {
+        b[this.#pos++] = 0xce;
+        this.#view.setUint32(this.#pos, value);
+        this.#pos += 4;
+      }
+    } else if (value >> 0 === value) {
+      if (value >= -0x20) {
+        b[this.#pos++] = 0x100 + value;
+      } else if (value >= -0x80) {
+        b[this.#pos++] = 0xd0;
+        b[this.#pos++] = value + 0x100;
+      } else if (value >= -0x8000) {
+        b[this.#pos++] = 0xd1;
+        this.#view.setInt16(this.#pos, value);
+        this.#pos += 2;
+      } else {
+        b[this.#pos++] = 0xd2;
+        this.#view.setInt32(this.#pos, value);
+        this.#pos += 4;
+      }
+    } else {
+      b[this.#pos++] = 0xcb;
+      this.#view.setFloat64(this.#pos, value);
+      this.#pos += 8;
+    }
+  }
+
+  /**
+   * UTF-8 with the smallest header for its byte length. Like msgpackr, a
+   * string under 64 chars is encoded by hand (a lone surrogate becomes its own
+   * three bytes) and a longer one by Buffer (a lone surrogate becomes U+FFFD).
+   */
+  string(value: string): void {
+    const chars = value.length;
+    const headerSize = chars < 0x20 ? 1 : chars < 0x100 ? 2 : chars < 0x10000 ? 3 : 5;
+    this.#room(headerSize + chars * 3);
+    const b = this.#buf;
+    const start = this.#pos + headerSize;
+    let length: number;
+    if (chars < 0x40) {
+      let p = start;
+      for (let i = 0; i < chars; i++) {
+        let c1 = value.charCodeAt(i);
+        let c2: number;
+        if (c1 < 0x80) {
+          b[p++] = c1;
+        } else if (c1 < 0x800) {
+          b[p++] = (c1 >> 6) | 0xc0;
+          b[p++] = (c1 & 0x3f) | 0x80;
+        } else if ((c1 & 0xfc00) === 0xd800 && ((c2 = value.charCodeAt(i + 1)) & 0xfc00) === 0xdc00) {
+          c1 = 0x10000 + ((c1 & 0x03ff) << 10) + (c2 & 0x03ff);
+          i++;
+          b[p++] = (c1 >> 18) | 0xf0;
+          b[p++] = ((c1 >> 12) & 0x3f) | 0x80;
+          b[p++] = ((c1 >> 6) & 0x3f) | 0x80;
+          b[p++] = (c1 & 0x3f) | 0x80;
+        } else {
+          b[p++] = (c1 >> 12) | 0xe0;
+          b[p++] = ((c1 >> 6) & 0x3f) | 0x80;
+          b[p++] = (c1 & 0x3f) | 0x80;
+        }
+      }
+      length = p - start;
+    } else {
+      length = b.write(value, start, 'utf8');
+    }
+    // The header was sized by chars; move the bytes when the byte length needs a larger one.
+    if (length < 0x20) {
+      b[this.#pos++] = 0xa0 | length;
+    } else if (length < 0x100) {
+      if (headerSize < 2) b.copyWithin(this.#pos + 2, this.#pos + 1, this.#pos + 1 + length);
+      b[this.#pos++] = 0xd9;
+      b[this.#pos++] = length;
+    } else if (length < 0x10000) {
+      if (headerSize < 3) b.copyWithin(this.#pos + 3, this.#pos + headerSize, this.#pos + headerSize + length);
+      b[this.#pos++] = 0xda;
+      b[this.#pos++] = length >> 8;
+      b[this.#pos++] = length & 0xff;
+    } else {
+      if (headerSize < 5) b.copyWithin(this.#pos + 5, this.#pos + headerSize, this.#pos + headerSize + length);
+      b[this.#pos++] = 0xdb;
+      this.#view.setUint32(this.#pos, length);
+      this.#pos += 4;
+    }
+    this.#pos += length;
+  }
+
+  /** msgpack bin 8/16/32. */
+  bytes(value: Uint8Array): void {
+    const length = value.byteLength;
+    this.#room(length + 5);
+    const b = this.#buf;
+    if (length < 0x100) {
+      b[this.#pos++] = 0xc4;
+      b[this.#pos++] = length;
+    } else if (length < 0x10000) {
+      b[this.#pos++] = 0xc5;
+      b[this.#pos++] = length >> 8;
+      b[this.#pos++] = length & 0xff;
+    } else {
+      b[this.#pos++] = 0xc6;
+      this.#view.setUint32(this.#pos, length);
+      this.#pos += 4;
+    }
+    b.set(value, this.#pos);
+    this.#pos += length;
+  }
+
+  #room(bytes: number): void {
+    const needed = this.#pos + bytes;
+    if (needed <= this.#buf.length) return;
+    let size = this.#buf.length * 2;
+    while (size < needed) size *= 2;
+    const written = this.#buf.subarray(0, this.#pos);
+    this.#allocate(size);
+    this.#buf.set(written);
+  }
+
+  #allocate(size: number): void {
+    this.#buf = Buffer.alloc(size);
+    this.#view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.byteLength);
+  }
+}
