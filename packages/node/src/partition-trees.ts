@@ -1,5 +1,6 @@
-import { MerkleTree, entryHash, keySegment, type Clock } from '@ringkv/core';
+import { MerkleTree, entryHash, keySegment, type Clock, type Hash64 } from '@ringkv/core';
 import type { ReplicaStore } from '@ringkv/storage';
+import { LatestRecordCache } from './latest-record-cache.js';
 import type { Logger } from './logger.js';
 
 /** Told about every stored record while a tree is built (tombstone GC keeps its candidates this way). */
@@ -17,6 +18,8 @@ export class PartitionTrees {
   private readonly building = new Map<number, Promise<void>>();
   private readonly inflight = new Map<number, number>();
   private readonly drained = new Map<number, () => void>();
+  /** entry hashes of the latest large records written: a write's `before` is usually the previous one's `after` */
+  private readonly hashes = new LatestRecordCache<Hash64>();
   builtCount = 0;
   buildStartedAt = 0;
   buildFinishedAt = 0;
@@ -64,7 +67,10 @@ export class PartitionTrees {
   exit(partition: number, key: Uint8Array, before: Uint8Array | undefined, after: Uint8Array | undefined): void {
     const tree = this.trees.get(partition);
     if (tree !== undefined && before !== after) {
-      tree.replace(keySegment(key), before && entryHash(key, before), after && entryHash(key, after));
+      const beforeHash = before && (this.hashes.get(partition, key, before) ?? entryHash(key, before));
+      const afterHash = after && entryHash(key, after);
+      if (after !== undefined && afterHash !== undefined) this.hashes.remember(partition, key, after, afterHash);
+      tree.replace(keySegment(key), beforeHash, afterHash);
     }
     const n = (this.inflight.get(partition) ?? 1) - 1;
     this.inflight.set(partition, n);
