@@ -17,6 +17,7 @@ import { cliEntry } from './node-process.js';
 const chaosEntry = fileURLToPath(new URL('../dist/chaos-main.js', import.meta.url));
 const built = existsSync(cliEntry()) && existsSync(chaosEntry);
 const isRoot = process.getuid?.() === 0;
+const hasIptables = ['/usr/sbin/iptables', '/sbin/iptables', '/usr/bin/iptables'].some((p) => existsSync(p));
 if (!isRoot) console.warn('chaos-degrade.test.ts skipped: degrading links needs root (tc netem or iptables)');
 
 interface Report {
@@ -50,6 +51,7 @@ describe.skipIf(!built || !isRoot)('scripts/chaos --faults degrade (real process
     expect(report.failures).toEqual([]);
     expect(out.code).toBe(0);
     expect(execFileSync('tc', ['qdisc', 'show', 'dev', 'lo'], { encoding: 'utf8' })).not.toMatch(/netem|prio 1:|htb|bfifo/);
-    expect(execFileSync('iptables', ['-w', '-S'], { encoding: 'utf8' })).not.toContain(DEGRADE_CHAIN);
+    // Without iptables installed the loss fallback cannot have added a chain (netem or htb did the job).
+    if (hasIptables) expect(execFileSync('iptables', ['-w', '-S'], { encoding: 'utf8' })).not.toContain(DEGRADE_CHAIN);
   }, 300_000);
 });
