@@ -48,18 +48,9 @@ export class MsgpackWriter {
 
   arrayHeader(length: number): void {
     this.#room(5);
-    const b = this.#buf;
-    if (length < 0x10) {
-      b[this.#pos++] = 0x90 | length;
-    } else if (length < 0x10000) {
-      b[this.#pos++] = 0xdc;
-      b[this.#pos++] = length >> 8;
-      b[this.#pos++] = length & 0xff;
-    } else {
-      b[this.#pos++] = 0xdd;
-      this.#view.setUint32(this.#pos, length);
-      this.#pos += 4;
-    }
+    if (length < 0x10) this.#buf[this.#pos++] = 0x90 | length;
+    else if (length < 0x10000) this.#tagU16(0xdc, length);
+    else this.#tagU32(0xdd, length);
   }
 
   nil(): void {
@@ -70,39 +61,19 @@ export class MsgpackWriter {
   /** Integers in the smallest form (positive ones up to 0x7f as fixints); anything else as float64. */
   number(value: number): void {
     this.#room(9);
-    const b = this.#buf;
     if (value >>> 0 === value) {
-      if (value < 0x80) {
-        b[this.#pos++] = value;
-      } else if (value < 0x100) {
-        b[this.#pos++] = 0xcc;
-        b[this.#pos++] = value;
-      } else if (value < 0x10000) {
-        b[this.#pos++] = 0xcd;
-        b[this.#pos++] = value >> 8;
-        b[this.#pos++] = value & 0xff;
-      } else {
-        b[this.#pos++] = 0xce;
-        this.#view.setUint32(this.#pos, value);
-        this.#pos += 4;
-      }
+      if (value < 0x80) this.#buf[this.#pos++] = value;
+      else if (value < 0x100) this.#tagU8(0xcc, value);
+      else if (value < 0x10000) this.#tagU16(0xcd, value);
+      else this.#tagU32(0xce, value);
     } else if (value >> 0 === value) {
-      if (value >= -0x20) {
-        b[this.#pos++] = 0x100 + value;
-      } else if (value >= -0x80) {
-        b[this.#pos++] = 0xd0;
-        b[this.#pos++] = value + 0x100;
-      } else if (value >= -0x8000) {
-        b[this.#pos++] = 0xd1;
-        this.#view.setInt16(this.#pos, value);
-        this.#pos += 2;
-      } else {
-        b[this.#pos++] = 0xd2;
-        this.#view.setInt32(this.#pos, value);
-        this.#pos += 4;
-      }
+      // Two's complement, so the unsigned writers store the signed bytes.
+      if (value >= -0x20) this.#buf[this.#pos++] = 0x100 + value;
+      else if (value >= -0x80) this.#tagU8(0xd0, value + 0x100);
+      else if (value >= -0x8000) this.#tagU16(0xd1, value + 0x10000);
+      else this.#tagU32(0xd2, value >>> 0);
     } else {
-      b[this.#pos++] = 0xcb;
+      this.#buf[this.#pos++] = 0xcb;
       this.#view.setFloat64(this.#pos, value);
       this.#pos += 8;
     }
@@ -117,54 +88,15 @@ export class MsgpackWriter {
     const chars = value.length;
     const headerSize = chars < 0x20 ? 1 : chars < 0x100 ? 2 : chars < 0x10000 ? 3 : 5;
     this.#room(headerSize + chars * 3);
-    const b = this.#buf;
     const start = this.#pos + headerSize;
-    let length: number;
-    if (chars < 0x40) {
-      let p = start;
-      for (let i = 0; i < chars; i++) {
-        let c1 = value.charCodeAt(i);
-        let c2: number;
-        if (c1 < 0x80) {
-          b[p++] = c1;
-        } else if (c1 < 0x800) {
-          b[p++] = (c1 >> 6) | 0xc0;
-          b[p++] = (c1 & 0x3f) | 0x80;
-        } else if ((c1 & 0xfc00) === 0xd800 && ((c2 = value.charCodeAt(i + 1)) & 0xfc00) === 0xdc00) {
-          c1 = 0x10000 + ((c1 & 0x03ff) << 10) + (c2 & 0x03ff);
-          i++;
-          b[p++] = (c1 >> 18) | 0xf0;
-          b[p++] = ((c1 >> 12) & 0x3f) | 0x80;
-          b[p++] = ((c1 >> 6) & 0x3f) | 0x80;
-          b[p++] = (c1 & 0x3f) | 0x80;
-        } else {
-          b[p++] = (c1 >> 12) | 0xe0;
-          b[p++] = ((c1 >> 6) & 0x3f) | 0x80;
-          b[p++] = (c1 & 0x3f) | 0x80;
-        }
-      }
-      length = p - start;
-    } else {
-      length = b.write(value, start, 'utf8');
-    }
-    // The header was sized by chars; move the bytes when the byte length needs a larger one.
-    if (length < 0x20) {
-      b[this.#pos++] = 0xa0 | length;
-    } else if (length < 0x100) {
-      if (headerSize < 2) b.copyWithin(this.#pos + 2, this.#pos + 1, this.#pos + 1 + length);
-      b[this.#pos++] = 0xd9;
-      b[this.#pos++] = length;
-    } else if (length < 0x10000) {
-      if (headerSize < 3) b.copyWithin(this.#pos + 3, this.#pos + headerSize, this.#pos + headerSize + length);
-      b[this.#pos++] = 0xda;
-      b[this.#pos++] = length >> 8;
-      b[this.#pos++] = length & 0xff;
-    } else {
-      if (headerSize < 5) b.copyWithin(this.#pos + 5, this.#pos + headerSize, this.#pos + headerSize + length);
-      b[this.#pos++] = 0xdb;
-      this.#view.setUint32(this.#pos, length);
-      this.#pos += 4;
-    }
+    const length = chars < 0x40 ? this.#utf8ByHand(value, start) : this.#buf.write(value, start, 'utf8');
+    // The header was sized by chars; move the bytes when their length needs a larger one.
+    const needed = length < 0x20 ? 1 : length < 0x100 ? 2 : length < 0x10000 ? 3 : 5;
+    if (needed > headerSize) this.#buf.copyWithin(this.#pos + needed, start, start + length);
+    if (length < 0x20) this.#buf[this.#pos++] = 0xa0 | length;
+    else if (length < 0x100) this.#tagU8(0xd9, length);
+    else if (length < 0x10000) this.#tagU16(0xda, length);
+    else this.#tagU32(0xdb, length);
     this.#pos += length;
   }
 
@@ -172,21 +104,56 @@ export class MsgpackWriter {
   bytes(value: Uint8Array): void {
     const length = value.byteLength;
     this.#room(length + 5);
-    const b = this.#buf;
-    if (length < 0x100) {
-      b[this.#pos++] = 0xc4;
-      b[this.#pos++] = length;
-    } else if (length < 0x10000) {
-      b[this.#pos++] = 0xc5;
-      b[this.#pos++] = length >> 8;
-      b[this.#pos++] = length & 0xff;
-    } else {
-      b[this.#pos++] = 0xc6;
-      this.#view.setUint32(this.#pos, length);
-      this.#pos += 4;
-    }
-    b.set(value, this.#pos);
+    if (length < 0x100) this.#tagU8(0xc4, length);
+    else if (length < 0x10000) this.#tagU16(0xc5, length);
+    else this.#tagU32(0xc6, length);
+    this.#buf.set(value, this.#pos);
     this.#pos += length;
+  }
+
+  /** msgpackr's own encoder for short strings; returns the bytes written at `at`. */
+  #utf8ByHand(value: string, at: number): number {
+    const b = this.#buf;
+    let p = at;
+    for (let i = 0; i < value.length; i++) {
+      let c1 = value.charCodeAt(i);
+      let c2: number;
+      if (c1 < 0x80) {
+        b[p++] = c1;
+      } else if (c1 < 0x800) {
+        b[p++] = (c1 >> 6) | 0xc0;
+        b[p++] = (c1 & 0x3f) | 0x80;
+      } else if ((c1 & 0xfc00) === 0xd800 && ((c2 = value.charCodeAt(i + 1)) & 0xfc00) === 0xdc00) {
+        c1 = 0x10000 + ((c1 & 0x03ff) << 10) + (c2 & 0x03ff);
+        i++;
+        b[p++] = (c1 >> 18) | 0xf0;
+        b[p++] = ((c1 >> 12) & 0x3f) | 0x80;
+        b[p++] = ((c1 >> 6) & 0x3f) | 0x80;
+        b[p++] = (c1 & 0x3f) | 0x80;
+      } else {
+        b[p++] = (c1 >> 12) | 0xe0;
+        b[p++] = ((c1 >> 6) & 0x3f) | 0x80;
+        b[p++] = (c1 & 0x3f) | 0x80;
+      }
+    }
+    return p - at;
+  }
+
+  #tagU8(tag: number, value: number): void {
+    this.#buf[this.#pos++] = tag;
+    this.#buf[this.#pos++] = value;
+  }
+
+  #tagU16(tag: number, value: number): void {
+    this.#buf[this.#pos++] = tag;
+    this.#view.setUint16(this.#pos, value);
+    this.#pos += 2;
+  }
+
+  #tagU32(tag: number, value: number): void {
+    this.#buf[this.#pos++] = tag;
+    this.#view.setUint32(this.#pos, value);
+    this.#pos += 4;
   }
 
   #room(bytes: number): void {
