@@ -7,13 +7,21 @@ import { ContextFormatError, decodeContext, encodeContext } from './context-code
 import { RingkvError } from './errors.js';
 
 const actorArb = fc.oneof(fc.constantFrom('n1#1', 'n2#7', '__proto__'), fc.string({ minLength: 1, maxLength: 12, unit: 'grapheme' }));
-const dotArb: fc.Arbitrary<Dot> = fc.record({
-  actor: actorArb,
-  counter: fc.oneof(fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER })),
-});
-const dotsArb: fc.Arbitrary<Dots> = fc
-  .tuple(fc.array(dotArb, { maxLength: 12 }), fc.array(dotArb, { maxLength: 4 }))
-  .map(([adds, removes]) => dotsRemove(adds.reduce(dotsAdd, emptyDots()), removes));
+const dotArbOf = (actors: fc.Arbitrary<string>): fc.Arbitrary<Dot> =>
+  fc.record({
+    actor: actors,
+    counter: fc.oneof(fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER })),
+  });
+const dotsArbOf = (actors: fc.Arbitrary<string>): fc.Arbitrary<Dots> =>
+  fc
+    .tuple(fc.array(dotArbOf(actors), { maxLength: 12 }), fc.array(dotArbOf(actors), { maxLength: 4 }))
+    .map(([adds, removes]) => dotsRemove(adds.reduce(dotsAdd, emptyDots()), removes));
+const dotsArb = dotsArbOf(actorArb);
+// Any actor (1..256 UTF-16 units, lone surrogates included), at lengths around the msgpack header bounds
+// and msgpackr's 64-char switch between its UTF-8 encoders.
+const anyActorArb = fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 60, max: 90 }), fc.integer({ min: 250, max: 256 })).chain((n) =>
+  fc.string({ minLength: n, maxLength: n, unit: fc.oneof(fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), fc.constantFrom('a', '€', '\ud800')) }),
+);
 
 const asHeader = (value: unknown): string => Buffer.from(pack(value)).toString('base64url');
 
@@ -41,7 +49,7 @@ describe('context codec', () => {
   it('writes the bytes msgpackr packs for [1, dotsToWire(d)] (contexts from older nodes stay valid and equal)', () => {
     const packr = new Packr({ useRecords: false, moreTypes: false, structuredClone: false });
     fc.assert(
-      fc.property(dotsArb, (d) => {
+      fc.property(fc.oneof(dotsArb, dotsArbOf(anyActorArb)), (d) => {
         expect(encodeContext(d)).toBe(Buffer.from(packr.pack([1, dotsToWire(d)])).toString('base64url'));
       }),
     );

@@ -2,8 +2,8 @@
  * A msgpack writer for the few shapes ringkv encodes on every write (records,
  * contexts): arrays, null, numbers, strings and byte arrays.
  *
- * It writes, byte for byte, what msgpackr's `Packr({ useRecords: false })`
- * writes for the same values. That matters: a stored record's bytes are hashed
+ * It writes, byte for byte, what msgpackr's `Packr({ useRecords: false,
+ * moreTypes: false, structuredClone: false })` writes for the same values. That matters: a stored record's bytes are hashed
  * into the Merkle trees and compared between replicas, so nodes of every
  * version must turn one record into the same bytes (property tests pin this
  * writer to msgpackr). Why not msgpackr itself: it sends every byte array
@@ -17,7 +17,7 @@ const initialBytes = 8192;
 const keptBytesMax = 1024 * 1024;
 
 export class MsgpackWriter {
-  // A Buffer (not from the shared pool) for its UTF-8 `write`; read through a DataView for wide numbers.
+  // A Buffer (not from the shared pool) for its UTF-8 `write`; wide numbers are written through a DataView.
   #buf!: Buffer;
   #view!: DataView;
   #pos = 0;
@@ -33,6 +33,7 @@ export class MsgpackWriter {
 
   /** A copy of what was written since `reset` (the scratch buffer is reused by the next value). */
   finish(): Uint8Array {
+    this.#assertInBounds();
     const out = new Uint8Array(this.#pos);
     out.set(this.#buf.subarray(0, this.#pos));
     if (this.#buf.length > keptBytesMax) this.#allocate(initialBytes);
@@ -41,6 +42,7 @@ export class MsgpackWriter {
 
   /** What was written since `reset`, as text in `encoding` (no copy of the bytes first). */
   finishAs(encoding: 'base64url'): string {
+    this.#assertInBounds();
     const text = this.#buf.toString(encoding, 0, this.#pos);
     if (this.#buf.length > keptBytesMax) this.#allocate(initialBytes);
     return text;
@@ -58,7 +60,11 @@ export class MsgpackWriter {
     this.#buf[this.#pos++] = 0xc0;
   }
 
-  /** Integers in the smallest form (positive ones up to 0x7f as fixints); anything else as float64. */
+  /**
+   * As msgpackr: integers that fit 32 bits in their smallest form (positive
+   * ones up to 0x7f as fixints, -0 as 0); everything else, larger safe
+   * integers included, as float64.
+   */
   number(value: number): void {
     this.#room(9);
     if (value >>> 0 === value) {
@@ -87,7 +93,8 @@ export class MsgpackWriter {
   string(value: string): void {
     const chars = value.length;
     const headerSize = chars < 0x20 ? 1 : chars < 0x100 ? 2 : chars < 0x10000 ? 3 : 5;
-    this.#room(headerSize + chars * 3);
+    // Room for the largest header, not the one sized by chars: the bytes may move to a larger one below.
+    this.#room(5 + chars * 3);
     const start = this.#pos + headerSize;
     const length = chars < 0x40 ? this.#utf8ByHand(value, start) : this.#buf.write(value, start, 'utf8');
     // The header was sized by chars; move the bytes when their length needs a larger one.
@@ -154,6 +161,11 @@ export class MsgpackWriter {
     this.#buf[this.#pos++] = tag;
     this.#view.setUint32(this.#pos, value);
     this.#pos += 4;
+  }
+
+  /** A sizing mistake must fail loudly, never hand out bytes cut short (stored records are hashed and compared). */
+  #assertInBounds(): void {
+    if (this.#pos > this.#buf.length) throw new Error(`MsgpackWriter: wrote ${this.#pos} bytes into ${this.#buf.length}`);
   }
 
   #room(bytes: number): void {

@@ -41,6 +41,7 @@ function fail(why: string): never {
   throw new RecordFormatError(`invalid record: ${why}`);
 }
 
+/** The wire shape; `encodeRecord` writes the same shape directly, so keep the two in step (a property test compares them). */
 export function recordToWire(rec: KvRecord): RecordWire {
   return [
     dotsToWire(rec.history),

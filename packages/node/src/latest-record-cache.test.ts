@@ -50,5 +50,7 @@ describe('latest record cache', () => {
     expect(cache.size).toBe(1);
     cache.remember(0, key(10), new Uint8Array(6000), 10);
     expect(cache.size).toBe(1); // larger than the byte bound: not kept, the older entry stays
+    cache.remember(0, key(9), undefined, undefined); // the key was deleted: its bytes are let go
+    expect(cache.size).toBe(0);
   });
 });

@@ -32,11 +32,16 @@ export class LatestRecordCache<T> {
     return known !== undefined && Buffer.compare(known.bytes, bytes) === 0 ? known.value : undefined;
   }
 
-  /** The key now holds `bytes`, from which `value` derives; small and oversized records are not kept. */
-  remember(partition: number, key: Uint8Array, bytes: Uint8Array, value: T): void {
+  /**
+   * The key now holds `bytes` (undefined: nothing), from which `value` derives;
+   * small and oversized records are not kept. The cache keeps `bytes` itself:
+   * the caller must hand over an array of their own that nobody changes
+   * (encodeRecord's output is one), so that a comparison with it stays true.
+   */
+  remember(partition: number, key: Uint8Array, bytes: Uint8Array | undefined, value: T | undefined): void {
     const id = cacheKey(partition, key);
     this.forget(id);
-    if (bytes.length < cachedBytesMin || bytes.length > this.limits.bytesMax) return;
+    if (bytes === undefined || value === undefined || bytes.length < cachedBytesMin || bytes.length > this.limits.bytesMax) return;
     this.entries.set(id, { bytes, value });
     this.bytesHeld += bytes.length;
     // Oldest first: a Map keeps insertion order, and a rewritten key was re-inserted above.

@@ -69,7 +69,7 @@ export class PartitionTrees {
     if (tree !== undefined && before !== after) {
       const beforeHash = before && (this.hashes.get(partition, key, before) ?? entryHash(key, before));
       const afterHash = after && entryHash(key, after);
-      if (after !== undefined && afterHash !== undefined) this.hashes.remember(partition, key, after, afterHash);
+      this.hashes.remember(partition, key, after, afterHash);
       tree.replace(keySegment(key), beforeHash, afterHash);
     }
     const n = (this.inflight.get(partition) ?? 1) - 1;
