@@ -5,7 +5,7 @@
  */
 import { Packr } from 'msgpackr';
 import type { Dots } from './dots.js';
-import { dotsActors, dotsFromWire, dotsGapCount, writeDotsWire } from './dots.js';
+import { dotsActors, dotsFromWire, dotsGapCount, dotsToWire } from './dots.js';
 import { MsgpackWriter } from './msgpack-writer.js';
 import { RingkvError } from './errors.js';
 
@@ -44,9 +44,7 @@ function fail(why: string): never {
 
 export function encodeContext(d: Dots): string {
   writer.reset();
-  writer.arrayHeader(2);
-  writer.number(contextFormatVersion);
-  writeDotsWire(writer, d);
+  writer.value([contextFormatVersion, dotsToWire(d)]);
   return writer.finishAs('base64url');
 }
 

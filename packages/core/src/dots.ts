@@ -8,7 +8,6 @@
  * Every function returns the canonical form, so equal sets are deep-equal:
  * no actor with max 0, gaps sorted, disjoint, non-adjacent, and below max.
  */
-import type { MsgpackWriter } from './msgpack-writer.js';
 
 export interface Dot {
   readonly actor: string;
@@ -299,24 +298,6 @@ export function dotsToWire(d: Dots): DotsWire {
     const gaps = own(d.gaps, actor);
     return gaps === undefined ? [actor, max] : [actor, max, gaps.flat()];
   });
-}
-
-/** Writes exactly what msgpackr writes for `dotsToWire(d)`, without building the wire arrays. */
-export function writeDotsWire(w: MsgpackWriter, d: Dots): void {
-  const actors = dotsActors(d);
-  w.arrayHeader(actors.length);
-  for (const actor of actors) {
-    const gaps = own(d.gaps, actor);
-    w.arrayHeader(gaps === undefined ? 2 : 3);
-    w.string(actor);
-    w.number(dotsMaxCounter(d, actor));
-    if (gaps === undefined) continue;
-    w.arrayHeader(gaps.length * 2);
-    for (const [from, to] of gaps) {
-      w.number(from);
-      w.number(to);
-    }
-  }
 }
 
 /**

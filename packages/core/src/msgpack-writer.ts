@@ -12,6 +12,9 @@
  * many-sibling record cost more than merging it. Decoding stays msgpackr's.
  */
 
+/** What the writer takes: the plain data records and contexts are made of. */
+export type MsgpackValue = null | number | string | Uint8Array | readonly MsgpackValue[];
+
 const initialBytes = 8192;
 // After a value larger than this the scratch buffer is dropped, not kept for the process's life.
 const keptBytesMax = 1024 * 1024;
@@ -46,6 +49,18 @@ export class MsgpackWriter {
     const text = this.#buf.toString(encoding, 0, this.#pos);
     if (this.#buf.length > keptBytesMax) this.#allocate(initialBytes);
     return text;
+  }
+
+  /** Any value of the shapes above, arrays walked depth first. */
+  value(v: MsgpackValue): void {
+    if (v === null) this.nil();
+    else if (typeof v === 'number') this.number(v);
+    else if (typeof v === 'string') this.string(v);
+    else if (v instanceof Uint8Array) this.bytes(v);
+    else {
+      this.arrayHeader(v.length);
+      for (const x of v) this.value(x);
+    }
   }
 
   arrayHeader(length: number): void {

@@ -5,7 +5,7 @@
  */
 import { Packr } from 'msgpackr';
 import type { Dot } from './dots.js';
-import { canonicalActor, dotsFromWire, dotsToWire, isValidActor, isValidCounter, writeDotsWire } from './dots.js';
+import { canonicalActor, dotsFromWire, dotsToWire, isValidActor, isValidCounter } from './dots.js';
 import type { DotsWire } from './dots.js';
 import { MsgpackWriter } from './msgpack-writer.js';
 import type { KvRecord, Sibling } from './record.js';
@@ -41,7 +41,6 @@ function fail(why: string): never {
   throw new RecordFormatError(`invalid record: ${why}`);
 }
 
-/** The wire shape; `encodeRecord` writes the same shape directly, so keep the two in step (a property test compares them). */
 export function recordToWire(rec: KvRecord): RecordWire {
   return [
     dotsToWire(rec.history),
@@ -90,21 +89,7 @@ export function encodeRecord(rec: KvRecord): Uint8Array {
   // the encoding side asserts too, so a broken record fails where it was made
   assertRecordInvariants(rec);
   writer.reset();
-  writer.arrayHeader(2);
-  writer.number(recordFormatVersion);
-  writer.arrayHeader(2);
-  writeDotsWire(writer, rec.history);
-  writer.arrayHeader(rec.siblings.length);
-  for (const s of rec.siblings) {
-    writer.arrayHeader(s.expiresAt === undefined ? 5 : 6);
-    writer.string(s.dot.actor);
-    writer.number(s.dot.counter);
-    if (s.value === null) writer.nil();
-    else writer.bytes(s.value);
-    writer.string(s.contentType);
-    writer.number(s.writtenAt);
-    if (s.expiresAt !== undefined) writer.number(s.expiresAt);
-  }
+  writer.value([recordFormatVersion, recordToWire(rec)]);
   // a copy out of the shared scratch buffer: callers keep these bytes (LevelDB, queues)
   return writer.finish();
 }
