@@ -1,3 +1,5 @@
+import { partitionKeyId } from './partition-key-id.js';
+
 /** Below this many bytes, hashing a record is about as cheap as the lookup and the comparison. */
 const cachedBytesMin = 1024;
 
@@ -28,7 +30,7 @@ export class LatestRecordCache<T> {
   /** What was remembered with exactly these bytes for the key, else undefined. */
   get(partition: number, key: Uint8Array, bytes: Uint8Array): T | undefined {
     if (bytes.length < cachedBytesMin) return undefined;
-    const known = this.entries.get(cacheKey(partition, key));
+    const known = this.entries.get(partitionKeyId(partition, key));
     return known !== undefined && Buffer.compare(known.bytes, bytes) === 0 ? known.value : undefined;
   }
 
@@ -39,7 +41,7 @@ export class LatestRecordCache<T> {
    * (encodeRecord's output is one), so that a comparison with it stays true.
    */
   remember(partition: number, key: Uint8Array, bytes: Uint8Array | undefined, value: T | undefined): void {
-    const id = cacheKey(partition, key);
+    const id = partitionKeyId(partition, key);
     this.forget(id);
     if (bytes === undefined || value === undefined || bytes.length < cachedBytesMin || bytes.length > this.limits.bytesMax) return;
     this.entries.set(id, { bytes, value });
@@ -61,8 +63,4 @@ export class LatestRecordCache<T> {
     this.entries.delete(id);
     this.bytesHeld -= known.bytes.length;
   }
-}
-
-function cacheKey(partition: number, key: Uint8Array): string {
-  return `${partition}:${Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1')}`;
 }

@@ -22,6 +22,7 @@ import {
 import type { ReplicaStore } from '@ringkv/storage';
 import { decodeHint, encodeHint, type HintRecord } from './hint-record.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { partitionKeyId } from './partition-key-id.js';
 import type { PartitionTrees } from './partition-trees.js';
 
 /** Told after every data record change (tombstone GC tracks tombstones this way). */
@@ -369,6 +370,4 @@ export class ReplicaService {
 }
 
 /** One lock per key covers both its data record and its hinted copy: a new dot must be numbered past both. */
-function lockKey(partition: number, key: Uint8Array): string {
-  return `${partition}:${Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1')}`;
-}
+const lockKey = partitionKeyId;

@@ -4,6 +4,7 @@ import type { AntiEntropy } from './anti-entropy.js';
 import type { ClusterView } from './cluster-view.js';
 import type { Logger } from './logger.js';
 import type { ReplicaService } from './replica-service.js';
+import { partitionKeyId } from './partition-key-id.js';
 
 export interface TombstoneGcStats {
   reaped: number;
@@ -145,6 +146,4 @@ export class TombstoneGc {
   }
 }
 
-function collectedId(partition: number, key: Uint8Array): string {
-  return `${partition}:${Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1')}`;
-}
+const collectedId = partitionKeyId;
