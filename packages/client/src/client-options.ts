@@ -44,6 +44,8 @@ export interface PutOptions {
   /** default: text/plain; charset=utf-8 for strings, application/octet-stream for bytes */
   readonly contentType?: string;
   readonly w?: number;
+  /** how many of the W acks must come from replicas that fsynced the write (`?dw=`; 0..N) */
+  readonly dw?: number;
   /** ask the node to answer with the value(s) now stored (`?returnbody=true`) */
   readonly returnBody?: boolean;
   readonly node?: string;
@@ -75,6 +77,8 @@ export interface AdminOptions {
 export interface DeleteOptions {
   readonly context?: string;
   readonly w?: number;
+  /** how many of the W acks must come from replicas that fsynced the write (`?dw=`; 0..N) */
+  readonly dw?: number;
   readonly node?: string;
 }
 

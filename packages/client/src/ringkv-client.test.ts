@@ -128,6 +128,13 @@ describe('put and delete', () => {
     expect(seen?.body.toString()).toBe('v1');
   });
 
+  it('passes dw on put and delete', async () => {
+    a.handler = (_req, res) => res.writeHead(204, { 'x-context': 'next' }).end();
+    await client([a.url]).put('k', 'v', { w: 2, dw: 2 });
+    await client([a.url]).delete('k', { context: 'c', dw: 3 });
+    expect(a.seen.map((r) => r.url)).toEqual(['/kv/k?w=2&dw=2', '/kv/k?dw=3']);
+  });
+
   it('sends bytes as octet-stream unless told otherwise, and reads the body back with returnBody', async () => {
     a.handler = (req, res) => res.writeHead(200, { 'x-context': 'c2', 'content-type': req.headers['content-type'] ?? '' }).end(req.body);
     const put = await client([a.url]).put('k', new Uint8Array([1, 2]), { returnBody: true });

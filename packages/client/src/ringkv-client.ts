@@ -109,7 +109,7 @@ export class RingkvClient {
     if (options.context !== undefined) headers['x-context'] = options.context;
     if (options.ifMatch !== undefined) headers['if-match'] = options.ifMatch;
     if (options.ifNoneMatch !== undefined) headers['if-none-match'] = options.ifNoneMatch;
-    const path = kvPath(key, { w: options.w, ttl: options.ttl, returnbody: options.returnBody === true ? 'true' : undefined });
+    const path = kvPath(key, { w: options.w, dw: options.dw, ttl: options.ttl, returnbody: options.returnBody === true ? 'true' : undefined });
     const answer = await this.send({ method: 'PUT', path, headers, body, node: options.node, route: { key, kind: 'write' } }, false);
     const context = headerValue(answer.headers, 'x-context');
     if (context === undefined) throw missingContext(answer);
@@ -122,7 +122,7 @@ export class RingkvClient {
   async delete(key: string, options: DeleteOptions = {}): Promise<void> {
     const headers: Record<string, string> = {};
     if (options.context !== undefined) headers['x-context'] = options.context;
-    await this.send({ method: 'DELETE', path: kvPath(key, { w: options.w }), headers, node: options.node, route: { key, kind: 'write' } }, false);
+    await this.send({ method: 'DELETE', path: kvPath(key, { w: options.w, dw: options.dw }), headers, node: options.node, route: { key, kind: 'write' } }, false);
   }
 
   /**
@@ -338,11 +338,11 @@ export class RingkvClient {
     let answer: Answer;
     try {
       if (value === null) {
-        answer = await this.send({ method: 'DELETE', path: kvPath(key, { w: options.w }), headers, route }, false);
+        answer = await this.send({ method: 'DELETE', path: kvPath(key, { w: options.w, dw: options.dw }), headers, route }, false);
       } else {
         headers['content-type'] = options.contentType ?? (typeof value === 'string' ? 'text/plain; charset=utf-8' : 'application/octet-stream');
         const body = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
-        const path = kvPath(key, { w: options.w, returnbody: 'true' });
+        const path = kvPath(key, { w: options.w, dw: options.dw, returnbody: 'true' });
         answer = await this.send({ method: 'PUT', path, headers, body, route }, false);
       }
     } catch (err) {

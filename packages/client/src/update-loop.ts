@@ -33,6 +33,8 @@ export interface UpdateOptions {
   readonly backoffMs?: number;
   readonly r?: number;
   readonly w?: number;
+  /** how many of the W acks must come from replicas that fsynced the write (`?dw=`; 0..N) */
+  readonly dw?: number;
   /** content type of the value written (default as for put) */
   readonly contentType?: string;
 }

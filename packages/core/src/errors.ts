@@ -5,7 +5,7 @@
  */
 export const ERROR_CATALOGUE = {
   KEY_INVALID: { status: 400, summary: 'the key is empty, too long (over 1024 bytes of UTF-8) or not valid UTF-8' },
-  QUORUM_PARAM_INVALID: { status: 400, summary: 'r, w, pr or pw is not an integer between 1 and N' },
+  QUORUM_PARAM_INVALID: { status: 400, summary: 'r, w, pr, pw or dw is not an integer between 1 (0 for pr, pw, dw) and N' },
   CONTEXT_INVALID: { status: 400, summary: 'the X-Context header is not a context ringkv issued' },
   BAD_REQUEST: { status: 400, summary: 'the request is malformed' },
   UNAUTHORIZED: { status: 401, summary: 'the node requires a bearer token (Authorization: Bearer …) and none or a wrong one was sent' },

@@ -18,6 +18,12 @@ export interface WriteRequest {
   readonly w: number;
   /** acks needed from primaries themselves (Riak's pw); 0 = hinted fallbacks may stand in */
   readonly pw: number;
+  /**
+   * acks that must come from replicas that fsynced the write (Riak's dw; 0 or
+   * absent = none beyond the nodes' --sync). Every replica written is then asked
+   * to fsync, and the write needs max(w, dw) acks.
+   */
+  readonly dw?: number;
   /** the new version expires this long after the coordinating replica's clock stamps it (PUT ?ttl) */
   readonly ttlMs?: number;
 }

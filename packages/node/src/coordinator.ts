@@ -181,6 +181,7 @@ export class Coordinator {
   /** Creates the new version here and replicates it; also serves writes forwarded by other nodes. */
   async coordinateWrite(partition: number, req: WriteRequest): Promise<WriteResult> {
     const context = req.context === '' ? emptyDots() : decodeContext(req.context);
+    const durable = (req.dw ?? 0) > 0;
     return this.coordinateLocal(partition, req.key, req, (hintFor) => {
       const writtenAt = this.deps.clock.now();
       return this.deps.replica.write(
@@ -188,6 +189,7 @@ export class Coordinator {
         req.key,
         { context, value: req.value, contentType: req.contentType, writtenAt, ...(req.ttlMs !== undefined && { expiresAt: writtenAt + req.ttlMs }) },
         hintFor,
+        durable,
       );
     });
   }
@@ -200,15 +202,18 @@ export class Coordinator {
   async coordinateLocal(
     partition: number,
     key: Uint8Array,
-    req: { readonly w: number; readonly pw: number },
+    req: { readonly w: number; readonly pw: number; readonly dw?: number },
     writeLocal: (hintFor: string | undefined) => Promise<LocalWriteResult>,
   ): Promise<WriteResult> {
+    // With ?dw every replica fsyncs, so any ack is a durable one: dw only raises the count.
+    const dw = req.dw ?? 0;
+    const w = Math.max(req.w, dw);
     const { clock, requestTimeoutMs } = this.deps;
     const ringMoved = this.ringMovedProbe(partition);
     const targets = this.targetsFor(partition);
     const self = targets.find((t) => t.node === this.selfId);
     const upPrimaries = targets.filter((t) => t.primary).length;
-    if (req.pw > upPrimaries) throw this.quorumError('write', req.w, req.pw, 0, upPrimaries, targets.length);
+    if (req.pw > upPrimaries) throw this.quorumError('write', w, req.pw, 0, upPrimaries, targets.length);
     // A node outside the list (a forwarded write on a diverging view) keeps its copy as a hint for a
     // primary, so it is handed over and forgotten rather than left behind as stray data.
     const primaries = this.deps.view.preferenceList(partition);
@@ -222,11 +227,11 @@ export class Coordinator {
     // write (local.record = merge(what we held, delta)); versions a replica lacks are repair's business.
     const call = (node: string, timeoutMs: number): Promise<Answer<true>> =>
       this.withStandIn(partition, targetOf(others, node), used, timeoutMs, async (t, ms) => {
-        await this.deps.peers.put(t, partition, key, local.delta, ms);
+        await this.deps.peers.put(t, partition, key, local.delta, ms, dw > 0);
         return true as const;
       });
     // Our own stored copy is the first ack.
-    const needed = req.w - 1;
+    const needed = w - 1;
     const primaryNeeded = Math.max(0, req.pw - (selfPrimary ? 1 : 0));
     if (needed <= 0 && primaryNeeded <= 0) {
       // Acknowledged by our own copy; the others replicate in the background.
@@ -245,7 +250,7 @@ export class Coordinator {
     if (result.outcome !== 'met') {
       if (result.outcome === 'failed') await result.settled;
       const got = 1 + result.answers.size;
-      throw this.quorumError('write', req.w, req.pw, got, result.primaryCount + (selfPrimary ? 1 : 0), targets.length);
+      throw this.quorumError('write', w, req.pw, got, result.primaryCount + (selfPrimary ? 1 : 0), targets.length);
     }
     return answer(result.primaryCount + (selfPrimary ? 1 : 0) < req.w || ringMoved());
   }

@@ -173,12 +173,13 @@ export function buildHttpApi(node: RingkvNode, options: HttpApiOptions) {
     const q = request.query as Record<string, string | undefined>;
     const w = parseQuorumParam('w', q.w, n(), node.view.params.w);
     const pw = parseQuorumParam('pw', q.pw, n(), 0, 0);
+    const dw = parseQuorumParam('dw', q.dw, n(), 0, 0);
     const context = contextOf(request);
     const contentType = contentTypeOf(request);
     const body = request.body;
     const value = body instanceof Uint8Array ? body : new Uint8Array(0);
     const ttlMs = parseTtlParam(q.ttl);
-    const write = { key, value, contentType, context, w, pw, ...(ttlMs !== undefined && { ttlMs }) };
+    const write = { key, value, contentType, context, w, pw, dw, ...(ttlMs !== undefined && { ttlMs }) };
     const result = await writeIfConditionsHold(request, reply, write);
     if (result === undefined) return reply;
     const now = node.deps.clock.now();
@@ -191,8 +192,9 @@ export function buildHttpApi(node: RingkvNode, options: HttpApiOptions) {
     const q = request.query as Record<string, string | undefined>;
     const w = parseQuorumParam('w', q.w, n(), node.view.params.w);
     const pw = parseQuorumParam('pw', q.pw, n(), 0, 0);
+    const dw = parseQuorumParam('dw', q.dw, n(), 0, 0);
     const context = contextOf(request);
-    const result = await writeIfConditionsHold(request, reply, { key, value: null, contentType: defaultContentType, context, w, pw });
+    const result = await writeIfConditionsHold(request, reply, { key, value: null, contentType: defaultContentType, context, w, pw, dw });
     if (result === undefined) return reply;
     return reply.code(204).header('x-context', encodeContext(result.context)).send();
   });

@@ -74,3 +74,35 @@ describe('replica reads (replica.get)', () => {
     expect(await handler({ nodeId: 'n2' }, RPC_OPS.replicaGet, { p: 3, k: key })).toEqual({ ok: true, body: { rec: recordToWire(record('v')) } });
   });
 });
+
+describe('replica writes (replica.put) with ?dw', () => {
+  it('ask for an fsync only when the write must be durable', async () => {
+    const { client, sent } = clientAnswering({});
+    await client.put(primary, 3, key, record('v'), 100);
+    await client.put({ node: 'n2', primary: false, hintFor: 'n3' }, 3, key, record('v'), 100, true);
+    expect(sent[0]?.body).not.toHaveProperty('s');
+    expect(sent[1]?.body).toMatchObject({ h: 'n3', s: true });
+  });
+
+  it('are merged durably when asked (data and hints), and a non-boolean `s` is refused', async () => {
+    const calls: unknown[][] = [];
+    const replica = {
+      merge: async (...args: unknown[]) => void calls.push(['merge', ...args]),
+      mergeHint: async (...args: unknown[]) => void calls.push(['mergeHint', ...args]),
+    } as unknown as ReplicaService;
+    const deps = { replica, view: { ringState: { epoch: 0 } }, recovery: { active: false, unsettled: () => false }, dedupeKeepMs: 1000, now: () => 0, partitionCount: 64 } as unknown as RpcHandlerDeps;
+    const handler = makeRpcHandler(deps);
+    const rec = recordToWire(record('v'));
+    expect(await handler({ nodeId: 'n2' }, RPC_OPS.replicaPut, { p: 3, k: key, rec })).toEqual({ ok: true, body: {} });
+    expect(await handler({ nodeId: 'n2' }, RPC_OPS.replicaPut, { p: 3, k: key, rec, s: true })).toEqual({ ok: true, body: {} });
+    expect(await handler({ nodeId: 'n2' }, RPC_OPS.replicaPut, { p: 3, k: key, rec, h: 'n3', s: true })).toEqual({ ok: true, body: {} });
+    expect(calls.map((c) => [c[0], c.at(-1)])).toEqual([
+      ['merge', false],
+      ['merge', true],
+      ['mergeHint', true],
+    ]);
+    const refused = await handler({ nodeId: 'n2' }, RPC_OPS.replicaPut, { p: 3, k: key, rec, s: 'yes' });
+    expect(refused.ok).toBe(false);
+    expect(calls).toHaveLength(3);
+  });
+});

@@ -48,13 +48,15 @@ export class ReplicaClient {
     return { rec: rec === null || rec === undefined ? undefined : recordFromWire(rec) };
   }
 
-  async put(t: ReplicaTarget, partition: number, key: Uint8Array, rec: KvRecord, timeoutMs: number): Promise<void> {
+  /** `durable`: the replica fsyncs before it answers (?dw), whatever its --sync. */
+  async put(t: ReplicaTarget, partition: number, key: Uint8Array, rec: KvRecord, timeoutMs: number, durable = false): Promise<void> {
     if (t.node === this.view.self.id) {
-      if (t.hintFor === undefined) await this.replica.merge(partition, key, rec);
-      else await this.replica.mergeHint(partition, key, rec, t.hintFor);
+      if (t.hintFor === undefined) await this.replica.merge(partition, key, rec, durable);
+      else await this.replica.mergeHint(partition, key, rec, t.hintFor, durable);
       return;
     }
-    await this.call(t.node, RPC_OPS.replicaPut, { p: partition, k: key, rec: recordToWire(rec), ...(t.hintFor ? { h: t.hintFor } : {}) }, timeoutMs);
+    const body = { p: partition, k: key, rec: recordToWire(rec), ...(t.hintFor ? { h: t.hintFor } : {}), ...(durable ? { s: true } : {}) };
+    await this.call(t.node, RPC_OPS.replicaPut, body, timeoutMs);
   }
 
   /** Hands a batch of records to their primary (hinted handoff). */

@@ -144,33 +144,46 @@ export class ReplicaService {
     return bytes === undefined ? undefined : decodeHint(bytes);
   }
 
-  /** Merges a version from another replica (replication, read repair, hint delivery). Returns the stored result. */
-  async merge(partition: number, key: Uint8Array, incoming: KvRecord): Promise<KvRecord> {
+  /**
+   * Merges a version from another replica (replication, read repair, hint
+   * delivery). Returns the stored result. `durable` (the coordinator's ?dw):
+   * fsync before resolving even on a node without --sync — also when nothing
+   * changed, since what is held may not be on disk yet.
+   */
+  async merge(partition: number, key: Uint8Array, incoming: KvRecord, durable = false): Promise<KvRecord> {
     return this.locks.run(lockKey(partition, key), async () => {
       this.stats.merges++;
       const before = await this.store.getRecordBytes(partition, key);
       const current = before === undefined ? undefined : decodeRecord(before);
       const arriving = this.settle(key, incoming);
-      if (current === undefined && this.alreadyCollected(partition, key, arriving)) return arriving;
+      if (current === undefined && this.alreadyCollected(partition, key, arriving)) {
+        if (durable) await this.store.syncBarrier();
+        return arriving;
+      }
       const merged = current === undefined ? arriving : this.settle(key, mergeRecords(current, arriving));
       if (current === undefined || !recordEquals(current, merged)) {
         this.stats.mergesChanged++;
-        await this.storeData(partition, key, before, merged);
+        await this.storeData(partition, key, before, merged, durable);
+      } else if (durable) {
+        await this.store.syncBarrier();
       }
       return merged;
     });
   }
 
   /** Keeps a version for a down primary (`target`) until it can be handed over. */
-  async mergeHint(partition: number, key: Uint8Array, incoming: KvRecord, target: string): Promise<void> {
+  async mergeHint(partition: number, key: Uint8Array, incoming: KvRecord, target: string, durable = false): Promise<void> {
     await this.locks.run(lockKey(partition, key), async () => {
       const current = await this.readHint(partition, key);
       const record = this.settle(key, current === undefined ? incoming : mergeRecords(current.record, incoming));
       const targets = new Set(current?.targets ?? []);
       targets.add(target);
-      if (current !== undefined && recordEquals(current.record, record) && targets.size === current.targets.length) return;
+      if (current !== undefined && recordEquals(current.record, record) && targets.size === current.targets.length) {
+        if (durable) await this.store.syncBarrier();
+        return;
+      }
       this.stats.hintsStored++;
-      await this.store.putHintBytes(partition, key, encodeHint({ targets: [...targets], record }), { sync: this.options.syncWrites });
+      await this.store.putHintBytes(partition, key, encodeHint({ targets: [...targets], record }), { sync: this.sync(durable) });
     });
   }
 
@@ -180,20 +193,20 @@ export class ReplicaService {
    * record has seen (and above the counter floor), and is stored before anyone
    * else hears of it. A fallback (`hintFor` set) coordinates on its hinted copy.
    */
-  async write(partition: number, key: Uint8Array, w: LocalWrite, hintFor?: string): Promise<LocalWriteResult> {
-    if (hintFor !== undefined) return this.writeHint(partition, key, w, hintFor);
+  async write(partition: number, key: Uint8Array, w: LocalWrite, hintFor?: string, durable = false): Promise<LocalWriteResult> {
+    if (hintFor !== undefined) return this.writeHint(partition, key, w, hintFor, durable);
     return this.locks.run(lockKey(partition, key), async () => {
       const before = await this.store.getRecordBytes(partition, key);
       const current = before === undefined ? undefined : decodeRecord(before);
       const hint = await this.readHint(partition, key);
       const result = this.applyLocal(key, current, { actor: this.actor, counterFloor: this.floorBeside(hint?.record), ...w });
-      await this.storeData(partition, key, before, result.record);
+      await this.storeData(partition, key, before, result.record, durable);
       this.stats.writesCoordinated++;
       return result;
     });
   }
 
-  private async writeHint(partition: number, key: Uint8Array, w: LocalWrite, hintFor: string): Promise<LocalWriteResult> {
+  private async writeHint(partition: number, key: Uint8Array, w: LocalWrite, hintFor: string, durable: boolean): Promise<LocalWriteResult> {
     return this.locks.run(lockKey(partition, key), async () => {
       const current = await this.readHint(partition, key);
       const data = await this.read(partition, key);
@@ -201,7 +214,7 @@ export class ReplicaService {
       const targets = new Set(current?.targets ?? []);
       targets.add(hintFor);
       await this.store.putHintBytes(partition, key, encodeHint({ targets: [...targets], record: result.record }), {
-        sync: this.options.syncWrites,
+        sync: this.sync(durable),
       });
       this.stats.writesCoordinated++;
       this.stats.hintsStored++;
@@ -314,14 +327,20 @@ export class ReplicaService {
     });
   }
 
+  /** Whether a write is fsynced: every one with --sync, else those a client asked to be durable (?dw). */
+  private sync(durable: boolean): boolean {
+    return this.options.syncWrites || durable;
+  }
+
   /** Every data write goes here, so the partition's Merkle tree and the tombstone collector stay in step. */
-  private async storeData(partition: number, key: Uint8Array, before: Uint8Array | undefined, record: KvRecord | undefined): Promise<void> {
+  private async storeData(partition: number, key: Uint8Array, before: Uint8Array | undefined, record: KvRecord | undefined, durable = false): Promise<void> {
     const after = record === undefined ? undefined : encodeRecord(record);
+    const sync = this.sync(durable);
     await this.trees.enter(partition);
     let stored = false;
     try {
-      if (after === undefined) await this.store.deleteRecord(partition, key, { sync: this.options.syncWrites });
-      else await this.store.putRecordBytes(partition, key, after, { sync: this.options.syncWrites }, expiriesOf(record as KvRecord));
+      if (after === undefined) await this.store.deleteRecord(partition, key, { sync });
+      else await this.store.putRecordBytes(partition, key, after, { sync }, expiriesOf(record as KvRecord));
       stored = true;
       // Inside the partition's write span, so pausing the partition also excludes these marks.
       // Deletions (dropping a given-up partition, collecting a tombstone) need not travel.

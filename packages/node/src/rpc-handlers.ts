@@ -70,8 +70,8 @@ export function makeRpcHandler(deps: RpcHandlerDeps): (from: PeerInfo, op: strin
       case RPC_OPS.replicaPut: {
         const b = parse(op, () => parseReplicaPut(body));
         if (isResult(b)) return b;
-        if (b.h === undefined) await replica.merge(b.p, b.k, b.rec);
-        else await replica.mergeHint(b.p, b.k, b.rec, b.h);
+        if (b.h === undefined) await replica.merge(b.p, b.k, b.rec, b.s === true);
+        else await replica.mergeHint(b.p, b.k, b.rec, b.h, b.s === true);
         return { ok: true, body: {} };
       }
       case RPC_OPS.replicaPutBatch: {
@@ -86,7 +86,16 @@ export function makeRpcHandler(deps: RpcHandlerDeps): (from: PeerInfo, op: strin
         const partition = partitionOfKey(b.k, deps.partitionCount);
         const reply = await dedupe.run(`${from.nodeId}/${b.rid}`, deps.now(), async (): Promise<CoordPutReply> => {
           try {
-            const req = { key: b.k, value: b.v, contentType: b.ct, context: b.ctx, w: b.w, pw: b.pw, ...(b.ttl !== undefined && { ttlMs: b.ttl }) };
+            const req = {
+              key: b.k,
+              value: b.v,
+              contentType: b.ct,
+              context: b.ctx,
+              w: b.w,
+              pw: b.pw,
+              ...(b.dw !== undefined && { dw: b.dw }),
+              ...(b.ttl !== undefined && { ttlMs: b.ttl }),
+            };
             const result = await coordinator.coordinateWrite(partition, req);
             return encodeForwardReply(result, deps.view.ringState.epoch);
           } catch (err) {

@@ -47,6 +47,8 @@ export interface ReplicaPutBody {
   readonly rec: KvRecord;
   /** set when the receiver is a fallback keeping the copy for primary `h` */
   readonly h?: string;
+  /** true: fsync before answering (the client's ?dw), whatever the receiver's --sync */
+  readonly s?: boolean;
 }
 
 export interface ReplicaPutBatchBody {
@@ -63,6 +65,8 @@ export interface CoordPutBody {
   readonly ctx: string;
   readonly w: number;
   readonly pw: number;
+  /** acks that must be fsynced (?dw); absent from nodes that predate it, meaning 0 */
+  readonly dw?: number;
   /** request id: the receiver applies a write delivered twice only once */
   readonly rid: string;
   /** PUT ?ttl in ms, when given: the coordinator stamps the deadline by its own clock */
@@ -108,7 +112,8 @@ export function parseReplicaGet(x: unknown): ReplicaGetBody | undefined {
 export function parseReplicaPut(x: unknown): ReplicaPutBody | undefined {
   if (!isObj(x) || !isPartition(x.p) || !isKey(x.k)) return undefined;
   if (x.h !== undefined && !isNodeId(x.h)) return undefined;
-  return { p: x.p, k: x.k, rec: recordFromWire(x.rec), ...(x.h !== undefined ? { h: x.h } : {}) };
+  if (x.s !== undefined && typeof x.s !== 'boolean') return undefined;
+  return { p: x.p, k: x.k, rec: recordFromWire(x.rec), ...(x.h !== undefined ? { h: x.h } : {}), ...(x.s === true ? { s: true } : {}) };
 }
 
 export function parseReplicaPutBatch(x: unknown): ReplicaPutBatchBody | undefined {
@@ -129,9 +134,11 @@ export function parseCoordPut(x: unknown): CoordPutBody | undefined {
   if (typeof ct !== 'string' || ct.length > 256) return undefined;
   if (typeof ctx !== 'string' || ctx.length > 65536) return undefined;
   if (!isQuorum(w) || w < 1 || !isQuorum(pw)) return undefined;
+  const dw = x.dw;
+  if (dw !== undefined && !isQuorum(dw)) return undefined;
   const ttl = x.ttl;
   if (ttl !== undefined && !(typeof ttl === 'number' && Number.isSafeInteger(ttl) && ttl >= 1 && ttl <= ttlSecondsMax * 1000)) return undefined;
-  return { k: x.k, v, ct, ctx, w, pw, rid, ...(ttl !== undefined && { ttl }) };
+  return { k: x.k, v, ct, ctx, w, pw, rid, ...(dw !== undefined && dw > 0 && { dw }), ...(ttl !== undefined && { ttl }) };
 }
 
 export function parseCoordIncr(x: unknown): CoordIncrBody | undefined {

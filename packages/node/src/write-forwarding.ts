@@ -30,6 +30,7 @@ export async function forwardWrite(
     ctx: req.context,
     w: req.w,
     pw: req.pw,
+    ...(req.dw !== undefined && req.dw > 0 && { dw: req.dw }),
     rid,
     ...(req.ttlMs !== undefined && { ttl: req.ttlMs }),
   };

@@ -4,7 +4,7 @@ import { calmNetwork } from './sim-network.js';
 
 export interface FaultOptions {
   readonly crashes: boolean;
-  /** machine crashes lose unsynced writes: only meaningful with syncWrites */
+  /** machine crashes lose unsynced writes: only meaningful with syncWrites or writes with dw */
   readonly machineCrashes: boolean;
   readonly partitions: boolean;
   readonly messageLoss: boolean;

@@ -11,6 +11,8 @@ export interface WorkloadOptions {
   /** probability that a write sends the client's last context for the key */
   readonly contextRate: number;
   readonly maxThinkMs: number;
+  /** ?dw of every write (absent: 0, durability left to the nodes' syncWrites) */
+  readonly dw?: number;
 }
 
 export const defaultWorkload: WorkloadOptions = { clients: 4, keys: 4, durationMs: 20_000, contextRate: 0.8, maxThinkMs: 60 };
@@ -79,6 +81,7 @@ export function startWorkload(cluster: SimCluster, history: History, prng: Prng,
           context: ctx === undefined ? '' : encodeContext(ctx),
           w: cluster.options.params.w,
           pw: 0,
+          ...(opts.dw !== undefined && { dw: opts.dw }),
         })
         .then(
           (res) => {

@@ -47,7 +47,7 @@ describe('GroupCommit', () => {
     w.calls[0]?.done();
     await Promise.all(ps);
     expect(settled).toEqual(['w0', 'w1', 'w2']);
-    expect(gc.stats).toEqual({ writes: 3, batches: 1 });
+    expect(gc.stats).toEqual({ writes: 3, batches: 1, syncedBatches: 0 });
   });
 
   it('queues writes made while a batch is in flight into the next group, one batch at a time', async () => {
@@ -76,6 +76,11 @@ describe('GroupCommit', () => {
     expect(w.calls[0]?.sync).toBe(true);
     w.calls[0]?.done();
     await Promise.all(ps);
+    const p4 = gc.write(['d'], false);
+    await tick();
+    w.calls[1]?.done();
+    await p4;
+    expect(gc.stats).toEqual({ writes: 4, batches: 2, syncedBatches: 1 });
   });
 
   it('isolates a failing caller: its neighbours are retried alone and succeed', async () => {

@@ -36,6 +36,8 @@ export interface GroupCommitStats {
   readonly writes: number;
   /** Calls to the underlying writer. */
   readonly batches: number;
+  /** Of those, the ones written with sync (fsynced). */
+  readonly syncedBatches: number;
 }
 
 // LevelDB's own writer grouping caps a group near 1 MiB; beyond that a group
@@ -53,6 +55,7 @@ export class GroupCommit<Op> {
   #idleWaiters: (() => void)[] = [];
   #writes = 0;
   #batches = 0;
+  #syncedBatches = 0;
 
   constructor(writer: BatchWriter<Op>, options: GroupCommitOptions<Op> = {}) {
     this.#writer = writer;
@@ -85,7 +88,7 @@ export class GroupCommit<Op> {
   }
 
   get stats(): GroupCommitStats {
-    return { writes: this.#writes, batches: this.#batches };
+    return { writes: this.#writes, batches: this.#batches, syncedBatches: this.#syncedBatches };
   }
 
   async #run(): Promise<void> {
@@ -123,7 +126,7 @@ export class GroupCommit<Op> {
     const sync = group.some((p) => p.sync);
     const ops = group.flatMap((p) => p.ops);
     try {
-      this.#batches++;
+      this.#count(sync);
       await this.#writer(ops, sync);
     } catch {
       // One caller's bad batch must not fail its neighbours: retry each
@@ -134,9 +137,14 @@ export class GroupCommit<Op> {
     for (const p of group) p.resolve();
   }
 
+  #count(sync: boolean): void {
+    this.#batches++;
+    if (sync) this.#syncedBatches++;
+  }
+
   async #writeOne(p: Pending<Op>, sync: boolean): Promise<void> {
     try {
-      this.#batches++;
+      this.#count(sync);
       await this.#writer(p.ops, sync);
       p.resolve();
     } catch (error) {

@@ -147,7 +147,7 @@ export class LevelStore implements Store {
   }
 
   /** Counts of calls to `write` and of LevelDB batches they became. */
-  get writeStats(): { readonly writes: number; readonly batches: number } {
+  get writeStats(): { readonly writes: number; readonly batches: number; readonly syncedBatches: number } {
     return this.#groupCommit.stats;
   }
 

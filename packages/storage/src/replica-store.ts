@@ -190,6 +190,11 @@ export class ReplicaStore {
     return true;
   }
 
+  /** Resolves once everything written before it is on disk (an empty synced batch). */
+  syncBarrier(): Promise<void> {
+    return this.store.write([], { sync: true });
+  }
+
   getMeta(name: string): Promise<Uint8Array | undefined> {
     return this.store.get(metaKey(name));
   }

@@ -11,6 +11,8 @@ export interface HttpDriverOptions {
    * client does; a blind PUT would add a sibling instead of replacing the value.
    */
   readonly keepContexts: boolean;
+  /** appended to every PUT's path as its query (ringkv's `dw=2`) */
+  readonly writeQuery?: string;
 }
 
 /** Contexts kept at most: bounds the load generator's memory when millions of keys are touched. */
@@ -21,12 +23,14 @@ const putHeaders = { 'content-type': 'application/octet-stream' } as const;
 export class HttpKvDriver implements KvDriver {
   readonly #pools: Pool[];
   readonly #contexts: Map<number, string> | undefined;
+  readonly #writeQuery: string;
   #turn = 0;
 
   constructor(options: HttpDriverOptions) {
     const connections = Math.ceil(options.clients / options.urls.length) + 1;
     this.#pools = options.urls.map((url) => new Pool(url, { connections, pipelining: 1, headersTimeout: 30_000, bodyTimeout: 30_000 }));
     this.#contexts = options.keepContexts ? new Map() : undefined;
+    this.#writeQuery = options.writeQuery === undefined ? '' : `?${options.writeQuery}`;
   }
 
   async read(key: number): Promise<ReadStatus> {
@@ -58,7 +62,7 @@ export class HttpKvDriver implements KvDriver {
     const context = this.#contexts?.get(key);
     const res = await this.#pool().request({
       method: 'PUT',
-      path: path(key),
+      path: path(key) + this.#writeQuery,
       body: value,
       headers: context === undefined ? putHeaders : { ...putHeaders, 'x-context': context },
     });

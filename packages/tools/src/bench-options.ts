@@ -20,6 +20,7 @@ interface BenchFlags {
   readonly r?: number;
   readonly w?: number;
   readonly sync: boolean;
+  readonly dw: number;
   readonly policy: ConflictPolicy;
   readonly cacheMb?: number;
   readonly maxOpenFiles?: number;
@@ -68,6 +69,7 @@ export function benchProgram(): Command {
     .option('--r <r>', 'read quorum (default min(2, N))', intIn(1, 32))
     .option('--w <w>', 'write quorum (default min(2, N))', intIn(1, 32))
     .option('--sync', 'durable mode: nodes fsync every replica write before acknowledging it (ringkv node --sync)', false)
+    .option('--dw <n>', 'durable mode per request: every ringkv write asks for ?dw=n (n acks from replicas that fsynced it; 0: none)', intIn(0, 100), 0)
     .addOption(
       new Option(
         '--policy <policy>',
@@ -98,6 +100,7 @@ export function benchProgram(): Command {
         '  scripts/bench                                  # workloads C, A, PUT against 3 nodes\n' +
         '  scripts/bench --compare                        # the same against fastify, Redis Cluster and etcd too\n' +
         '  scripts/bench --sync --compare etcd            # durable ringkv against etcd\n' +
+        '  scripts/bench --dw 2 --compare etcd            # the same, asked per write (?dw=2) of nodes without --sync\n' +
         '  scripts/bench --policy lww --compare           # last-writer-wins keys, like for like with the peers\n' +
         '  scripts/bench --workload A,B,C,D,F --distribution uniform --json bench.json\n' +
         '  scripts/bench --records 1000000 --workload C,A # scaling with data\n',
@@ -113,6 +116,7 @@ export function benchInvocation(flags: BenchFlags): BenchInvocation {
   const w = flags.w ?? Math.min(2, n);
   if (n > flags.nodes) throw new InvalidArgumentError(`--n ${n} needs at least ${n} nodes (--nodes ${flags.nodes})`);
   if (r > n || w > n) throw new InvalidArgumentError(`--r and --w must not exceed N (${n})`);
+  if (flags.dw > n) throw new InvalidArgumentError(`--dw must not exceed N (${n})`);
   let peers: SystemName[] = [];
   if (flags.compare === true) peers = [...PEER_NAMES];
   else if (typeof flags.compare === 'string') {
@@ -128,6 +132,7 @@ export function benchInvocation(flags: BenchFlags): BenchInvocation {
       r,
       w,
       sync: flags.sync,
+      dw: flags.dw,
       policy: flags.policy,
       cacheMb: flags.cacheMb,
       maxOpenFiles: flags.maxOpenFiles,

@@ -15,6 +15,8 @@ export interface BenchConfig {
   readonly r: number;
   readonly w: number;
   readonly sync: boolean;
+  /** ?dw on every ringkv write (absent in reports written before it existed: 0) */
+  readonly dw?: number;
   /** ringkv's conflict policy for the bench keys (absent in reports written before it existed: siblings) */
   readonly policy?: ConflictPolicy;
   readonly cacheMb: number | undefined;

@@ -12,6 +12,8 @@ export interface RingkvSetup {
   readonly w: number;
   /** start the nodes with --sync: fsync every replica write before acknowledging it */
   readonly sync: boolean;
+  /** ?dw=dw on every write (0: not sent) */
+  readonly dw: number;
   /** lww: every bench key (all start with "u", see bench-http-driver) is last-writer-wins */
   readonly policy: ConflictPolicy;
   /** the nodes' --cache-mb (LevelDB block cache), or their default */
@@ -30,13 +32,16 @@ export async function startRingkv(ctx: StartContext, setup: RingkvSetup): Promis
   const cluster = await LocalCluster.start({ nodes: setup.nodes, dataDir: ctx.dir, n: setup.n, r: setup.r, w: setup.w, extraArgs });
   const quorum = `N=${setup.n} R=${setup.r} W=${setup.w}`;
   const policy = setup.policy === 'lww' ? ', keys last-writer-wins (--lww-prefix)' : '';
+  const durable = setup.dw > 0 ? `, writes with ?dw=${setup.dw}: acknowledged once ${Math.max(setup.w, setup.dw)} replicas fsynced them` : '';
   return {
     name: 'ringkv',
     description: setup.sync
-      ? `ringkv: ${setup.nodes} nodes, ${quorum}${policy}, --sync: a write is acknowledged once W replicas fsynced it`
-      : `ringkv: ${setup.nodes} nodes, ${quorum}${policy}, no --sync: a write is acknowledged once W replicas applied it (in LevelDB's log, not yet fsynced)`,
+      ? `ringkv: ${setup.nodes} nodes, ${quorum}${policy}, --sync: a write is acknowledged once W replicas fsynced it${durable}`
+      : setup.dw > 0
+        ? `ringkv: ${setup.nodes} nodes, ${quorum}${policy}, no --sync${durable}`
+        : `ringkv: ${setup.nodes} nodes, ${quorum}${policy}, no --sync: a write is acknowledged once W replicas applied it (in LevelDB's log, not yet fsynced)`,
     stores: true,
-    createDriver: (clients): KvDriver => new HttpKvDriver({ urls: cluster.urls(), clients, keepContexts: true }),
+    createDriver: (clients): KvDriver => new HttpKvDriver({ urls: cluster.urls(), clients, keepContexts: true, ...(setup.dw > 0 && { writeQuery: `dw=${setup.dw}` }) }),
     compactAfterLoad: async () => {
       const { compactMs, compactFailures } = await compactNodes(cluster.urls());
       const failed = compactFailures[0];

@@ -17,7 +17,7 @@ export function formatRatio(r: number): string {
 export function formatBenchReport(report: BenchReport): string {
   const c = report.config;
   const lines = [
-    `ringkv bench: ${c.nodes} nodes N=${c.n} R=${c.r} W=${c.w}${c.sync ? ' --sync' : ''}${c.policy === 'lww' ? ' --policy lww' : ''}, ${c.clients} clients (closed loop), ` +
+    `ringkv bench: ${c.nodes} nodes N=${c.n} R=${c.r} W=${c.w}${c.sync ? ' --sync' : ''}${(c.dw ?? 0) > 0 ? ` --dw ${c.dw}` : ''}${c.policy === 'lww' ? ' --policy lww' : ''}, ${c.clients} clients (closed loop), ` +
       `${c.valueBytes}-byte values, ${thousands(c.records)} records, ${c.distribution} keys, ${c.durationS} s per workload${(c.warmupS ?? 0) > 0 ? ` after ${c.warmupS} s of warm-up` : ''}, seed ${c.seed}`,
     `machine: ${report.cpus} CPUs shared by the load generator (${report.loadGeneratorCpuPercent.toFixed(0)}% of one core) and every server process`,
     '',
@@ -151,7 +151,9 @@ function noteLines(report: BenchReport): string[] {
     lines.push(
       report.config.sync
         ? '* etcd fsyncs every write, as ringkv --sync does: this is the like-for-like durable comparison.'
-        : '* etcd fsyncs every write; ringkv without --sync does not (compare with etcd using --sync).',
+        : (report.config.dw ?? 0) >= 2
+          ? `* etcd fsyncs every write to a majority, as ringkv with ?dw=${report.config.dw ?? 0} does: a like-for-like durable comparison.`
+          : '* etcd fsyncs every write; ringkv without --sync does not (compare with etcd using --sync or --dw 2).',
     );
   }
   if (report.aborted) lines.push('* interrupted: the figures are partial.');

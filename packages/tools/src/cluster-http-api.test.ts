@@ -241,6 +241,29 @@ describe.skipIf(!serverBuilt)('HTTP API of a 3-node cluster (N=3 R=2 W=2)', () =
     expect((await get(2, 'doomed')).text()).toBe('again');
   });
 
+  it('?dw=3 is answered only after every replica fsynced the write; without it (no --sync) nothing is fsynced', async () => {
+    const synced = async (): Promise<number[]> =>
+      Promise.all(
+        urls.map(async (u) => {
+          const text = (await http(u, '/metrics')).text();
+          const line = text.split('\n').find((l) => l.startsWith('ringkv_store_synced_batches_total '));
+          return Number(line?.split(' ')[1]);
+        }),
+      );
+    const before = await synced();
+    expect(before.every(Number.isFinite)).toBe(true);
+    expect((await put(0, 'dw-plain', 'v', {}, 'w=3')).status).toBe(204);
+    expect(await synced()).toEqual(before);
+    expect((await put(1, 'dw-3', 'v', {}, 'dw=3')).status).toBe(204);
+    const afterPut = await synced();
+    afterPut.forEach((n, i) => expect(n).toBeGreaterThan(before[i] ?? Infinity));
+    // A DELETE with dw is fsynced the same way.
+    const context = (await get(2, 'dw-3')).header('x-context') ?? '';
+    expect((await http(url(2), kvPath('dw-3', 'dw=3'), { method: 'DELETE', headers: { 'x-context': context } })).status).toBe(204);
+    const afterDelete = await synced();
+    afterDelete.forEach((n, i) => expect(n).toBeGreaterThan(afterPut[i] ?? Infinity));
+  });
+
   it('DELETE without a context only adds a tombstone beside the value (as the README documents)', async () => {
     // A context-less write is concurrent with everything, a delete included: the value it
     // did not see survives. (The CLI's `del` reads first; raw HTTP users must send the context.)
@@ -274,6 +297,8 @@ describe.skipIf(!serverBuilt)('HTTP API of a 3-node cluster (N=3 R=2 W=2)', () =
       { name: 'Content-Type longer than 256 characters', method: 'PUT', path: '/kv/k', headers: { 'content-type': `text/${'x'.repeat(300)}` }, body: 'v', status: 400, error: 'BAD_REQUEST' },
       { name: 'bad percent-encoding outside /kv', method: 'GET', path: '/status%zz', status: 400, error: 'BAD_REQUEST' },
       { name: '?pw=x', method: 'PUT', path: '/kv/k?pw=x', body: 'v', status: 400, error: 'QUORUM_PARAM_INVALID' },
+      { name: '?dw=4 (> N)', method: 'PUT', path: '/kv/k?dw=4', body: 'v', status: 400, error: 'QUORUM_PARAM_INVALID' },
+      { name: '?dw=x on DELETE', method: 'DELETE', path: '/kv/k?dw=x', status: 400, error: 'QUORUM_PARAM_INVALID' },
       { name: 'malformed X-Context (not base64url)', method: 'PUT', path: '/kv/k', headers: { 'x-context': '!!not a context!!' }, body: 'v', status: 400, error: 'CONTEXT_INVALID' },
       { name: 'malformed X-Context (base64url of garbage)', method: 'PUT', path: '/kv/k', headers: { 'x-context': Buffer.from('garbage bytes').toString('base64url') }, body: 'v', status: 400, error: 'CONTEXT_INVALID' },
       { name: 'malformed X-Context on DELETE', method: 'DELETE', path: '/kv/k', headers: { 'x-context': 'AAAA' }, status: 400, error: 'CONTEXT_INVALID' },
