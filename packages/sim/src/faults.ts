@@ -131,7 +131,7 @@ export function healAll(cluster: SimCluster): void {
   for (const m of cluster.machines) if (m.node === undefined) void cluster.restart(m.id);
 }
 
-const faultKeys = ['crashes', 'partitions', 'messageLoss', 'clockJumps', 'diskLoss', 'membership'] as const;
+const faultKeys = ['crashes', 'machineCrashes', 'partitions', 'messageLoss', 'clockJumps', 'diskLoss', 'membership'] as const;
 export type FaultName = (typeof faultKeys)[number];
 
 /** The fault kinds switched on, by name (for command lines and replay commands). */
@@ -142,5 +142,5 @@ export function faultNames(f: FaultOptions): FaultName[] {
 export function faultsFromNames(names: readonly string[]): FaultOptions {
   for (const n of names) if (!(faultKeys as readonly string[]).includes(n)) throw new Error(`unknown fault "${n}" (known: ${faultKeys.join(', ')})`);
   const on = (k: FaultName): boolean => names.includes(k);
-  return { ...allFaults, crashes: on('crashes'), partitions: on('partitions'), messageLoss: on('messageLoss'), clockJumps: on('clockJumps'), diskLoss: on('diskLoss'), membership: on('membership') };
+  return { ...allFaults, crashes: on('crashes'), machineCrashes: on('machineCrashes'), partitions: on('partitions'), messageLoss: on('messageLoss'), clockJumps: on('clockJumps'), diskLoss: on('diskLoss'), membership: on('membership') };
 }

@@ -20,6 +20,7 @@ const { values } = parseArgs({
     clients: { type: 'string', default: String(defaultWorkload.clients) },
     keys: { type: 'string', default: String(defaultWorkload.keys) },
     faults: { type: 'string', default: faultNames(allFaults).join(',') },
+    dw: { type: 'string', default: '0' },
     verbose: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -27,19 +28,29 @@ const { values } = parseArgs({
 
 if (values.help) {
   process.stdout.write(`usage: pnpm sim [--seeds COUNT] [--from SEED] [--nodes N] [--duration-ms MS] [--clients C] [--keys K]
-                [--faults crashes,partitions,messageLoss,clockJumps,diskLoss,membership] | --seed SEED [--verbose]
+                [--faults crashes,partitions,messageLoss,clockJumps,diskLoss,membership] [--dw D] | --seed SEED [--verbose]
 
 Runs whole ringkv clusters in one process on simulated time, network and disks,
 with random crashes, partitions, message loss/duplication and clock jumps, then
 checks: no acknowledged write lost, no replaced write resurrected, replicas
 converge, strict-quorum reads see earlier writes, no sibling explosion, every
 hint delivered. Each seed replays exactly.
+
+machineCrashes (not on by default) makes half the crashes power losses that
+keep only fsynced writes: meaningful with --dw (every write sent with ?dw=D).
 `);
   process.exit(0);
 }
 
 const cluster = { ...defaultSimClusterOptions, nodes: Number(values.nodes) };
-const workload = { ...defaultWorkload, durationMs: Number(values['duration-ms']), clients: Number(values.clients), keys: Number(values.keys) };
+const dw = Number(values.dw);
+const workload = {
+  ...defaultWorkload,
+  durationMs: Number(values['duration-ms']),
+  clients: Number(values.clients),
+  keys: Number(values.keys),
+  ...(dw > 0 && { dw }),
+};
 const faults = faultsFromNames(values.faults.split(',').filter((f) => f !== ''));
 
 async function one(seed: number): Promise<SimulationResult> {
