@@ -104,6 +104,15 @@ describe('ringkv put', () => {
     expect(seen[0]).toMatchObject({ method: 'PUT', url: '/kv/k?w=1', body: 'v 1', headers: { 'x-context': 'OLD', 'content-type': 'text/plain; charset=utf-8' } });
   });
 
+  it('passes --dw on put and del', async () => {
+    handler = (_req, res) => res.writeHead(204, { 'x-context': 'NEW' }).end();
+    expect((await run(['put', 'k', 'v', '--dw', '2'])).code).toBe(0);
+    expect(seen.map((r) => r.url)).toEqual(['/kv/k?dw=2']);
+    expect((await run(['del', 'k', '--context', 'C', '--dw', '3'])).code).toBe(0);
+    expect(seen.map((r) => r.url)).toEqual(['/kv/k?dw=3']);
+    expect((await run(['put', 'k', 'v', '--dw', 'x'])).code).not.toBe(0);
+  });
+
   it('reads - from stdin as bytes', async () => {
     handler = (_req, res) => res.writeHead(204, { 'x-context': 'NEW' }).end();
     const r = await run(['put', 'k', '-', '--content-type', 'application/json', '--json'], '{"a":1}');

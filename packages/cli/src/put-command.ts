@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { withClient } from './client-session.js';
 import type { CommandContext } from './command-context.js';
 import { EXIT } from './exit-codes.js';
-import { parseQuorumArg } from './quorum-arg.js';
+import { parseDurableQuorumArg, parseQuorumArg } from './quorum-arg.js';
 import { reportFailure } from './request-failure.js';
 
 interface PutFlags {
@@ -10,6 +10,7 @@ interface PutFlags {
   readonly context?: string;
   readonly contentType?: string;
   readonly w?: number;
+  readonly dw?: number;
   readonly json?: boolean;
   readonly ttl?: number;
   readonly ifMatch?: string;
@@ -37,6 +38,7 @@ export function putCommand(ctx: CommandContext): Command {
     .option('--context <ctx>', 'context from a previous get or put')
     .option('--content-type <type>', 'stored and returned with the value (default: text/plain; charset=utf-8, or application/octet-stream for stdin)')
     .option('--w <w>', 'write quorum for this request (1..N)', parseQuorumArg)
+    .option('--dw <dw>', 'acks that must come from replicas that fsynced the write (0..N; every replica written then fsyncs)', parseDurableQuorumArg)
     .option('--ttl <seconds>', 'the value expires this many seconds after the write (by the coordinating node\'s clock)', parseTtlArg)
     .option('--if-match <etag>', 'write only if the key\'s current ETag (from get) is this one; else exit 1 with PRECONDITION_FAILED')
     .option('--if-none-match <star>', '"*": create only if no value is stored (absent, deleted or expired)')
@@ -60,6 +62,7 @@ export function putCommand(ctx: CommandContext): Command {
           contentType: flags.contentType ?? (fromStdin ? 'application/octet-stream' : 'text/plain; charset=utf-8'),
           ...(flags.context === undefined ? {} : { context: flags.context }),
           ...(flags.w === undefined ? {} : { w: flags.w }),
+          ...(flags.dw === undefined ? {} : { dw: flags.dw }),
           ...(flags.ttl === undefined ? {} : { ttl: flags.ttl }),
           ...(flags.ifMatch === undefined ? {} : { ifMatch: flags.ifMatch }),
           ...(flags.ifNoneMatch === undefined ? {} : { ifNoneMatch: flags.ifNoneMatch }),

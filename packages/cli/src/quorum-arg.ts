@@ -9,3 +9,10 @@ export function parseQuorumArg(text: string): number {
   if (!Number.isInteger(v) || v < 1) throw new InvalidArgumentError('expected a positive integer');
   return v;
 }
+
+/** --dw: 0 allowed (no durable acks asked for); the node checks the upper bound (N). */
+export function parseDurableQuorumArg(text: string): number {
+  const v = /^[0-9]{1,3}$/.test(text) ? Number(text) : NaN;
+  if (!Number.isInteger(v)) throw new InvalidArgumentError('expected a whole number, 0 or more');
+  return v;
+}
