@@ -20,6 +20,7 @@ import type { Logger } from './logger.js';
 import { callQuorum, type Answer } from './quorum-call.js';
 import type { ReplicaClient, StoredCopy } from './replica-client.js';
 import type { LocalWriteResult, ReplicaService } from './replica-service.js';
+import { withSpares } from './speculative-read.js';
 import { forwardWrite } from './write-forwarding.js';
 import { forwardIncrement } from './counter-forwarding.js';
 import { IncrementStep, type IncrementRequest, type IncrementResult } from './counter-increment.js';
@@ -270,10 +271,9 @@ export class Coordinator {
   }
 
   /**
-   * One read slot: its replica; a spare replica too when that one fails or has
-   * not answered within `speculativeReadMs` (a speculative retry, so one slow
-   * or not-yet-suspected node costs a read that much, not half the timeout);
-   * the first answer wins. Without spares it is an ordinary stand-in slot.
+   * One read slot: its replica, with a spare replica asked as well when that
+   * one fails or is slow (`withSpares`). Without spares it is an ordinary
+   * stand-in slot.
    */
   private readSlot<T>(
     partition: number,
@@ -284,37 +284,15 @@ export class Coordinator {
     op: (t: ReplicaTarget, timeoutMs: number) => Promise<T>,
   ): Promise<Answer<T>> {
     if (spares.length === 0) return this.withStandIn(partition, target, used, timeoutMs, op);
-    const { clock } = this.deps;
-    const started = clock.now();
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      let running = 1;
-      let lastError: unknown;
-      const win = (answer: Answer<T>): void => {
-        if (settled) return;
-        settled = true;
-        cancelTimer();
-        resolve(answer);
-      };
-      const lose = (err: unknown): void => {
-        lastError = err;
-        running--;
-        if (!askSpare() && running === 0 && !settled) {
-          settled = true;
-          reject(lastError);
-        }
-      };
-      const askSpare = (): boolean => {
-        const remaining = timeoutMs - (clock.now() - started);
-        const spare = settled || remaining <= 0 ? undefined : spares.shift();
-        if (spare === undefined) return false;
-        running++;
-        this.withStandIn(partition, spare, used, remaining, op).then(win, lose);
-        return true;
-      };
-      const cancelTimer = clock.setTimer(Math.min(speculativeReadMs, Math.floor(timeoutMs / 2)), () => void askSpare());
-      op(target, timeoutMs).then((value) => win({ value, primary: target.primary }), lose);
-    });
+    return withSpares(
+      this.deps.clock,
+      timeoutMs,
+      async () => ({ value: await op(target, timeoutMs), primary: target.primary }),
+      (remainingMs) => {
+        const spare = spares.shift();
+        return spare === undefined ? undefined : this.withStandIn(partition, spare, used, remainingMs, op);
+      },
+    );
   }
 
   /**
@@ -376,8 +354,6 @@ export class Coordinator {
   }
 }
 
-/** How long a read slot waits for its replica before also asking a spare one. */
-export const speculativeReadMs = 150;
 
 function targetOf(targets: readonly ReplicaTarget[], node: string): ReplicaTarget {
   const t = targets.find((x) => x.node === node);

@@ -32,14 +32,16 @@ export async function startRingkv(ctx: StartContext, setup: RingkvSetup): Promis
   const cluster = await LocalCluster.start({ nodes: setup.nodes, dataDir: ctx.dir, n: setup.n, r: setup.r, w: setup.w, extraArgs });
   const quorum = `N=${setup.n} R=${setup.r} W=${setup.w}`;
   const policy = setup.policy === 'lww' ? ', keys last-writer-wins (--lww-prefix)' : '';
+  // What an acknowledgement means: --sync fsyncs every write, ?dw asks each write to be fsynced.
+  const acked = setup.sync
+    ? '--sync: a write is acknowledged once W replicas fsynced it'
+    : setup.dw > 0
+      ? 'no --sync'
+      : "no --sync: a write is acknowledged once W replicas applied it (in LevelDB's log, not yet fsynced)";
   const durable = setup.dw > 0 ? `, writes with ?dw=${setup.dw}: acknowledged once ${Math.max(setup.w, setup.dw)} replicas fsynced them` : '';
   return {
     name: 'ringkv',
-    description: setup.sync
-      ? `ringkv: ${setup.nodes} nodes, ${quorum}${policy}, --sync: a write is acknowledged once W replicas fsynced it${durable}`
-      : setup.dw > 0
-        ? `ringkv: ${setup.nodes} nodes, ${quorum}${policy}, no --sync${durable}`
-        : `ringkv: ${setup.nodes} nodes, ${quorum}${policy}, no --sync: a write is acknowledged once W replicas applied it (in LevelDB's log, not yet fsynced)`,
+    description: `ringkv: ${setup.nodes} nodes, ${quorum}${policy}, ${acked}${durable}`,
     stores: true,
     createDriver: (clients): KvDriver => new HttpKvDriver({ urls: cluster.urls(), clients, keepContexts: true, ...(setup.dw > 0 && { writeQuery: `dw=${setup.dw}` }) }),
     compactAfterLoad: async () => {
