@@ -23,6 +23,8 @@ export interface SimulationResult {
   readonly ops: { readonly total: number; readonly ok: number; readonly fail: number; readonly info: number };
   /** repair work done by the live nodes at the end (earlier lives' counters are lost with them) */
   readonly repair: { readonly aeKeysRepaired: number; readonly tombstonesReaped: number; readonly hintsDelivered: number; readonly readRepairs: number };
+  /** each key's replicas on the ring at the end (to trace a violation: which nodes held the key) */
+  readonly replicasAtEnd: ReadonlyMap<string, readonly string[]>;
 }
 
 export function simulationOptions(seed: number, overrides: Partial<Omit<SimulationOptions, 'seed'>> = {}): SimulationOptions {
@@ -87,6 +89,7 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
       hintsDelivered: sum((n) => n.handoff.stats.delivered),
       readRepairs: sum((n) => n.coordinator.stats.readRepairs),
     },
+    replicasAtEnd: new Map(finals.map((f) => [f.key, [...f.replicas.keys()]])),
   };
 }
 

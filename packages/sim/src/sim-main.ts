@@ -67,6 +67,7 @@ if (values.seed !== undefined) {
   const r = await one(seed);
   for (const f of r.faultLog) process.stdout.write(`fault  ${String(f.at).padStart(6)} ms  ${f.what}\n`);
   if (values.verbose) {
+    for (const [key, ids] of r.replicasAtEnd) process.stdout.write(`replicas ${key}: ${ids.join(',')} (ring at the end)\n`);
     for (const o of r.history.ops) {
       process.stdout.write(
         `op ${o.id} c${o.client} ${o.kind} ${o.key} ${o.value ?? ''} via ${o.node} @${o.invokedAt} → ${o.outcome}${o.readValues ? " read=[" + o.readValues.join(",") + "]" : ""}${o.sloppy ? " sloppy" : ""} epoch=${o.ringEpoch}${o.error ? ` (${o.error})` : ''}\n`,
