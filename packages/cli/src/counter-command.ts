@@ -6,7 +6,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { withClient } from './client-session.js';
 import type { CommandContext } from './command-context.js';
 import { EXIT } from './exit-codes.js';
-import { parseQuorumArg } from './quorum-arg.js';
+import { parseDurableQuorumArg, parseQuorumArg } from './quorum-arg.js';
 import { reportFailure } from './request-failure.js';
 import { UsageError } from './usage-error.js';
 
@@ -14,6 +14,7 @@ interface IncrFlags {
   readonly node?: string;
   readonly ttl?: number;
   readonly w?: number;
+  readonly dw?: number;
   readonly json?: boolean;
 }
 
@@ -53,6 +54,7 @@ export function incrCommand(ctx: CommandContext): Command {
     .argument('[delta]', 'an integer to add (default 1; write negative ones after --, e.g. -- -3)')
     .option('--ttl <seconds>', 'make the counter a window of this many seconds', parseTtlArg)
     .option('--w <w>', 'write quorum for this request (1..N)', parseQuorumArg)
+    .option('--dw <dw>', 'acks that must come from replicas that fsynced the increment (0..N; every replica written then fsyncs)', parseDurableQuorumArg)
     .option('--node <url>', nodeHelp)
     .option('--json', 'print {key, value}')
     .addHelpText('after', '\nExamples:\n  ringkv incr page:views\n  ringkv incr login:alice 1 --ttl 60\n  ringkv incr stock:42 -- -3\n')
@@ -67,7 +69,7 @@ export function incrCommand(ctx: CommandContext): Command {
         return;
       }
       try {
-        const value = await withClient(flags.node, io, (c) => c.incr(key, delta, { ttl: flags.ttl, w: flags.w }));
+        const value = await withClient(flags.node, io, (c) => c.incr(key, delta, { ttl: flags.ttl, w: flags.w, dw: flags.dw }));
         io.stdout.write(flags.json === true ? `${JSON.stringify({ key, value })}\n` : `${value}\n`);
         ctx.exit(EXIT.ok);
       } catch (err) {

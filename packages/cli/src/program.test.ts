@@ -113,6 +113,13 @@ describe('ringkv put', () => {
     expect((await run(['put', 'k', 'v', '--dw', 'x'])).code).not.toBe(0);
   });
 
+  it('passes --dw on incr', async () => {
+    handler = (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"value":5}');
+    expect(await run(['incr', 'c', '2', '--dw', '2'])).toEqual({ code: 0, out: '5\n', err: '' });
+    expect(seen.map((r) => r.url)).toEqual(['/counter/c?dw=2']);
+    expect((await run(['incr', 'c', '--dw', '-1'])).code).not.toBe(0);
+  });
+
   it('reads - from stdin as bytes', async () => {
     handler = (_req, res) => res.writeHead(204, { 'x-context': 'NEW' }).end();
     const r = await run(['put', 'k', '-', '--content-type', 'application/json', '--json'], '{"a":1}');

@@ -15,6 +15,8 @@ export interface IncrOptions {
    */
   readonly ttl?: number;
   readonly w?: number;
+  /** how many of the W acks must come from replicas that fsynced the increment (`?dw=`; 0..N) */
+  readonly dw?: number;
   readonly node?: string;
 }
 

@@ -135,6 +135,12 @@ describe('put and delete', () => {
     expect(a.seen.map((r) => r.url)).toEqual(['/kv/k?w=2&dw=2', '/kv/k?dw=3']);
   });
 
+  it('passes dw on counter increments', async () => {
+    a.handler = (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"value":4}');
+    expect(await client([a.url]).incr('c', 2, { dw: 2 })).toBe(4);
+    expect(a.seen.map((r) => r.url)).toEqual(['/counter/c?dw=2']);
+  });
+
   it('sends bytes as octet-stream unless told otherwise, and reads the body back with returnBody', async () => {
     a.handler = (req, res) => res.writeHead(200, { 'x-context': 'c2', 'content-type': req.headers['content-type'] ?? '' }).end(req.body);
     const put = await client([a.url]).put('k', new Uint8Array([1, 2]), { returnBody: true });

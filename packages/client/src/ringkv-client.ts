@@ -132,7 +132,7 @@ export class RingkvClient {
    * retried once the request may have reached a node: it may have counted.
    */
   async incr(key: string, delta = 1, options: IncrOptions = {}): Promise<number> {
-    const path = counterPath(key, { ttl: options.ttl, w: options.w });
+    const path = counterPath(key, { ttl: options.ttl, w: options.w, dw: options.dw });
     const body = Buffer.from(JSON.stringify({ delta }), 'utf8');
     const headers = { 'content-type': 'application/json' };
     const route: KeyRoute = { key, kind: 'write', bytes: counterRouteBytes(key) };

@@ -175,7 +175,8 @@ export class Coordinator {
   async coordinateIncrement(partition: number, req: IncrementRequest): Promise<IncrementResult> {
     const { replica, clock } = this.deps;
     const step = new IncrementStep(replica.actor, req, clock.now());
-    const written = await this.coordinateLocal(partition, req.key, req, (hintFor) => replica.writeComputed(partition, req.key, step.compute, hintFor));
+    const durable = (req.dw ?? 0) > 0;
+    const written = await this.coordinateLocal(partition, req.key, req, (hintFor) => replica.writeComputed(partition, req.key, step.compute, hintFor, durable));
     return step.result(written.sloppy);
   }
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { RingkvError, encodeCounterKey, encodeKey } from '@ringkv/core';
 import type { Coordinator } from './coordinator.js';
 import type { IncrementRequest, IncrementResult } from './counter-increment.js';
-import { parseIncrementReply } from './counter-forwarding.js';
+import { forwardIncrement, parseIncrementReply } from './counter-forwarding.js';
+import type { ReplicaClient } from './replica-client.js';
 import { makeRpcHandler, type RpcHandlerDeps } from './rpc-handlers.js';
 import { RPC_OPS, parseCoordIncr } from './rpc-ops.js';
 
@@ -49,8 +50,38 @@ describe('forwarded increments (coord.incr)', () => {
     expect(() => parseIncrementReply((reply as { body: unknown }).body, 0)).toThrow(expect.objectContaining({ code: 'QUORUM_NOT_MET', details: { needed: 2, got: 1 } }));
   });
 
+  it('carry ?dw to the coordinator (absent from older nodes: none)', async () => {
+    const { handler, applied } = handlerWith(async () => ({ value: 3, windowEnd: null, sloppy: false }));
+    await handler({ nodeId: 'n1' }, RPC_OPS.coordIncr, body('d1', { dw: 2 }));
+    await handler({ nodeId: 'n1' }, RPC_OPS.coordIncr, body('d2'));
+    expect(applied).toEqual([
+      { key, delta: 3, ttlMs: undefined, w: 2, pw: 0, dw: 2 },
+      { key, delta: 3, ttlMs: undefined, w: 2, pw: 0 },
+    ]);
+  });
+
+  it('are sent with ?dw when the client asked for it, and without the field otherwise', async () => {
+    const sent: unknown[] = [];
+    const peers = {
+      coordIncrement: async (_node: string, b: unknown) => {
+        sent.push(b);
+        return { v: 1, we: null, sloppy: false, e: 1 };
+      },
+    } as unknown as ReplicaClient;
+    const targets = [{ node: 'n2', primary: true }];
+    await forwardIncrement(peers, targets, { key, delta: 1, w: 2, pw: 0, dw: 2 }, 'f1', 1000, () => 1);
+    await forwardIncrement(peers, targets, { key, delta: 1, w: 2, pw: 0 }, 'f2', 1000, () => 1);
+    expect(sent).toEqual([
+      { k: key, d: 1, w: 2, pw: 0, rid: 'f1', dw: 2 },
+      { k: key, d: 1, w: 2, pw: 0, rid: 'f2' },
+    ]);
+  });
+
   it('refuse malformed bodies, and keys outside the counter name space', async () => {
     const bad = [
+      body('r', { dw: 'x' }),
+      body('r', { dw: -1 }),
+      body('r', { dw: 17 }),
       body('r', { k: encodeKey('c') }), // a /kv key
       body('r', { d: 1.5 }),
       body('r', { d: 2e12 }),

@@ -27,7 +27,15 @@ export async function forwardIncrement(
   timeoutMs: number,
   ringEpoch: () => number,
 ): Promise<IncrementResult> {
-  const body: CoordIncrBody = { k: req.key, d: req.delta, w: req.w, pw: req.pw, rid, ...(req.ttlMs !== undefined && { ttl: req.ttlMs }) };
+  const body: CoordIncrBody = {
+    k: req.key,
+    d: req.delta,
+    w: req.w,
+    pw: req.pw,
+    rid,
+    ...(req.dw !== undefined && req.dw > 0 && { dw: req.dw }),
+    ...(req.ttlMs !== undefined && { ttl: req.ttlMs }),
+  };
   for (const t of targets) {
     let reply: unknown;
     try {

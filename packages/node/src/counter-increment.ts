@@ -17,6 +17,8 @@ export interface IncrementRequest {
   readonly ttlMs?: number | undefined;
   readonly w: number;
   readonly pw: number;
+  /** acks that must come from replicas that fsynced the increment (?dw; 0 or absent: none) */
+  readonly dw?: number;
 }
 
 export interface IncrementResult {

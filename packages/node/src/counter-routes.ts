@@ -26,9 +26,10 @@ export function registerCounterRoutes(app: FastifyInstance, node: RingkvNode): v
     const q = request.query as Record<string, string | undefined>;
     const w = parseQuorumParam('w', q.w, n(), node.view.params.w);
     const pw = parseQuorumParam('pw', q.pw, n(), 0, 0);
+    const dw = parseQuorumParam('dw', q.dw, n(), 0, 0);
     const ttlMs = q.ttl === undefined ? undefined : parseTtlSeconds(q.ttl) * 1000;
     const delta = parseDelta(request.body);
-    const result = await node.coordinator.increment({ key, delta, ttlMs, w, pw });
+    const result = await node.coordinator.increment({ key, delta, ttlMs, w, pw, dw });
     return bodyOf(result.value, result.windowEnd);
   });
 

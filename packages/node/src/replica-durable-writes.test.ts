@@ -40,6 +40,19 @@ describe('durable (?dw) replica writes on a node without --sync', () => {
     expect(backend.writes.at(-1)).toEqual({ ops: 1, sync: true });
   });
 
+  it('a counter increment (computed write) is fsynced only when durable, on the data copy and on a hint', async () => {
+    const { backend, replica } = setup();
+    const compute = () => ({ value: new TextEncoder().encode('1'), contentType: 't', writtenAt: clock.now() });
+    await replica.writeComputed(0, key, compute);
+    expect(backend.writes.at(-1)).toEqual({ ops: 1, sync: false });
+    await replica.writeComputed(0, key, compute, undefined, true);
+    expect(backend.writes.at(-1)).toEqual({ ops: 1, sync: true });
+    await replica.writeComputed(0, key, compute, 'n2', true);
+    expect(backend.writes.at(-1)).toEqual({ ops: 1, sync: true });
+    await replica.writeComputed(0, key, compute, 'n2');
+    expect(backend.writes.at(-1)).toEqual({ ops: 1, sync: false });
+  });
+
   it('a durable hinted write is fsynced', async () => {
     const { backend, write } = setup();
     await write('h', true, 'n2');

@@ -228,8 +228,9 @@ export class ReplicaService {
    * copies and the dot counter the new version will carry; the new version
    * supersedes everything the written copy holds, so its value must contain
    * all of it (a CRDT join does). A fallback (`hintFor`) writes its hinted copy.
+   * `durable` (?dw): fsynced whatever --sync says, as for `write`.
    */
-  async writeComputed(partition: number, key: Uint8Array, compute: ComputeWrite, hintFor?: string): Promise<LocalWriteResult> {
+  async writeComputed(partition: number, key: Uint8Array, compute: ComputeWrite, hintFor?: string, durable = false): Promise<LocalWriteResult> {
     return this.locks.run(lockKey(partition, key), async () => {
       const before = await this.store.getRecordBytes(partition, key);
       const data = before === undefined ? undefined : decodeRecord(before);
@@ -242,10 +243,10 @@ export class ReplicaService {
       const result = this.applyLocal(key, written, { ...w, actor: this.actor, counterFloor, context });
       if (result.dot.counter !== dot) throw new InvariantViolation(`computed write got dot ${result.dot.counter}, expected ${dot}`);
       if (hintFor === undefined) {
-        await this.storeData(partition, key, before, result.record);
+        await this.storeData(partition, key, before, result.record, durable);
       } else {
         const targets = new Set([...(hint?.targets ?? []), hintFor]);
-        await this.store.putHintBytes(partition, key, encodeHint({ targets: [...targets], record: result.record }), { sync: this.options.syncWrites });
+        await this.store.putHintBytes(partition, key, encodeHint({ targets: [...targets], record: result.record }), { sync: this.sync(durable) });
         this.stats.hintsStored++;
       }
       this.stats.writesCoordinated++;

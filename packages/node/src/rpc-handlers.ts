@@ -112,7 +112,7 @@ export function makeRpcHandler(deps: RpcHandlerDeps): (from: PeerInfo, op: strin
         // Exactly once per request id: a retried or duplicated forward gets the first answer.
         const reply = await incrDedupe.run(`${from.nodeId}/${b.rid}`, deps.now(), async (): Promise<CoordIncrReply> => {
           try {
-            const req = { key: b.k, delta: b.d, ttlMs: b.ttl, w: b.w, pw: b.pw };
+            const req = { key: b.k, delta: b.d, ttlMs: b.ttl, w: b.w, pw: b.pw, ...(b.dw !== undefined && { dw: b.dw }) };
             const result = await coordinator.coordinateIncrement(partition, req);
             return encodeIncrementReply(result, deps.view.ringState.epoch);
           } catch (err) {

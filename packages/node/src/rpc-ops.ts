@@ -83,6 +83,8 @@ export interface CoordIncrBody {
   readonly ttl?: number;
   readonly w: number;
   readonly pw: number;
+  /** acks that must be fsynced (?dw); absent from nodes that predate it, meaning 0 */
+  readonly dw?: number;
   /** request id: an increment delivered twice is applied once */
   readonly rid: string;
 }
@@ -148,7 +150,9 @@ export function parseCoordIncr(x: unknown): CoordIncrBody | undefined {
   if (typeof d !== 'number' || !Number.isSafeInteger(d) || Math.abs(d) > counterDeltaAbsMax) return undefined;
   if (ttl !== undefined && !(typeof ttl === 'number' && Number.isSafeInteger(ttl) && ttl >= 1 && ttl <= ttlSecondsMax * 1000)) return undefined;
   if (!isQuorum(w) || w < 1 || !isQuorum(pw)) return undefined;
-  return { k: x.k, d, w, pw, rid, ...(ttl !== undefined && { ttl }) };
+  const dw = x.dw;
+  if (dw !== undefined && !isQuorum(dw)) return undefined;
+  return { k: x.k, d, w, pw, rid, ...(dw !== undefined && dw > 0 && { dw }), ...(ttl !== undefined && { ttl }) };
 }
 
 export function parseMembersExchange(x: unknown): MembersExchangeBody | undefined {

@@ -262,6 +262,14 @@ describe.skipIf(!serverBuilt)('HTTP API of a 3-node cluster (N=3 R=2 W=2)', () =
     expect((await http(url(2), kvPath('dw-3', 'dw=3'), { method: 'DELETE', headers: { 'x-context': context } })).status).toBe(204);
     const afterDelete = await synced();
     afterDelete.forEach((n, i) => expect(n).toBeGreaterThan(afterPut[i] ?? Infinity));
+    // So is a counter increment with dw, and one without it is not.
+    expect((await http(url(0), '/counter/dw-count?w=3', { method: 'POST' })).status).toBe(200);
+    expect(await synced()).toEqual(afterDelete);
+    const counted = await http(url(1), '/counter/dw-count?dw=3', { method: 'POST' });
+    expect(counted.status).toBe(200);
+    expect(counted.text()).toBe('{"value":2}');
+    const afterIncrement = await synced();
+    afterIncrement.forEach((n, i) => expect(n).toBeGreaterThan(afterDelete[i] ?? Infinity));
   });
 
   it('DELETE without a context only adds a tombstone beside the value (as the README documents)', async () => {
@@ -299,6 +307,7 @@ describe.skipIf(!serverBuilt)('HTTP API of a 3-node cluster (N=3 R=2 W=2)', () =
       { name: '?pw=x', method: 'PUT', path: '/kv/k?pw=x', body: 'v', status: 400, error: 'QUORUM_PARAM_INVALID' },
       { name: '?dw=4 (> N)', method: 'PUT', path: '/kv/k?dw=4', body: 'v', status: 400, error: 'QUORUM_PARAM_INVALID' },
       { name: '?dw=x on DELETE', method: 'DELETE', path: '/kv/k?dw=x', status: 400, error: 'QUORUM_PARAM_INVALID' },
+      { name: '?dw=4 (> N) on a counter', method: 'POST', path: '/counter/c?dw=4', status: 400, error: 'QUORUM_PARAM_INVALID' },
       { name: 'malformed X-Context (not base64url)', method: 'PUT', path: '/kv/k', headers: { 'x-context': '!!not a context!!' }, body: 'v', status: 400, error: 'CONTEXT_INVALID' },
       { name: 'malformed X-Context (base64url of garbage)', method: 'PUT', path: '/kv/k', headers: { 'x-context': Buffer.from('garbage bytes').toString('base64url') }, body: 'v', status: 400, error: 'CONTEXT_INVALID' },
       { name: 'malformed X-Context on DELETE', method: 'DELETE', path: '/kv/k', headers: { 'x-context': 'AAAA' }, status: 400, error: 'CONTEXT_INVALID' },
