@@ -15,7 +15,20 @@ export interface CheckOptions {
 }
 
 export interface Violation {
-  readonly property: 'lost-write' | 'resurrected' | 'divergent' | 'stale-read' | 'sibling-explosion' | 'node-error' | 'hint-undelivered' | 'transfers-stuck' | 'recovery-stuck';
+  readonly property:
+    | 'lost-write'
+    | 'resurrected'
+    | 'divergent'
+    | 'stale-read'
+    | 'sibling-explosion'
+    | 'node-error'
+    | 'hint-undelivered'
+    | 'transfers-stuck'
+    | 'recovery-stuck'
+    | 'counter-lost'
+    | 'counter-overcount'
+    | 'counter-divergent'
+    | 'counter-stale-read';
   readonly key: string;
   readonly detail: string;
 }

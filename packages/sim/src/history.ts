@@ -1,6 +1,13 @@
 import type { Dot, Dots } from '@ringkv/core';
 
-export type OpKind = 'put' | 'del' | 'get';
+/** A PN-counter state summed: every positive delta it holds (p) and every negative one as a positive number (n). */
+export interface CounterTotals {
+  readonly p: number;
+  readonly n: number;
+}
+
+/** put/del/get on /kv keys; incr/cget add to and read a PN-counter (counter-checker.ts). */
+export type OpKind = 'put' | 'del' | 'get' | 'incr' | 'cget';
 
 /**
  * One client operation as a Jepsen-style history records it. `info` means
@@ -15,6 +22,8 @@ export interface HistoryOp {
   readonly key: string;
   /** the unique value a put wrote */
   readonly value?: string;
+  /** what an incr added (never 0) */
+  readonly delta?: number;
   /** the context the client sent with a put/del (undefined = none) */
   readonly contextIn?: Dots;
   readonly invokedAt: number;
@@ -25,6 +34,8 @@ export interface HistoryOp {
   /** for an acknowledged get: the live values and the context returned */
   readValues?: string[];
   readContext?: Dots;
+  /** for an acknowledged cget: the totals of the positive and of the negative deltas in the state read */
+  readTotals?: CounterTotals;
   /** the quorum included fallbacks, so the read-your-writes guarantee does not apply */
   sloppy?: boolean;
   /**
@@ -50,7 +61,7 @@ export class History {
   digest(): string {
     let h = 0x811c9dc5;
     const text = JSON.stringify(
-      this.ops.map((o) => [o.id, o.client, o.node, o.kind, o.key, o.value, o.invokedAt, o.completedAt, o.outcome, o.dot, o.readValues]),
+      this.ops.map((o) => [o.id, o.client, o.node, o.kind, o.key, o.value, o.invokedAt, o.completedAt, o.outcome, o.dot, o.readValues, o.delta, o.readTotals]),
     );
     for (let i = 0; i < text.length; i++) {
       h ^= text.charCodeAt(i);

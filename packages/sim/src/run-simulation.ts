@@ -1,5 +1,6 @@
-import { mergeRecords, partitionOfKey, recordEquals } from '@ringkv/core';
+import { encodeCounterKey, mergeRecords, partitionOfKey, recordEquals } from '@ringkv/core';
 import { checkHistory, type FinalKeyState, type Violation } from './checker.js';
+import { checkCounters, counterKeyName } from './counter-checker.js';
 import { allFaults, healAll, scheduleFaults, type FaultLog, type FaultOptions } from './faults.js';
 import { History } from './history.js';
 import { Prng } from './prng.js';
@@ -64,12 +65,17 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
   const recovering = (): string[] => cluster.liveNodes().filter((m) => m.node?.recovery.active === true).map((m) => m.id);
   for (let waited = 0; recovering().length > 0 && waited < 120_000; waited += 1000) await scheduler.runFor(1000);
   if (recovering().length > 0) violations0.push({ property: 'recovery-stuck', key: '-', detail: `${recovering().join(', ')} still recovering 120 s after healing` });
-  const finals = await converge(cluster, opts.workload.keys);
+  const kvKeys = Array.from({ length: opts.workload.keys }, (_, k) => ({ name: `k${k}`, bytes: enc.encode(`k${k}`) }));
+  const counterKeys = Array.from({ length: opts.workload.counters ?? 0 }, (_, i) => ({ name: counterKeyName(i), bytes: encodeCounterKey(counterKeyName(i)) }));
+  const finals = await converge(cluster, kvKeys);
+  const counterFinals = await converge(cluster, counterKeys);
   const { n, r, w } = opts.cluster.params;
-  const violations: Violation[] = [...violations0, ...checkHistory(history.ops, finals, {
-    strictQuorums: r + w > n,
-    clients: opts.workload.clients,
-  })];
+  const strictQuorums = r + w > n;
+  const violations: Violation[] = [
+    ...violations0,
+    ...checkHistory(history.ops, finals, { strictQuorums, clients: opts.workload.clients }),
+    ...checkCounters(history.ops, counterFinals, { strictQuorums }),
+  ];
   violations.push(...(await undeliveredHints(cluster)));
   for (const e of cluster.errors) violations.push({ property: 'node-error', key: '-', detail: `${e.node}: ${e.msg} ${e.detail}` });
   const count = (o: string): number => history.ops.filter((x) => x.outcome === o).length;
@@ -89,17 +95,15 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
       hintsDelivered: sum((n) => n.handoff.stats.delivered),
       readRepairs: sum((n) => n.coordinator.stats.readRepairs),
     },
-    replicasAtEnd: new Map(finals.map((f) => [f.key, [...f.replicas.keys()]])),
+    replicasAtEnd: new Map([...finals, ...counterFinals].map((f) => [f.key, [...f.replicas.keys()]])),
   };
 }
 
 /** Reads every key at R=N (twice, so read repair completes) and collects each replica's record. */
-async function converge(cluster: SimCluster, keys: number): Promise<FinalKeyState[]> {
+async function converge(cluster: SimCluster, keys: readonly { readonly name: string; readonly bytes: Uint8Array }[]): Promise<FinalKeyState[]> {
   const { params } = cluster.options;
   const finals: FinalKeyState[] = [];
-  for (let k = 0; k < keys; k++) {
-    const key = `k${k}`;
-    const bytes = enc.encode(key);
+  for (const { name: key, bytes } of keys) {
     const reader = cluster.liveNodes()[0];
     if (reader?.node === undefined) throw new Error('no live node after healing');
     for (let round = 0; round < 2; round++) {

@@ -21,6 +21,7 @@ const { values } = parseArgs({
     keys: { type: 'string', default: String(defaultWorkload.keys) },
     faults: { type: 'string', default: faultNames(allFaults).join(',') },
     dw: { type: 'string', default: '0' },
+    counters: { type: 'string', default: '0' },
     verbose: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -28,7 +29,8 @@ const { values } = parseArgs({
 
 if (values.help) {
   process.stdout.write(`usage: pnpm sim [--seeds COUNT] [--from SEED] [--nodes N] [--duration-ms MS] [--clients C] [--keys K]
-                [--faults crashes,partitions,messageLoss,clockJumps,diskLoss,membership] [--dw D] | --seed SEED [--verbose]
+                [--faults crashes,partitions,messageLoss,clockJumps,diskLoss,membership] [--dw D] [--counters K]
+                | --seed SEED [--verbose]
 
 Runs whole ringkv clusters in one process on simulated time, network and disks,
 with random crashes, partitions, message loss/duplication and clock jumps, then
@@ -38,6 +40,10 @@ hint delivered. Each seed replays exactly.
 
 machineCrashes (not on by default) makes half the crashes power losses that
 keep only fsynced writes: meaningful with --dw (every write sent with ?dw=D).
+
+--counters K adds K PN-counters: 30 % of operations then increment (by -3..5)
+or read one, and the run also checks that no acknowledged increment is lost,
+none counts twice, replicas converge and strict-quorum reads see earlier ones.
 `);
   process.exit(0);
 }
@@ -50,6 +56,7 @@ const workload = {
   clients: Number(values.clients),
   keys: Number(values.keys),
   ...(dw > 0 && { dw }),
+  ...(Number(values.counters) > 0 && { counters: Number(values.counters) }),
 };
 const faults = faultsFromNames(values.faults.split(',').filter((f) => f !== ''));
 
@@ -70,7 +77,7 @@ if (values.seed !== undefined) {
     for (const [key, ids] of r.replicasAtEnd) process.stdout.write(`replicas ${key}: ${ids.join(',')} (ring at the end)\n`);
     for (const o of r.history.ops) {
       process.stdout.write(
-        `op ${o.id} c${o.client} ${o.kind} ${o.key} ${o.value ?? ''} via ${o.node} @${o.invokedAt} → ${o.outcome}${o.readValues ? " read=[" + o.readValues.join(",") + "]" : ""}${o.sloppy ? " sloppy" : ""} epoch=${o.ringEpoch}${o.error ? ` (${o.error})` : ''}\n`,
+        `op ${o.id} c${o.client} ${o.kind} ${o.key} ${o.value ?? o.delta ?? ''} via ${o.node} @${o.invokedAt} → ${o.outcome}${o.readValues ? " read=[" + o.readValues.join(",") + "]" : ""}${o.readTotals ? ` read p=${o.readTotals.p} n=${o.readTotals.n}` : ''}${o.sloppy ? " sloppy" : ""} epoch=${o.ringEpoch}${o.error ? ` (${o.error})` : ''}\n`,
       );
     }
   }

@@ -1,4 +1,5 @@
-import { RingkvError, encodeContext, liveSiblings, readContext, type Dots, type KvRecord } from '@ringkv/core';
+import { RingkvError, encodeContext, encodeCounterKey, liveSiblings, readContext, type Dots, type KvRecord } from '@ringkv/core';
+import { counterKeyName, totalsOf } from './counter-checker.js';
 import type { History, HistoryOp } from './history.js';
 import type { Prng } from './prng.js';
 import type { SimCluster } from './sim-cluster.js';
@@ -13,6 +14,13 @@ export interface WorkloadOptions {
   readonly maxThinkMs: number;
   /** ?dw of every write (absent: 0, durability left to the nodes' syncWrites) */
   readonly dw?: number;
+  /**
+   * PN-counters beside the /kv keys (absent or 0: none, and the run draws
+   * exactly what it drew before counters existed, so old seeds replay).
+   */
+  readonly counters?: number;
+  /** share of operations that increment (60 %) or read (40 %) a counter, when there are counters */
+  readonly counterRate?: number;
 }
 
 export const defaultWorkload: WorkloadOptions = { clients: 4, keys: 4, durationMs: 20_000, contextRate: 0.8, maxThinkMs: 60 };
@@ -30,8 +38,13 @@ export function startWorkload(cluster: SimCluster, history: History, prng: Prng,
   for (let c = 0; c < opts.clients; c++) {
     const contexts = new Map<string, Dots>();
     let seq = 0;
+    const next = (): void => void scheduler.schedule(prng.between(1, opts.maxThinkMs), step);
     const step = (): void => {
       if (scheduler.now >= endAt) return;
+      if ((opts.counters ?? 0) > 0 && prng.chance(opts.counterRate ?? 0.3)) {
+        counterStep(cluster, history, prng, opts, c, next);
+        return;
+      }
       const key = `k${prng.int(opts.keys)}`;
       const machine = prng.pick(cluster.machines);
       const roll = prng.next();
@@ -48,7 +61,6 @@ export function startWorkload(cluster: SimCluster, history: History, prng: Prng,
         ...(ctx !== undefined ? { contextIn: ctx } : {}),
       });
       const node = machine.node;
-      const next = (): void => void scheduler.schedule(prng.between(1, opts.maxThinkMs), step);
       if (node === undefined) {
         // Connection refused: the client tries again elsewhere soon.
         complete(op, 'fail', scheduler.now, 'node down');
@@ -96,6 +108,52 @@ export function startWorkload(cluster: SimCluster, history: History, prng: Prng,
     };
     scheduler.schedule(prng.between(0, opts.maxThinkMs), step);
   }
+}
+
+/**
+ * One counter operation: an increment by a small non-zero delta (either sign)
+ * or a read at R, through a random node. A failed increment may still have
+ * counted somewhere, so its outcome is unknown ('info'), as for writes.
+ */
+function counterStep(cluster: SimCluster, history: History, prng: Prng, opts: WorkloadOptions, client: number, next: () => void): void {
+  const { scheduler } = cluster;
+  const { params } = cluster.options;
+  const name = counterKeyName(prng.int(opts.counters ?? 1));
+  const machine = prng.pick(cluster.machines);
+  const incr = prng.chance(0.6);
+  const delta = incr ? (prng.chance(0.7) ? prng.between(1, 5) : -prng.between(1, 3)) : undefined;
+  const op = history.add({ client, node: machine.id, kind: incr ? 'incr' : 'cget', key: name, invokedAt: scheduler.now, ...(delta !== undefined && { delta }) });
+  const node = machine.node;
+  if (node === undefined) {
+    complete(op, 'fail', scheduler.now, 'node down');
+    next();
+    return;
+  }
+  const epochAtInvoke = node.view.ringState.epoch;
+  const done = (outcome: HistoryOp['outcome'], err?: string): void => {
+    if (node.view.ringState.epoch === epochAtInvoke) op.ringEpoch = epochAtInvoke;
+    complete(op, outcome, scheduler.now, err);
+    next();
+  };
+  const key = encodeCounterKey(name);
+  if (delta === undefined) {
+    node.coordinator.get({ key, r: params.r, pr: 0 }).then(
+      ({ record, sloppy }) => {
+        op.sloppy = sloppy;
+        op.readTotals = totalsOf([record]);
+        done('ok');
+      },
+      (err: unknown) => done('fail', describe(err)),
+    );
+    return;
+  }
+  node.coordinator.increment({ key, delta, w: params.w, pw: 0, ...(opts.dw !== undefined && { dw: opts.dw }) }).then(
+    (res) => {
+      op.sloppy = res.sloppy;
+      done('ok');
+    },
+    (err: unknown) => done('info', describe(err)),
+  );
 }
 
 function complete(op: HistoryOp, outcome: HistoryOp['outcome'], at: number, err?: string): void {

@@ -1,0 +1,96 @@
+/**
+ * What the simulator checks of PN-counters (workload.ts's incr/cget ops).
+ *
+ * A counter's state only grows: every increment raises one entry's positive
+ * (p) or negative (n) total, and the join keeps each entry's maximum. So the
+ * summed totals bound what happened without naming single increments:
+ * - counter-lost: at the end, p and n are at least the sums of the
+ *   acknowledged increments (nothing acknowledged was dropped);
+ * - counter-overcount: at most the sums of every increment that may have
+ *   counted (acknowledged or unknown): none was applied twice, e.g. a
+ *   forwarded increment delivered twice;
+ * - counter-divergent: every replica holds the same state after healing;
+ * - counter-stale-read: with strict quorums, a read's totals are at least
+ *   those of the increments acknowledged by primaries under the same ring
+ *   before it began (a read that held them all would sum at least that much).
+ */
+import { counterStateOf, type KvRecord } from '@ringkv/core';
+import type { CheckOptions, Violation } from './checker.js';
+import type { CounterTotals, HistoryOp } from './history.js';
+
+/** The history's name of counter `i` ('#' keeps it apart from the /kv keys k0, k1, …). */
+export function counterKeyName(i: number): string {
+  return `#n${i}`;
+}
+
+/** Summed totals of the join of the records' counter states (0/0 when none holds an increment). */
+export function totalsOf(records: Iterable<KvRecord | undefined>): CounterTotals {
+  const state = counterStateOf(records);
+  let p = 0;
+  let n = 0;
+  for (const e of state?.entries ?? []) {
+    p += e.p;
+    n += e.n;
+  }
+  return { p, n };
+}
+
+/** Each replica's record of one counter at the end of a run, after healing. */
+export interface FinalCounterState {
+  /** the history's name (counterKeyName) */
+  readonly key: string;
+  readonly replicas: ReadonlyMap<string, KvRecord | undefined>;
+}
+
+/** The totals of the increments in `ops`. */
+function sumDeltas(ops: readonly HistoryOp[]): CounterTotals {
+  let p = 0;
+  let n = 0;
+  for (const o of ops) {
+    const d = o.delta ?? 0;
+    if (d > 0) p += d;
+    else n -= d;
+  }
+  return { p, n };
+}
+
+const show = (t: CounterTotals): string => `p=${t.p} n=${t.n}`;
+
+export function checkCounters(ops: readonly HistoryOp[], finals: readonly FinalCounterState[], opts: Pick<CheckOptions, 'strictQuorums'>): Violation[] {
+  const out: Violation[] = [];
+  for (const final of finals) {
+    const keyOps = ops.filter((o) => o.key === final.key);
+    const increments = keyOps.filter((o) => o.kind === 'incr');
+    const perReplica = [...final.replicas].map(([node, rec]) => ({ node, totals: totalsOf([rec]) }));
+    const first = perReplica[0];
+    for (const r of perReplica) {
+      if (first !== undefined && (r.totals.p !== first.totals.p || r.totals.n !== first.totals.n)) {
+        out.push({ property: 'counter-divergent', key: final.key, detail: `replica ${r.node} holds ${show(r.totals)}, replica ${first.node} ${show(first.totals)}` });
+      }
+    }
+    const end = totalsOf(final.replicas.values());
+    const acked = sumDeltas(increments.filter((o) => o.outcome === 'ok'));
+    const possible = sumDeltas(increments.filter((o) => o.outcome === 'ok' || o.outcome === 'info' || o.outcome === 'pending'));
+    if (end.p < acked.p || end.n < acked.n) {
+      out.push({ property: 'counter-lost', key: final.key, detail: `the end state holds ${show(end)}, acknowledged increments add up to ${show(acked)}` });
+    }
+    if (end.p > possible.p || end.n > possible.n) {
+      out.push({ property: 'counter-overcount', key: final.key, detail: `the end state holds ${show(end)}, every increment that may have counted adds up to ${show(possible)}` });
+    }
+    if (opts.strictQuorums) checkCounterReads(keyOps, final.key, out);
+  }
+  return out;
+}
+
+/** As checker.ts's checkReads: W+R>N overlap holds between primaries-only quorums on one unchanged ring. */
+function checkCounterReads(keyOps: readonly HistoryOp[], key: string, out: Violation[]): void {
+  const acked = keyOps.filter((o) => o.kind === 'incr' && o.outcome === 'ok' && o.sloppy === false && o.ringEpoch !== undefined);
+  for (const r of keyOps) {
+    if (r.kind !== 'cget' || r.outcome !== 'ok' || r.sloppy !== false || r.readTotals === undefined) continue;
+    const before = acked.filter((w) => (w.completedAt ?? Infinity) < r.invokedAt && w.ringEpoch === r.ringEpoch);
+    const needed = sumDeltas(before);
+    if (r.readTotals.p < needed.p || r.readTotals.n < needed.n) {
+      out.push({ property: 'counter-stale-read', key, detail: `cget op ${r.id} read ${show(r.readTotals)}, but the ${before.length} increments acknowledged before it began add up to ${show(needed)}` });
+    }
+  }
+}
