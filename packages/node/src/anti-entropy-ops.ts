@@ -6,6 +6,12 @@ export const AE_OPS = {
   segments: 'ae.segments',
   entries: 'ae.entries',
   sync: 'ae.sync',
+  /**
+   * "Could you send the partition's old versions back?" — asked of every member
+   * before tombstones are collected (tombstone-gc.ts): yes when the node holds
+   * hints for it, or holds its data without being one of the asker's primaries
+   * (an old owner still draining it, a stale coordinator's copy).
+   */
   hintsAny: 'ae.hints-any',
 } as const;
 
@@ -20,6 +26,16 @@ const isIndexList = (x: unknown, max: number): x is number[] =>
 
 export function parsePartitionBody(x: unknown): { p: number } | undefined {
   return isObj(x) && isPartition(x.p) ? { p: x.p } : undefined;
+}
+
+const isNodeIdList = (x: unknown): x is string[] =>
+  Array.isArray(x) && x.length <= 64 && x.every((id) => typeof id === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(id));
+
+/** ae.hints-any: the partition and the asker's primaries of it (absent from older nodes: hints alone are asked about). */
+export function parseStrayCopiesBody(x: unknown): { p: number; primaries?: string[] } | undefined {
+  if (!isObj(x) || !isPartition(x.p)) return undefined;
+  if (x.prim !== undefined && !isNodeIdList(x.prim)) return undefined;
+  return x.prim === undefined ? { p: x.p } : { p: x.p, primaries: x.prim };
 }
 
 export function parseSegmentsBody(x: unknown): { p: number; groups: number[] } | undefined {

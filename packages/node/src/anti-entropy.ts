@@ -213,7 +213,10 @@ export class AntiEntropy {
   }
 
   /** Serves a fellow replica's exchange steps. */
-  async serve(op: string, body: { p: number; groups?: number[]; segments?: number[]; records?: readonly { k: Uint8Array; rec: KvRecord }[]; want?: readonly Uint8Array[] }): Promise<unknown> {
+  async serve(
+    op: string,
+    body: { p: number; groups?: number[]; segments?: number[]; records?: readonly { k: Uint8Array; rec: KvRecord }[]; want?: readonly Uint8Array[]; primaries?: readonly string[] },
+  ): Promise<unknown> {
     const tree = this.deps.trees.tree(body.p);
     switch (op) {
       case AE_OPS.top:
@@ -237,10 +240,22 @@ export class AntiEntropy {
         return { records, changed };
       }
       case AE_OPS.hintsAny:
-        return { any: await this.deps.replica.store.hasHints(body.p) };
+        return { any: await this.mayResend(body.p, body.primaries) };
       default:
         throw new Error(`unknown anti-entropy op ${op}`);
     }
+  }
+
+  /**
+   * Whether this node holds copies of a partition's keys that could reach its
+   * primaries later: hints, or data kept while not one of `primaries` (the
+   * asker's list) — an old owner draining it flushes writes it took, and a
+   * node that becomes a replica again brings its copy back.
+   */
+  private async mayResend(partition: number, primaries: readonly string[] | undefined): Promise<boolean> {
+    const { replica, view } = this.deps;
+    if (await replica.store.hasHints(partition)) return true;
+    return primaries !== undefined && !primaries.includes(view.self.id) && (await replica.store.hasData(partition));
   }
 
   private async mergeCounting(partition: number, key: Uint8Array, rec: KvRecord): Promise<boolean> {

@@ -1,5 +1,5 @@
 import { RingkvError, partitionOfKey, recordToWire, type PeerInfo, type RpcResult } from '@ringkv/core';
-import { AE_OPS, parseEntriesBody, parsePartitionBody, parseSegmentsBody, parseSyncBody } from './anti-entropy-ops.js';
+import { AE_OPS, parseEntriesBody, parsePartitionBody, parseSegmentsBody, parseStrayCopiesBody, parseSyncBody } from './anti-entropy-ops.js';
 import type { AntiEntropy } from './anti-entropy.js';
 import type { ClusterView } from './cluster-view.js';
 import type { Coordinator } from './coordinator.js';
@@ -134,8 +134,9 @@ export function makeRpcHandler(deps: RpcHandlerDeps): (from: PeerInfo, op: strin
         return { ok: true, body: { epoch: r.epoch, author: r.author, done: r.done.length } };
       }
       case AE_OPS.top:
-      case AE_OPS.hintsAny:
         return ae(op, parse(op, () => parsePartitionBody(body)));
+      case AE_OPS.hintsAny:
+        return ae(op, parse(op, () => parseStrayCopiesBody(body)));
       case AE_OPS.segments:
         return ae(op, parse(op, () => parseSegmentsBody(body)));
       case AE_OPS.entries:

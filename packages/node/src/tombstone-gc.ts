@@ -8,7 +8,10 @@ import { partitionKeyId } from './partition-key-id.js';
 
 export interface TombstoneGcStats {
   reaped: number;
-  /** collections skipped because some node held (or might hold) hints for the partition */
+  /**
+   * collections skipped because some node held (or might hold) hints for the
+   * partition, or its data without being one of its primaries (an old owner draining it)
+   */
   blockedByHints: number;
 }
 
@@ -24,8 +27,11 @@ interface Candidate {
  * completed an anti-entropy exchange with this node that started after this
  * node held the tombstone — so each holds it or something newer; (2) no node
  * of the cluster holds a hinted copy for the partition (a hint could carry
- * the old value back), which every member must confirm, so an unreachable
- * member blocks collection; and (3) a grace period passed (messages in
+ * the old value back), nor its data without being one of its primaries (an
+ * old owner still draining it after a ring change flushes the writes it took
+ * to the new replicas, old versions included: simulator seed 315 with
+ * counters), which every member must confirm, so an unreachable member
+ * blocks collection; and (3) a grace period passed (messages in
  * flight, such as a slow read repair, are long gone). Time alone never
  * suffices: this is what Cassandra's gc_grace gets wrong when repair runs late.
  */
@@ -127,15 +133,20 @@ export class TombstoneGc {
     for (const [id, c] of this.collected) if (now - c.at > keepMs) this.collected.delete(id);
   }
 
-  /** True only if this node and every other member answered that it holds no hint for the partition. */
+  /**
+   * True only if this node holds no hint for the partition and every other
+   * member answered that it holds neither hints for it nor its data outside
+   * our primaries of it.
+   */
   private async noHintsAnywhere(partition: number): Promise<boolean> {
     const { view, transport, replica, requestTimeoutMs } = this.deps;
     if (await replica.store.hasHints(partition)) return false;
     const others = [...view.members.values()].filter((m) => m.id !== view.self.id);
+    const prim = view.preferenceList(partition);
     const answers = await Promise.all(
       others.map(async (m) => {
         try {
-          const res = await transport.request(m.rpc, AE_OPS.hintsAny, { p: partition }, requestTimeoutMs);
+          const res = await transport.request(m.rpc, AE_OPS.hintsAny, { p: partition, prim }, requestTimeoutMs);
           return res.ok && (res.body as { any?: unknown } | null)?.any === false;
         } catch {
           return false;
