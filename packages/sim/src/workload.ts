@@ -67,24 +67,20 @@ export function startWorkload(cluster: SimCluster, history: History, prng: Prng,
         next();
         return;
       }
-      const epochAtInvoke = node.view.ringState.epoch;
-      const done = (outcome: HistoryOp['outcome'], err?: string): void => {
-        if (node.view.ringState.epoch === epochAtInvoke) op.ringEpoch = epochAtInvoke;
-        complete(op, outcome, scheduler.now, err);
-        next();
-      };
       if (kind === 'get') {
+        const end = opEnding(cluster, node, op, next, 'fail');
         node.coordinator.get({ key: enc.encode(key), r: cluster.options.params.r, pr: 0 }).then(
-          ({ record: rec, sloppy }) => {
-            op.sloppy = sloppy;
-            recordRead(op, rec);
-            if (rec !== undefined) contexts.set(key, readContext(rec));
-            done('ok');
-          },
-          (err: unknown) => done('fail', describe(err)),
+          ({ record: rec, sloppy }) =>
+            end('ok', undefined, () => {
+              op.sloppy = sloppy;
+              recordRead(op, rec);
+              if (rec !== undefined) contexts.set(key, readContext(rec));
+            }),
+          (err: unknown) => end('fail', describe(err)),
         );
         return;
       }
+      const end = opEnding(cluster, node, op, next, 'info');
       node.coordinator
         .write({
           key: enc.encode(key),
@@ -96,14 +92,14 @@ export function startWorkload(cluster: SimCluster, history: History, prng: Prng,
           ...(opts.dw !== undefined && { dw: opts.dw }),
         })
         .then(
-          (res) => {
-            op.dot = res.dot;
-            op.sloppy = res.sloppy;
-            contexts.set(key, res.context);
-            done('ok');
-          },
+          (res) =>
+            end('ok', undefined, () => {
+              op.dot = res.dot;
+              op.sloppy = res.sloppy;
+              contexts.set(key, res.context);
+            }),
           // A failed write may still have been applied somewhere: its outcome is unknown.
-          (err: unknown) => done('info', describe(err)),
+          (err: unknown) => end('info', describe(err)),
         );
     };
     scheduler.schedule(prng.between(0, opts.maxThinkMs), step);
@@ -129,31 +125,64 @@ function counterStep(cluster: SimCluster, history: History, prng: Prng, opts: Wo
     next();
     return;
   }
+  const key = encodeCounterKey(name);
+  if (delta === undefined) {
+    const end = opEnding(cluster, node, op, next, 'fail');
+    node.coordinator.get({ key, r: params.r, pr: 0 }).then(
+      ({ record, sloppy }) =>
+        end('ok', undefined, () => {
+          op.sloppy = sloppy;
+          op.readTotals = totalsOf([record]);
+        }),
+      (err: unknown) => end('fail', describe(err)),
+    );
+    return;
+  }
+  const end = opEnding(cluster, node, op, next, 'info');
+  node.coordinator.increment({ key, delta, w: params.w, pw: 0, ...(opts.dw !== undefined && { dw: opts.dw }) }).then(
+    (res) => end('ok', undefined, () => void (op.sloppy = res.sloppy)),
+    (err: unknown) => end('info', describe(err)),
+  );
+}
+
+/**
+ * How long a client waits for an answer before it gives up. A live
+ * coordinator always answers well within it (its own timeouts are
+ * requestTimeoutMs, a forwarded write's one more second); no answer means
+ * the coordinator crashed with the request, and a real client would time out
+ * rather than wait for ever and stop issuing operations.
+ */
+function clientTimeoutMs(cluster: SimCluster): number {
+  return cluster.options.requestTimeoutMs * 4 + 2000;
+}
+
+/**
+ * Ends an operation exactly once: by its answer, or by the client giving up
+ * after clientTimeoutMs with `givenUp` as the outcome ('info' for a write:
+ * it may have been applied). A later answer is then ignored; `record` stores
+ * what an answer says only when that answer is the ending.
+ */
+function opEnding(
+  cluster: SimCluster,
+  node: { readonly view: { readonly ringState: { readonly epoch: number } } },
+  op: HistoryOp,
+  next: () => void,
+  givenUp: 'info' | 'fail',
+): (outcome: HistoryOp['outcome'], err?: string, record?: () => void) => void {
+  const { scheduler } = cluster;
   const epochAtInvoke = node.view.ringState.epoch;
-  const done = (outcome: HistoryOp['outcome'], err?: string): void => {
+  let ended = false;
+  const end = (outcome: HistoryOp['outcome'], err?: string, record?: () => void): void => {
+    if (ended) return;
+    ended = true;
+    cancelTimeout();
+    record?.();
     if (node.view.ringState.epoch === epochAtInvoke) op.ringEpoch = epochAtInvoke;
     complete(op, outcome, scheduler.now, err);
     next();
   };
-  const key = encodeCounterKey(name);
-  if (delta === undefined) {
-    node.coordinator.get({ key, r: params.r, pr: 0 }).then(
-      ({ record, sloppy }) => {
-        op.sloppy = sloppy;
-        op.readTotals = totalsOf([record]);
-        done('ok');
-      },
-      (err: unknown) => done('fail', describe(err)),
-    );
-    return;
-  }
-  node.coordinator.increment({ key, delta, w: params.w, pw: 0, ...(opts.dw !== undefined && { dw: opts.dw }) }).then(
-    (res) => {
-      op.sloppy = res.sloppy;
-      done('ok');
-    },
-    (err: unknown) => done('info', describe(err)),
-  );
+  const cancelTimeout = scheduler.schedule(clientTimeoutMs(cluster), () => end(givenUp, 'client timeout'));
+  return end;
 }
 
 function complete(op: HistoryOp, outcome: HistoryOp['outcome'], at: number, err?: string): void {
