@@ -156,7 +156,13 @@ export function reportJson(report: BenchReport): string {
         })),
         usage: s.usage.map((u) => ({
           ...u,
-          processes: u.processes.map((p) => ({ label: p.label, rssBytes: p.rssBytes ?? null, cpuPercent: p.cpuPercent === undefined ? null : round(p.cpuPercent) })),
+          processes: u.processes.map((p) => ({
+            label: p.label,
+            rssBytes: p.rssBytes ?? null,
+            rssFileBytes: p.rssFileBytes ?? null,
+            rssPeakBytes: p.rssPeakBytes ?? null,
+            cpuPercent: p.cpuPercent === undefined ? null : round(p.cpuPercent),
+          })),
         })),
         failure: s.failure ?? null,
       })),

@@ -16,6 +16,8 @@ export interface ProcessUsage {
   readonly rssBytes: number | undefined;
   /** of it, file pages mapped into the process (for a node mostly LevelDB's tables; see proc-rss.ts) */
   readonly rssFileBytes?: number | undefined;
+  /** the most it held resident since it started (VmHWM), read at the end of the phase */
+  readonly rssPeakBytes?: number | undefined;
   /** CPU time used during the phase, in % of one core */
   readonly cpuPercent: number | undefined;
   /** CPU time used during the phase, in seconds */
@@ -49,6 +51,7 @@ export async function usageSince(mark: UsageMark, processes: readonly ServerProc
         label: p.label,
         rssBytes: rss?.rssBytes,
         rssFileBytes: rss?.fileBytes,
+        rssPeakBytes: rss?.peakBytes,
         cpuPercent: cpuSeconds === undefined ? undefined : (cpuSeconds / wallSeconds) * 100,
         cpuSeconds,
         syscalls: difference(mark.syscalls[i], now.syscalls[i]),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { reportJson, summarizeWorkload, type BenchReport, type SystemReport } from './bench-report.js';
 import type { OpStats } from './bench-run.js';
-import { costRows, formatBenchReport, formatRatio, ratioLines, usageRows } from './bench-table.js';
+import { costRows, formatBenchReport, formatRatio, peakRssLines, ratioLines, usageRows } from './bench-table.js';
 import { Histogram } from './histogram.js';
 
 function stats(kind: OpStats['kind'], latenciesMs: number[], errors: Record<string, number> = {}, siblings = 0): OpStats {
@@ -84,6 +84,20 @@ describe('formatBenchReport', () => {
   it('shows the mapped file pages of a process\'s RSS when they were read', () => {
     const mapped: SystemReport = { ...system('ringkv', 100, 50), usage: [{ phase: 'C', processes: [{ label: 'n1', rssBytes: 700 * 1024 * 1024, rssFileBytes: 520 * 1024 * 1024, cpuPercent: 49 }] }] };
     expect(usageRows([mapped])[1]).toEqual(['ringkv', 'n1', '700 (520) / 49']);
+  });
+
+  it("gives each process's highest peak RSS over all phases, and nothing when none was read", () => {
+    const mb = 1024 * 1024;
+    const usage = (phase: string, n1: number, n2: number) => ({
+      phase,
+      processes: [
+        { label: 'n1', rssBytes: 100 * mb, rssPeakBytes: n1 * mb, cpuPercent: 50 },
+        { label: 'n2', rssBytes: 100 * mb, rssPeakBytes: n2 * mb, cpuPercent: 50 },
+      ],
+    });
+    const peaks: SystemReport = { ...system('ringkv', 100, 50), usage: [usage('load', 150, 260), usage('C', 210, 240)] };
+    expect(peakRssLines([peaks])).toEqual(['  ringkv: n1 210 MB, n2 260 MB']);
+    expect(peakRssLines([system('ringkv', 100, 50)])).toEqual([]);
   });
 
   it('says how long each workload warmed up before it was measured, if at all', () => {

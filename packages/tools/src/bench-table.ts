@@ -42,6 +42,8 @@ export function formatBenchReport(report: BenchReport): string {
     }
   }
   lines.push('', 'processes (bench: the load generator): RSS MB at the end of each phase (in brackets: of it, mapped file pages — LevelDB tables, binaries — which the kernel can drop) / CPU % of one core during it', formatTable(usageRows(report.systems)));
+  const peaks = peakRssLines(report.systems);
+  if (peaks.length > 0) lines.push('', 'peak RSS of each process over the whole run (VmHWM, mapped file pages included):', ...peaks);
   const cost = costRows(report.systems);
   if (cost.length > 1) {
     lines.push(
@@ -101,6 +103,17 @@ export function usageRows(systems: readonly SystemReport[]): string[][] {
     }
   }
   return rows;
+}
+
+/** Per system, each process's highest VmHWM seen at the end of any phase. */
+export function peakRssLines(systems: readonly SystemReport[]): string[] {
+  const lines: string[] = [];
+  for (const s of systems) {
+    const peak = new Map<string, number>();
+    for (const u of s.usage) for (const p of u.processes) if (p.rssPeakBytes !== undefined) peak.set(p.label, Math.max(peak.get(p.label) ?? 0, p.rssPeakBytes));
+    if (peak.size > 0) lines.push(`  ${s.name}: ${[...peak].map(([label, bytes]) => `${label} ${mb(bytes)} MB`).join(', ')}`);
+  }
+  return lines;
 }
 
 /** Server CPU time and system calls per operation, per system and phase (the load counts each record once). */

@@ -14,6 +14,8 @@ describe('readRssBytes', () => {
     // at least the node binary's pages are mapped from a file
     expect(parts?.fileBytes).toBeGreaterThan(0);
     expect(parts!.fileBytes!).toBeLessThanOrEqual(parts!.rssBytes);
+    // the peak is at least what is resident now
+    expect(parts!.peakBytes!).toBeGreaterThanOrEqual(parts!.rssBytes);
     expect(await readRssBreakdown(2 ** 31 - 1)).toBeUndefined();
   });
 });

@@ -11,6 +11,8 @@ export interface RssBreakdown {
    * process allocated
    */
   readonly fileBytes: number | undefined;
+  /** the most the process has held resident since it started (VmHWM) */
+  readonly peakBytes: number | undefined;
 }
 
 /** Resident memory of a process (Linux); undefined when the process is gone or /proc is not available. */
@@ -26,7 +28,7 @@ export async function readRssBreakdown(pid: number): Promise<RssBreakdown | unde
     return m?.[1] === undefined ? undefined : Number(m[1]) * 1024;
   };
   const rssBytes = kb('VmRSS');
-  return rssBytes === undefined ? undefined : { rssBytes, fileBytes: kb('RssFile') };
+  return rssBytes === undefined ? undefined : { rssBytes, fileBytes: kb('RssFile'), peakBytes: kb('VmHWM') };
 }
 
 /** Resident set size of a process in bytes; undefined when the process is gone or /proc is not available. */
