@@ -1,4 +1,4 @@
-import { recordFromWire, type Hash64, type KvRecord } from '@ringkv/core';
+import { isValidNodeId, recordFromWire, type Hash64, type KvRecord } from '@ringkv/core';
 
 /** Inter-node operations of anti-entropy and their bodies (validated at the edge like every RPC body). */
 export const AE_OPS = {
@@ -28,8 +28,7 @@ export function parsePartitionBody(x: unknown): { p: number } | undefined {
   return isObj(x) && isPartition(x.p) ? { p: x.p } : undefined;
 }
 
-const isNodeIdList = (x: unknown): x is string[] =>
-  Array.isArray(x) && x.length <= 64 && x.every((id) => typeof id === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(id));
+const isNodeIdList = (x: unknown): x is string[] => Array.isArray(x) && x.length <= 64 && x.every((id) => typeof id === 'string' && isValidNodeId(id));
 
 /** ae.hints-any: the partition and the asker's primaries of it (absent from older nodes: hints alone are asked about). */
 export function parseStrayCopiesBody(x: unknown): { p: number; primaries?: string[] } | undefined {

@@ -175,16 +175,14 @@ export class Coordinator {
   async coordinateIncrement(partition: number, req: IncrementRequest): Promise<IncrementResult> {
     const { replica, clock } = this.deps;
     const step = new IncrementStep(replica.actor, req, clock.now());
-    const durable = (req.dw ?? 0) > 0;
-    const written = await this.coordinateLocal(partition, req.key, req, (hintFor) => replica.writeComputed(partition, req.key, step.compute, hintFor, durable));
+    const written = await this.coordinateLocal(partition, req.key, req, (hintFor, durable) => replica.writeComputed(partition, req.key, step.compute, hintFor, durable));
     return step.result(written.sloppy);
   }
 
   /** Creates the new version here and replicates it; also serves writes forwarded by other nodes. */
   async coordinateWrite(partition: number, req: WriteRequest): Promise<WriteResult> {
     const context = req.context === '' ? emptyDots() : decodeContext(req.context);
-    const durable = (req.dw ?? 0) > 0;
-    return this.coordinateLocal(partition, req.key, req, (hintFor) => {
+    return this.coordinateLocal(partition, req.key, req, (hintFor, durable) => {
       const writtenAt = this.deps.clock.now();
       return this.deps.replica.write(
         partition,
@@ -205,7 +203,8 @@ export class Coordinator {
     partition: number,
     key: Uint8Array,
     req: { readonly w: number; readonly pw: number; readonly dw?: number },
-    writeLocal: (hintFor: string | undefined) => Promise<LocalWriteResult>,
+    /** `durable`: the client asked for ?dw, so the local copy is fsynced too */
+    writeLocal: (hintFor: string | undefined, durable: boolean) => Promise<LocalWriteResult>,
   ): Promise<WriteResult> {
     // With ?dw every replica fsyncs, so any ack is a durable one: dw only raises the count.
     const dw = req.dw ?? 0;
@@ -220,7 +219,7 @@ export class Coordinator {
     // primary, so it is handed over and forgotten rather than left behind as stray data.
     const primaries = this.deps.view.preferenceList(partition);
     const hintFor = self !== undefined ? self.hintFor : primaries.includes(this.selfId) ? undefined : primaries[0];
-    const local = await writeLocal(hintFor);
+    const local = await writeLocal(hintFor, dw > 0);
     const answer = (sloppy: boolean): WriteResult => ({ record: local.record, context: local.context, dot: local.dot, sloppy });
     const selfPrimary = hintFor === undefined;
     const others = targets.filter((t) => t.node !== this.selfId);

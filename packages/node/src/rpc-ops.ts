@@ -1,6 +1,7 @@
 import {
   counterDeltaAbsMax,
   counterKeyPrefix,
+  isValidNodeId,
   parseMemberInfo,
   recordFromWire,
   ringStateFromWire,
@@ -101,8 +102,9 @@ type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isPartition = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x < 65536;
 const isKey = (x: unknown): x is Uint8Array => x instanceof Uint8Array && x.length >= 1 && x.length <= 1024;
-const isNodeId = (x: unknown): x is string => typeof x === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(x);
+const isNodeId = (x: unknown): x is string => typeof x === 'string' && isValidNodeId(x);
 const isQuorum = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= 16;
+const isOptionalQuorum = (x: unknown): x is number | undefined => x === undefined || isQuorum(x);
 
 export function parseReplicaGet(x: unknown): ReplicaGetBody | undefined {
   if (!isObj(x) || !isPartition(x.p) || !isKey(x.k)) return undefined;
@@ -137,7 +139,7 @@ export function parseCoordPut(x: unknown): CoordPutBody | undefined {
   if (typeof ctx !== 'string' || ctx.length > 65536) return undefined;
   if (!isQuorum(w) || w < 1 || !isQuorum(pw)) return undefined;
   const dw = x.dw;
-  if (dw !== undefined && !isQuorum(dw)) return undefined;
+  if (!isOptionalQuorum(dw)) return undefined;
   const ttl = x.ttl;
   if (ttl !== undefined && !(typeof ttl === 'number' && Number.isSafeInteger(ttl) && ttl >= 1 && ttl <= ttlSecondsMax * 1000)) return undefined;
   return { k: x.k, v, ct, ctx, w, pw, rid, ...(dw !== undefined && dw > 0 && { dw }), ...(ttl !== undefined && { ttl }) };
@@ -151,7 +153,7 @@ export function parseCoordIncr(x: unknown): CoordIncrBody | undefined {
   if (ttl !== undefined && !(typeof ttl === 'number' && Number.isSafeInteger(ttl) && ttl >= 1 && ttl <= ttlSecondsMax * 1000)) return undefined;
   if (!isQuorum(w) || w < 1 || !isQuorum(pw)) return undefined;
   const dw = x.dw;
-  if (dw !== undefined && !isQuorum(dw)) return undefined;
+  if (!isOptionalQuorum(dw)) return undefined;
   return { k: x.k, d, w, pw, rid, ...(dw !== undefined && dw > 0 && { dw }), ...(ttl !== undefined && { ttl }) };
 }
 

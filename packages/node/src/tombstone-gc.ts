@@ -102,7 +102,7 @@ export class TombstoneGc {
     const mark = this.safeMark(partition);
     const eligible = [...cands.values()].filter((c) => c.seenAt < mark && now - c.seenAt >= this.deps.graceMs);
     if (eligible.length === 0) return 0;
-    if (!(await this.noHintsAnywhere(partition))) {
+    if (!(await this.noStrayCopiesAnywhere(partition))) {
       this.stats.blockedByHints++;
       return 0;
     }
@@ -138,7 +138,7 @@ export class TombstoneGc {
    * member answered that it holds neither hints for it nor its data outside
    * our primaries of it.
    */
-  private async noHintsAnywhere(partition: number): Promise<boolean> {
+  private async noStrayCopiesAnywhere(partition: number): Promise<boolean> {
     const { view, transport, replica, requestTimeoutMs } = this.deps;
     if (await replica.store.hasHints(partition)) return false;
     const others = [...view.members.values()].filter((m) => m.id !== view.self.id);

@@ -29,7 +29,8 @@ const { values } = parseArgs({
 
 if (values.help) {
   process.stdout.write(`usage: pnpm sim [--seeds COUNT] [--from SEED] [--nodes N] [--duration-ms MS] [--clients C] [--keys K]
-                [--faults crashes,partitions,messageLoss,clockJumps,diskLoss,membership] [--dw D] [--counters K]
+                [--faults crashes,machineCrashes,partitions,messageLoss,clockJumps,diskLoss,membership]
+                [--dw D] [--counters K]
                 | --seed SEED [--verbose]
 
 Runs whole ringkv clusters in one process on simulated time, network and disks,

@@ -2,7 +2,8 @@ import { RingkvError, encodeContext, encodeCounterKey, liveSiblings, readContext
 import { counterKeyName, totalsOf } from './counter-checker.js';
 import type { History, HistoryOp } from './history.js';
 import type { Prng } from './prng.js';
-import type { SimCluster } from './sim-cluster.js';
+import type { RingkvNode } from '@ringkv/node';
+import type { SimCluster, SimMachine } from './sim-cluster.js';
 
 export interface WorkloadOptions {
   readonly clients: number;
@@ -60,13 +61,8 @@ export function startWorkload(cluster: SimCluster, history: History, prng: Prng,
         ...(value !== undefined ? { value } : {}),
         ...(ctx !== undefined ? { contextIn: ctx } : {}),
       });
-      const node = machine.node;
-      if (node === undefined) {
-        // Connection refused: the client tries again elsewhere soon.
-        complete(op, 'fail', scheduler.now, 'node down');
-        next();
-        return;
-      }
+      const node = liveNodeOf(machine, op, scheduler.now, next);
+      if (node === undefined) return;
       if (kind === 'get') {
         const end = opEnding(cluster, node, op, next, 'fail');
         node.coordinator.get({ key: enc.encode(key), r: cluster.options.params.r, pr: 0 }).then(
@@ -119,12 +115,8 @@ function counterStep(cluster: SimCluster, history: History, prng: Prng, opts: Wo
   const incr = prng.chance(0.6);
   const delta = incr ? (prng.chance(0.7) ? prng.between(1, 5) : -prng.between(1, 3)) : undefined;
   const op = history.add({ client, node: machine.id, kind: incr ? 'incr' : 'cget', key: name, invokedAt: scheduler.now, ...(delta !== undefined && { delta }) });
-  const node = machine.node;
-  if (node === undefined) {
-    complete(op, 'fail', scheduler.now, 'node down');
-    next();
-    return;
-  }
+  const node = liveNodeOf(machine, op, scheduler.now, next);
+  if (node === undefined) return;
   const key = encodeCounterKey(name);
   if (delta === undefined) {
     const end = opEnding(cluster, node, op, next, 'fail');
@@ -143,6 +135,15 @@ function counterStep(cluster: SimCluster, history: History, prng: Prng, opts: Wo
     (res) => end('ok', undefined, () => void (op.sloppy = res.sloppy)),
     (err: unknown) => end('info', describe(err)),
   );
+}
+
+/** The op's node, or undefined after failing the op: connection refused, and the client tries elsewhere soon. */
+function liveNodeOf(machine: SimMachine, op: HistoryOp, now: number, next: () => void): RingkvNode | undefined {
+  if (machine.node === undefined) {
+    complete(op, 'fail', now, 'node down');
+    next();
+  }
+  return machine.node;
 }
 
 /**
@@ -164,7 +165,7 @@ function clientTimeoutMs(cluster: SimCluster): number {
  */
 function opEnding(
   cluster: SimCluster,
-  node: { readonly view: { readonly ringState: { readonly epoch: number } } },
+  node: RingkvNode,
   op: HistoryOp,
   next: () => void,
   givenUp: 'info' | 'fail',
