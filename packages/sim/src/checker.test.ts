@@ -58,3 +58,106 @@ describe('checkHistory: reads after a delete whose tombstone may be collected', 
     expect(staleReads(ops, finalOf('v3', a3)).some((d) => d.includes('(a:3)'))).toBe(true);
   });
 });
+
+describe('checkHistory: puts with a TTL', () => {
+  const a1 = dot('a', 1);
+  const a2 = dot('a', 2);
+  // Node clocks in these histories: the highest reading by simulated time t is 1000 + t.
+  const clockPeakBy = (time: number): number => 1000 + time;
+  const violations = (ops: HistoryOp[], final: FinalKeyState, endedAt: number) =>
+    checkHistory(ops, [final], { strictQuorums: true, clients: 2, clockPeakBy, endedAt }).map((v) => `${v.property}: ${v.detail}`);
+  // v2 (TTL) replaced v1, then expired and was purged: its dot stays, no sibling is left.
+  const purged: FinalKeyState = (() => {
+    const rec: KvRecord = { history: ctx({ a: 2 }), siblings: [] };
+    return { key: 'k', replicas: new Map([['n1', rec], ['n2', rec], ['n3', rec]]) };
+  })();
+
+  it('passes an acknowledged TTL put gone after its deadline passed on some clock', () => {
+    t = 0;
+    const ops = [op({ kind: 'put', value: 'v1', dot: a1 }), op({ kind: 'put', value: 'v2', dot: a2, contextIn: ctx({ a: 1 }), ttlMs: 500, expiresAt: 1500 })];
+    expect(violations(ops, purged, 600)).toEqual([]);
+  });
+
+  it('flags the same put gone while no clock had reached its deadline', () => {
+    t = 0;
+    const ops = [op({ kind: 'put', value: 'v1', dot: a1 }), op({ kind: 'put', value: 'v2', dot: a2, contextIn: ctx({ a: 1 }), ttlMs: 500, expiresAt: 1500 })];
+    expect(violations(ops, purged, 400).filter((v) => v.startsWith('lost-write'))).toHaveLength(1);
+  });
+
+  it('flags the value a TTL put replaced when it is back after the put expired', () => {
+    t = 0;
+    const ops = [op({ kind: 'put', value: 'v1', dot: a1 }), op({ kind: 'put', value: 'v2', dot: a2, contextIn: ctx({ a: 1 }), ttlMs: 500, expiresAt: 1500 })];
+    expect(violations(ops, finalOf('v1', a1), 600).filter((v) => v.startsWith('resurrected'))).toHaveLength(1);
+  });
+
+  it('passes a read that misses an expired put (its record collected) and shows nothing it replaced', () => {
+    t = 0;
+    const ops = [
+      op({ kind: 'put', value: 'v1', dot: a1 }),
+      op({ kind: 'put', value: 'v2', dot: a2, contextIn: ctx({ a: 1 }), ttlMs: 100, expiresAt: 1025 }),
+      read([], emptyDots()),
+    ];
+    expect(violations(ops, purged, 600)).toEqual([]);
+  });
+
+  it('flags a read that misses a TTL put before any clock reached its deadline', () => {
+    t = 0;
+    const ops = [
+      op({ kind: 'put', value: 'v1', dot: a1 }),
+      op({ kind: 'put', value: 'v2', dot: a2, contextIn: ctx({ a: 1 }), ttlMs: 500, expiresAt: 1500 }),
+      read(['v1'], ctx({ a: 1 })),
+    ];
+    expect(violations(ops, purged, 600).filter((v) => v.startsWith('stale-read'))).toHaveLength(1);
+  });
+
+  it('flags a read that misses an expired put but returns the value it replaced', () => {
+    t = 0;
+    const ops = [
+      op({ kind: 'put', value: 'v1', dot: a1 }),
+      op({ kind: 'put', value: 'v2', dot: a2, contextIn: ctx({ a: 1 }), ttlMs: 100, expiresAt: 1025 }),
+      read(['v1'], ctx({ a: 1 })),
+    ];
+    expect(violations(ops, purged, 600).filter((v) => v.startsWith('stale-read'))).toHaveLength(1);
+  });
+
+  it('flags a read that returns a value expired by its coordinator\'s clock, and only that one', () => {
+    t = 0;
+    const put = op({ kind: 'put', value: 'v1', dot: a1, ttlMs: 500, expiresAt: 1500 });
+    const late = op({ kind: 'get', readValues: ['v1'], readContext: ctx({ a: 1 }), readExpiresAt: [1500], readerClock: 1500 });
+    const early = op({ kind: 'get', readValues: ['v1'], readContext: ctx({ a: 1 }), readExpiresAt: [1500], readerClock: 1499 });
+    const unknownClock = op({ kind: 'get', readValues: ['v1'], readContext: ctx({ a: 1 }), readExpiresAt: [1500] });
+    const found = violations([put, late, early, unknownClock], finalOf('v1', a1), 100).filter((v) => v.startsWith('expired-read'));
+    expect(found).toHaveLength(1);
+    expect(found[0]).toContain(`get op ${late.id}`);
+  });
+});
+
+describe('checkHistory: replicas that purged at different times', () => {
+  const a1 = dot('a', 1);
+  const b1 = dot('b', 1);
+  const enc = new TextEncoder();
+  const history = dotsAdd(dotsAdd(emptyDots(), a1), b1);
+  const both: KvRecord = {
+    history,
+    siblings: [
+      { dot: a1, value: enc.encode('v1'), contentType: 'text/plain', writtenAt: 0, expiresAt: 1500 },
+      { dot: b1, value: enc.encode('w1'), contentType: 'text/plain', writtenAt: 0 },
+    ],
+  };
+  const purged: KvRecord = { history, siblings: [both.siblings[1] as KvRecord['siblings'][number]] };
+  const divergent = (peak: number): number =>
+    checkHistory([], [{ key: 'k', replicas: new Map([['n1', both], ['n2', purged], ['n3', both]]) }], {
+      strictQuorums: true,
+      clients: 2,
+      clockPeakBy: () => peak,
+      endedAt: 100,
+    }).filter((v) => v.property === 'divergent').length;
+
+  it('count as converged when they differ only in a version some clock has seen expire', () => {
+    expect(divergent(1500)).toBe(0);
+  });
+
+  it('count as divergent when no clock has reached that version\'s deadline', () => {
+    expect(divergent(1499)).toBe(1); // n2, against the first replica (n1)
+  });
+});

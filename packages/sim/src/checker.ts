@@ -1,4 +1,4 @@
-import { dotsHas, recordEquals, type Dot, type Dots, type KvRecord } from '@ringkv/core';
+import { dotsHas, purgeExpired, recordEquals, type Dot, type Dots, type KvRecord } from '@ringkv/core';
 import type { HistoryOp } from './history.js';
 
 /** What every replica of one key holds at the end of a run, after healing. */
@@ -12,6 +12,15 @@ export interface CheckOptions {
   /** W + R > N and only primaries answered: reads must see every earlier acknowledged write */
   readonly strictQuorums: boolean;
   readonly clients: number;
+  /**
+   * The highest node clock reading up to a simulated time
+   * (SimCluster.clockPeakBy): from the moment it passes a TTL'd version's
+   * deadline, some node may have judged the version expired and purged it.
+   * Absent: no deadline ever passed.
+   */
+  readonly clockPeakBy?: (t: number) => number;
+  /** simulated time of the final states */
+  readonly endedAt?: number;
 }
 
 export interface Violation {
@@ -21,6 +30,7 @@ export interface Violation {
     | 'divergent'
     | 'stale-read'
     | 'sibling-explosion'
+    | 'expired-read'
     | 'node-error'
     | 'hint-undelivered'
     | 'transfers-stuck'
@@ -37,15 +47,31 @@ const dotName = (d: Dot): string => `${d.actor}:${d.counter}`;
 const sameDot = (a: Dot, b: Dot): boolean => a.actor === b.actor && a.counter === b.counter;
 
 /**
+ * Whether a put sent with ?ttl may have expired (and been purged) somewhere
+ * by simulated time `t`: its deadline is at or below some node's clock by
+ * then. An unknown deadline (the outcome is unknown) may have passed at any time.
+ */
+function mayHaveExpired(op: HistoryOp, t: number, opts: CheckOptions): boolean {
+  if (op.kind !== 'put' || op.ttlMs === undefined) return false;
+  if (op.expiresAt === undefined) return true;
+  return (opts.clockPeakBy?.(t) ?? -Infinity) >= op.expiresAt;
+}
+
+/**
  * Checks a finished history against the final replica states:
  * - lost-write: an acknowledged write that no later write's context covered must be a sibling at the end;
  * - resurrected: a write that an acknowledged write's context covered must not be a sibling at the end;
  * - divergent: all replicas of a key hold the same record;
  * - stale-read: with strict quorums, a read sees every write acknowledged before it began;
- * - sibling-explosion: never more live siblings than there are writers.
+ * - sibling-explosion: never more live siblings than there are writers;
+ * - expired-read: a read returns no value its coordinator's clock says has expired.
+ * A put with a TTL may be gone once some node's clock passed its deadline
+ * (purged: its dot stays, it is superseded), and so may what it replaced;
+ * that is expiry, not loss — but what it replaced must never come back.
  */
 export function checkHistory(ops: readonly HistoryOp[], finals: readonly FinalKeyState[], opts: CheckOptions): Violation[] {
   const violations: Violation[] = [];
+  const endedAt = opts.endedAt ?? Infinity;
   const byKey = new Map<string, HistoryOp[]>();
   for (const op of ops) {
     const list = byKey.get(op.key) ?? [];
@@ -58,10 +84,17 @@ export function checkHistory(ops: readonly HistoryOp[], finals: readonly FinalKe
     const first = records[0];
     // A collected tombstone and an uncollected one are the same state (deleted): GC runs per replica.
     const deletedOrAbsent = (r: KvRecord | undefined): boolean => r === undefined || r.siblings.every((s) => s.value === null);
-    for (const [node, rec] of final.replicas) {
+    // A version expired by one replica's clock and not yet by another's is purged at the first only, until
+    // the next read repair or anti-entropy exchange carries the purge over (the replica whose clock is furthest
+    // ahead decides): compare what they hold once everything expired by the highest clock so far is purged.
+    const clockPeak = opts.clockPeakBy?.(endedAt) ?? -Infinity;
+    const settled = (r: KvRecord | undefined): KvRecord | undefined => (r === undefined ? r : purgeExpired(r, clockPeak));
+    for (const [node, held] of final.replicas) {
+      const rec = settled(held);
+      const head = settled(first);
       const same =
-        (deletedOrAbsent(rec) && deletedOrAbsent(first)) ||
-        (rec !== undefined && first !== undefined && recordEquals(rec, first));
+        (deletedOrAbsent(rec) && deletedOrAbsent(head)) ||
+        (rec !== undefined && head !== undefined && recordEquals(rec, head));
       if (!same) violations.push({ property: 'divergent', key: final.key, detail: `replica ${node} differs from the first replica` });
     }
     const writes = keyOps.filter((o) => o.kind !== 'get');
@@ -70,7 +103,7 @@ export function checkHistory(ops: readonly HistoryOp[], finals: readonly FinalKe
       // Absent everywhere: fine for deletes (their tombstones were collected), but every
       // acknowledged put must have been replaced by a later write.
       for (const op of writes) {
-        if (op.outcome === 'ok' && op.kind === 'put' && op.dot !== undefined && !coveredByAny(op.dot)) {
+        if (op.outcome === 'ok' && op.kind === 'put' && op.dot !== undefined && !coveredByAny(op.dot) && !mayHaveExpired(op, endedAt, opts)) {
           violations.push({ property: 'lost-write', key: final.key, detail: `op ${op.id} (put ${op.value ?? ''}) acknowledged and never replaced, key absent everywhere` });
         }
       }
@@ -81,7 +114,7 @@ export function checkHistory(ops: readonly HistoryOp[], finals: readonly FinalKe
     const present = (d: Dot): boolean => first.siblings.some((s) => sameDot(s.dot, d));
     for (const w of writes) {
       if (w.dot === undefined) continue;
-      if (w.outcome === 'ok' && !coveredByAny(w.dot) && !present(w.dot)) {
+      if (w.outcome === 'ok' && !coveredByAny(w.dot) && !present(w.dot) && !mayHaveExpired(w, endedAt, opts)) {
         violations.push({ property: 'lost-write', key: final.key, detail: `op ${w.id} (${w.kind} ${w.value ?? ''}) dot ${dotName(w.dot)} acknowledged and never replaced, but gone` });
       }
       const replacer = coveredByAcked(w.dot);
@@ -99,27 +132,41 @@ export function checkHistory(ops: readonly HistoryOp[], finals: readonly FinalKe
     if (live > uncovered + unknown) {
       violations.push({ property: 'sibling-explosion', key: final.key, detail: `${live} live siblings, but only ${uncovered} unreplaced acknowledged puts and ${unknown} unknown` });
     }
-    if (opts.strictQuorums) checkReads(keyOps, final.key, violations);
+    if (opts.strictQuorums) checkReads(keyOps, final.key, opts, violations);
+    checkExpiredReads(keyOps, final.key, violations);
   }
   return violations;
 }
 
-function checkReads(keyOps: readonly HistoryOp[], key: string, out: Violation[]): void {
+function checkExpiredReads(keyOps: readonly HistoryOp[], key: string, out: Violation[]): void {
+  for (const r of keyOps) {
+    if (r.kind !== 'get' || r.outcome !== 'ok' || r.readerClock === undefined) continue;
+    const clock = r.readerClock;
+    const stale = (r.readExpiresAt ?? []).filter((at) => at <= clock);
+    if (stale.length > 0) out.push({ property: 'expired-read', key, detail: `get op ${r.id} returned a value that expired at ${stale[0]}, its coordinator's clock read ${clock} when it began` });
+  }
+}
+
+function checkReads(keyOps: readonly HistoryOp[], key: string, opts: CheckOptions, out: Violation[]): void {
   // The W+R>N overlap argument holds between a write acknowledged by W primaries and a read answered by R
   // primaries, both coordinated under the same ring (same epoch, unchanged while they ran).
   const acked = keyOps.filter((o) => o.kind !== 'get' && o.outcome === 'ok' && o.dot !== undefined && o.sloppy === false);
   const putOfValue = new Map(keyOps.filter((o) => o.kind === 'put' && o.value !== undefined).map((o) => [o.value as string, o]));
   const deletes = keyOps.filter((o): o is HistoryOp & { readonly contextIn: Dots } => o.kind === 'del' && o.outcome === 'ok' && o.contextIn !== undefined);
+  // TTL puts with a context, whatever their outcome: applied and expired, they erase what they replaced as a delete does.
+  const expiring = keyOps.filter((o): o is HistoryOp & { readonly contextIn: Dots } => o.kind === 'put' && o.ttlMs !== undefined && o.contextIn !== undefined);
+  const endOf = (r: HistoryOp): number => r.completedAt ?? Infinity;
   for (const r of keyOps) {
     if (r.kind !== 'get' || r.outcome !== 'ok' || r.sloppy !== false) continue;
     const before = (w: HistoryOp): boolean => (w.completedAt ?? Infinity) < r.invokedAt;
-    // A delete acknowledged before the read whose effect the read shows: none of the values it replaced came back.
-    const deleteHolds = (d: HistoryOp): boolean =>
-      before(d) &&
+    // None of the values the write replaced came back in the read.
+    const replacedStayGone = (d: HistoryOp): boolean =>
       !(r.readValues ?? []).some((v) => {
         const put = putOfValue.get(v);
         return put?.dot !== undefined && d.contextIn !== undefined && dotsHas(d.contextIn, put.dot);
       });
+    // A delete acknowledged before the read whose effect the read shows.
+    const deleteHolds = (d: HistoryOp): boolean => before(d) && replacedStayGone(d);
     for (const w of acked) {
       if (!before(w) || w.dot === undefined) continue;
       if (w.ringEpoch === undefined || w.ringEpoch !== r.ringEpoch) continue;
@@ -128,8 +175,13 @@ function checkReads(keyOps: readonly HistoryOp[], key: string, out: Violation[])
       // Tombstone GC: once a delete's tombstone is collected, neither its dot nor the dots it replaced are in any
       // context, and a later write without a context starts a fresh history (simulator seed 6008 under 18217fd).
       // Missing them is right as long as the read shows the deletion (no replaced value returned).
+      // A TTL put that may have expired before the read ended is a delete too: purged, its record collected.
       const dot = w.dot;
-      const collectable = (w.kind === 'del' && deleteHolds(w)) || deletes.some((d) => dotsHas(d.contextIn, dot) && deleteHolds(d));
+      const collectable =
+        (w.kind === 'del' && deleteHolds(w)) ||
+        (mayHaveExpired(w, endOf(r), opts) && replacedStayGone(w)) ||
+        deletes.some((d) => dotsHas(d.contextIn, dot) && deleteHolds(d)) ||
+        expiring.some((p) => mayHaveExpired(p, endOf(r), opts) && dotsHas(p.contextIn, dot) && replacedStayGone(p));
       if (!collectable) out.push({ property: 'stale-read', key, detail: `get op ${r.id} missed write op ${w.id} (${dotName(w.dot)}) acknowledged before it began` });
     }
   }

@@ -114,7 +114,7 @@ export function scheduleFaults(cluster: SimCluster, prng: Prng, durationMs: numb
       }
       case 'clock': {
         const m = prng.pick(cluster.machines);
-        m.proc.offsetMs += prng.between(-60_000, 60_000);
+        m.proc.jumpClock(prng.between(-60_000, 60_000));
         note(`clock of ${m.id} jumps to offset ${m.proc.offsetMs} ms`);
         break;
       }

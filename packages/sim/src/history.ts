@@ -24,6 +24,8 @@ export interface HistoryOp {
   readonly value?: string;
   /** what an incr added (never 0) */
   readonly delta?: number;
+  /** a put's ?ttl, in ms (undefined = none) */
+  readonly ttlMs?: number;
   /** the context the client sent with a put/del (undefined = none) */
   readonly contextIn?: Dots;
   readonly invokedAt: number;
@@ -31,9 +33,19 @@ export interface HistoryOp {
   outcome: 'pending' | 'ok' | 'fail' | 'info';
   /** the version an acknowledged put/del created */
   dot?: Dot;
+  /** an acknowledged TTL put's deadline, on the clock of the replica that stamped it */
+  expiresAt?: number;
   /** for an acknowledged get: the live values and the context returned */
   readValues?: string[];
   readContext?: Dots;
+  /** for an acknowledged get: the deadlines of the TTL'd values it returned */
+  readExpiresAt?: number[];
+  /**
+   * for an acknowledged get: its coordinator's clock when the get began, when
+   * that clock did not jump while it ran (the coordinator drops what expired by
+   * its clock during the get, so nothing returned may have expired by this reading)
+   */
+  readerClock?: number;
   /** for an acknowledged cget: the totals of the positive and of the negative deltas in the state read */
   readTotals?: CounterTotals;
   /** the quorum included fallbacks, so the read-your-writes guarantee does not apply */

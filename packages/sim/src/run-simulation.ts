@@ -23,9 +23,16 @@ export interface SimulationResult {
   readonly events: number;
   readonly ops: { readonly total: number; readonly ok: number; readonly fail: number; readonly info: number };
   /** repair work done by the live nodes at the end (earlier lives' counters are lost with them) */
-  readonly repair: { readonly aeKeysRepaired: number; readonly tombstonesReaped: number; readonly hintsDelivered: number; readonly readRepairs: number };
-  /** each key's replicas on the ring at the end (to trace a violation: which nodes held the key) */
-  readonly replicasAtEnd: ReadonlyMap<string, readonly string[]>;
+  readonly repair: {
+    readonly aeKeysRepaired: number;
+    readonly tombstonesReaped: number;
+    readonly hintsDelivered: number;
+    readonly readRepairs: number;
+    /** records whose expired versions a replica purged (by the purger or when storing the key) */
+    readonly expiredPurged: number;
+  };
+  /** each key's replicas on the ring at the end and what each held (to trace a violation) */
+  readonly finals: readonly FinalKeyState[];
 }
 
 export function simulationOptions(seed: number, overrides: Partial<Omit<SimulationOptions, 'seed'>> = {}): SimulationOptions {
@@ -73,7 +80,7 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
   const strictQuorums = r + w > n;
   const violations: Violation[] = [
     ...violations0,
-    ...checkHistory(history.ops, finals, { strictQuorums, clients: opts.workload.clients }),
+    ...checkHistory(history.ops, finals, { strictQuorums, clients: opts.workload.clients, clockPeakBy: (t) => cluster.clockPeakBy(t), endedAt: scheduler.now }),
     ...checkCounters(history.ops, counterFinals, { strictQuorums }),
   ];
   violations.push(...(await undeliveredHints(cluster)));
@@ -94,8 +101,9 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
       tombstonesReaped: sum((n) => n.gc.stats.reaped),
       hintsDelivered: sum((n) => n.handoff.stats.delivered),
       readRepairs: sum((n) => n.coordinator.stats.readRepairs),
+      expiredPurged: sum((n) => n.replica.stats.expiredPurged),
     },
-    replicasAtEnd: new Map([...finals, ...counterFinals].map((f) => [f.key, [...f.replicas.keys()]])),
+    finals: [...finals, ...counterFinals],
   };
 }
 

@@ -59,6 +59,8 @@ export class SimCluster {
   readonly machines: SimMachine[] = [];
   /** error-level log entries of every node, across restarts */
   readonly errors: CaptureLogger['errors'] = [];
+  /** every process any machine ran, dead ones included (their clocks judged expiry while they lived) */
+  private readonly processes: SimProcess[] = [];
 
   private constructor(readonly options: SimClusterOptions) {
     this.prng = new Prng(options.seed);
@@ -134,6 +136,7 @@ export class SimCluster {
     m.incarnations++;
     const proc = new SimProcess(m.id, m.incarnations, this.scheduler);
     m.proc = proc;
+    this.processes.push(proc);
     const rand = this.prng.fork();
     const store = new SimStore(m.memory, proc, () => rand.between(0, 2));
     const identity = await loadOrCreateIdentity(store, m.id, () => Math.floor(proc.clock.now() / 1000));
@@ -184,7 +187,7 @@ export class SimCluster {
   crash(id: string, kind: 'process' | 'machine' | 'disk-lost' = 'process'): void {
     const m = this.machine(id);
     if (m.node === undefined) return;
-    m.proc.alive = false;
+    m.proc.die();
     m.node = undefined;
     if (kind === 'disk-lost') {
       m.memory = new MemoryStore();
@@ -208,7 +211,7 @@ export class SimCluster {
     await node.stop();
     const store = new SimStore(m.memory, m.proc, () => 0);
     await markCleanShutdown(store);
-    m.proc.alive = false;
+    m.proc.die();
     m.memory = m.memory.reopen();
   }
 
@@ -216,6 +219,15 @@ export class SimCluster {
     const m = this.machine(id);
     if (m.node !== undefined) return;
     await this.boot(m);
+  }
+
+  /**
+   * The highest clock reading of any node process up to simulated time `t`:
+   * a version whose deadline is above it cannot have been judged expired
+   * anywhere by then.
+   */
+  clockPeakBy(t: number): number {
+    return this.processes.reduce((peak, p) => Math.max(peak, p.clockPeakBy(t)), -Infinity);
   }
 
   liveNodes(): SimMachine[] {

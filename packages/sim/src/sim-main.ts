@@ -5,6 +5,7 @@
  *   pnpm sim --seed 1234            replay one seed and print its history
  */
 import { parseArgs } from 'node:util';
+import { dotsToWire, type KvRecord } from '@ringkv/core';
 import { runSimulation, simulationOptions, type SimulationResult } from './run-simulation.js';
 import { allFaults, faultNames, faultsFromNames } from './faults.js';
 import { defaultSimClusterOptions } from './sim-cluster.js';
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     faults: { type: 'string', default: faultNames(allFaults).join(',') },
     dw: { type: 'string', default: '0' },
     counters: { type: 'string', default: '0' },
+    ttl: { type: 'string', default: '0' },
     verbose: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -30,7 +32,7 @@ const { values } = parseArgs({
 if (values.help) {
   process.stdout.write(`usage: pnpm sim [--seeds COUNT] [--from SEED] [--nodes N] [--duration-ms MS] [--clients C] [--keys K]
                 [--faults crashes,machineCrashes,partitions,messageLoss,clockJumps,diskLoss,membership]
-                [--dw D] [--counters K]
+                [--dw D] [--counters K] [--ttl SHARE]
                 | --seed SEED [--verbose]
 
 Runs whole ringkv clusters in one process on simulated time, network and disks,
@@ -45,6 +47,11 @@ keep only fsynced writes: meaningful with --dw (every write sent with ?dw=D).
 --counters K adds K PN-counters: 30 % of operations then increment (by -3..5)
 or read one, and the run also checks that no acknowledged increment is lost,
 none counts twice, replicas converge and strict-quorum reads see earlier ones.
+
+--ttl SHARE sends that share (0..1) of the puts with ?ttl (50 ms to 2 s): such
+a value may vanish once some node's clock passes its deadline, but what it
+replaced must stay replaced, replicas must converge, and no read may return a
+value its coordinator's clock says has expired.
 `);
   process.exit(0);
 }
@@ -58,11 +65,26 @@ const workload = {
   keys: Number(values.keys),
   ...(dw > 0 && { dw }),
   ...(Number(values.counters) > 0 && { counters: Number(values.counters) }),
+  ...(Number(values.ttl) > 0 && { ttlRate: Number(values.ttl) }),
 };
 const faults = faultsFromNames(values.faults.split(',').filter((f) => f !== ''));
 
 async function one(seed: number): Promise<SimulationResult> {
   return runSimulation(simulationOptions(seed, { cluster, workload, faults }));
+}
+
+/** A final replica record in one line: its history and each version (value, or a tombstone, and deadline). */
+function describeRecord(rec: KvRecord | undefined): string {
+  if (rec === undefined) return 'nothing';
+  const versions = rec.siblings.map(
+    (s) => `${s.dot.actor}:${s.dot.counter}=${s.value === null ? '(deleted)' : Buffer.from(s.value).toString('latin1')}${s.expiresAt !== undefined ? ` expires ${s.expiresAt}` : ''}`,
+  );
+  return `history ${JSON.stringify(dotsToWire(rec.history))} versions [${versions.join(', ')}]`;
+}
+
+function ttlNote(o: SimulationResult['history']['ops'][number]): string {
+  if (o.ttlMs === undefined) return '';
+  return ` ttl=${o.ttlMs}${o.expiresAt !== undefined ? ` expires=${o.expiresAt}` : ''}`;
 }
 
 function replayCommand(seed: number): string {
@@ -75,10 +97,13 @@ if (values.seed !== undefined) {
   const r = await one(seed);
   for (const f of r.faultLog) process.stdout.write(`fault  ${String(f.at).padStart(6)} ms  ${f.what}\n`);
   if (values.verbose) {
-    for (const [key, ids] of r.replicasAtEnd) process.stdout.write(`replicas ${key}: ${ids.join(',')} (ring at the end)\n`);
+    for (const f of r.finals) {
+      process.stdout.write(`replicas ${f.key}: ${[...f.replicas.keys()].join(',')} (ring at the end)\n`);
+      for (const [id, rec] of f.replicas) process.stdout.write(`  ${id}: ${describeRecord(rec)}\n`);
+    }
     for (const o of r.history.ops) {
       process.stdout.write(
-        `op ${o.id} c${o.client} ${o.kind} ${o.key} ${o.value ?? o.delta ?? ''} via ${o.node} @${o.invokedAt} → ${o.outcome}${o.readValues ? " read=[" + o.readValues.join(",") + "]" : ""}${o.readTotals ? ` read p=${o.readTotals.p} n=${o.readTotals.n}` : ''}${o.sloppy ? " sloppy" : ""} epoch=${o.ringEpoch}${o.error ? ` (${o.error})` : ''}\n`,
+        `op ${o.id} c${o.client} ${o.kind} ${o.key} ${o.value ?? o.delta ?? ''}${ttlNote(o)} via ${o.node} @${o.invokedAt} → ${o.outcome}${o.readValues ? " read=[" + o.readValues.join(",") + "]" : ""}${o.readTotals ? ` read p=${o.readTotals.p} n=${o.readTotals.n}` : ''}${o.sloppy ? " sloppy" : ""} epoch=${o.ringEpoch}${o.error ? ` (${o.error})` : ''}\n`,
       );
     }
   }
@@ -93,7 +118,7 @@ const count = Number(values.seeds);
 const started = Date.now();
 let simulatedMs = 0;
 let ops = 0;
-const repair = { aeKeysRepaired: 0, tombstonesReaped: 0, hintsDelivered: 0, readRepairs: 0 };
+const repair = { aeKeysRepaired: 0, tombstonesReaped: 0, hintsDelivered: 0, readRepairs: 0, expiredPurged: 0 };
 const failing: { seed: number; first: string; count: number }[] = [];
 const barWidth = 30;
 for (let i = 0; i < count; i++) {
@@ -120,7 +145,8 @@ process.stdout.write(
   `${count} runs (seeds ${from}..${from + count - 1}), ${cluster.nodes} nodes: ${failing.length} with violations; ` +
     `${ops} client ops, ${(simulatedMs / 3_600_000).toFixed(2)} simulated hours in ${((Date.now() - started) / 1000).toFixed(0)} s\n` +
     `repair work seen: ${repair.readRepairs} read repairs, ${repair.hintsDelivered} hints delivered, ` +
-    `${repair.aeKeysRepaired} keys repaired by anti-entropy, ${repair.tombstonesReaped} tombstones collected\n`,
+    `${repair.aeKeysRepaired} keys repaired by anti-entropy, ${repair.tombstonesReaped} tombstones collected` +
+    `${repair.expiredPurged > 0 ? `, ${repair.expiredPurged} expired records purged` : ''}\n`,
 );
 for (const f of failing) process.stdout.write(`seed ${f.seed}: ${f.count} violations, first: ${f.first}\n  replay: ${replayCommand(f.seed)}\n`);
 process.exit(failing.length > 0 ? 1 : 0);

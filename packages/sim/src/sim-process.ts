@@ -1,6 +1,12 @@
 import type { Clock } from '@ringkv/core';
 import type { Scheduler } from './scheduler.js';
 
+/** From simulated time `from` on, the process's clock reads `scheduler.now + offsetMs`. */
+interface ClockSegment {
+  readonly from: number;
+  readonly offsetMs: number;
+}
+
 /**
  * One life of one simulated node process. When it crashes, every timer,
  * message and disk completion addressed to it is silently dropped, like a
@@ -8,14 +14,54 @@ import type { Scheduler } from './scheduler.js';
  */
 export class SimProcess {
   alive = true;
-  /** this process's clock error in ms (clock skew and jumps) */
-  offsetMs = 0;
+  /** every offset this process's clock has had, oldest first (so the checker can tell what it read when) */
+  private readonly segments: ClockSegment[];
+  private diedAt: number | undefined;
 
   constructor(
     readonly nodeId: string,
     readonly incarnation: number,
     private readonly scheduler: Scheduler,
-  ) {}
+  ) {
+    this.segments = [{ from: scheduler.now, offsetMs: 0 }];
+  }
+
+  /** this process's clock error in ms (clock skew and jumps) */
+  get offsetMs(): number {
+    return this.segments[this.segments.length - 1]?.offsetMs ?? 0;
+  }
+
+  /** how many times the clock has jumped so far */
+  get jumps(): number {
+    return this.segments.length - 1;
+  }
+
+  /** The clock jumps by `deltaMs` (either way) from now on. */
+  jumpClock(deltaMs: number): void {
+    this.segments.push({ from: this.scheduler.now, offsetMs: this.offsetMs + deltaMs });
+  }
+
+  /** The process is killed (or stopped): nothing addressed to it runs any more. */
+  die(): void {
+    this.alive = false;
+    this.diedAt ??= this.scheduler.now;
+  }
+
+  /**
+   * The highest reading this clock gave while the process lived, up to
+   * simulated time `t` (-Infinity if it had not started). A TTL'd version
+   * may have been judged expired — and purged — by this process from the
+   * moment that reading passed its deadline.
+   */
+  clockPeakBy(t: number): number {
+    let peak = -Infinity;
+    const end = Math.min(t, this.diedAt ?? Infinity);
+    this.segments.forEach((s, i) => {
+      const until = Math.min(end, this.segments[i + 1]?.from ?? Infinity);
+      if (until >= s.from) peak = Math.max(peak, until + s.offsetMs);
+    });
+    return peak;
+  }
 
   /** Schedules `fn` unless the process died by then. */
   after(ms: number, fn: () => void): () => void {

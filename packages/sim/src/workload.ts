@@ -22,6 +22,11 @@ export interface WorkloadOptions {
   readonly counters?: number;
   /** share of operations that increment (60 %) or read (40 %) a counter, when there are counters */
   readonly counterRate?: number;
+  /**
+   * share of puts sent with ?ttl (50 ms – 2 s; absent or 0: none, and the
+   * run draws exactly what it drew before TTLs were simulated)
+   */
+  readonly ttlRate?: number;
 }
 
 export const defaultWorkload: WorkloadOptions = { clients: 4, keys: 4, durationMs: 20_000, contextRate: 0.8, maxThinkMs: 60 };
@@ -52,6 +57,7 @@ export function startWorkload(cluster: SimCluster, history: History, prng: Prng,
       const kind = roll < 0.45 ? 'put' : roll < 0.85 ? 'get' : 'del';
       const ctx = kind !== 'get' && prng.chance(opts.contextRate) ? contexts.get(key) : undefined;
       const value = kind === 'put' ? `c${c}-${seq++}` : undefined;
+      const ttlMs = kind === 'put' && (opts.ttlRate ?? 0) > 0 && prng.chance(opts.ttlRate ?? 0) ? prng.between(50, 2000) : undefined;
       const op = history.add({
         client: c,
         node: machine.id,
@@ -60,16 +66,20 @@ export function startWorkload(cluster: SimCluster, history: History, prng: Prng,
         invokedAt: scheduler.now,
         ...(value !== undefined ? { value } : {}),
         ...(ctx !== undefined ? { contextIn: ctx } : {}),
+        ...(ttlMs !== undefined && { ttlMs }),
       });
       const node = liveNodeOf(machine, op, scheduler.now, next);
       if (node === undefined) return;
       if (kind === 'get') {
         const end = opEnding(cluster, node, op, next, 'fail');
+        const readerClock = steadyClock(machine);
         node.coordinator.get({ key: enc.encode(key), r: cluster.options.params.r, pr: 0 }).then(
           ({ record: rec, sloppy }) =>
             end('ok', undefined, () => {
               op.sloppy = sloppy;
               recordRead(op, rec);
+              const clockAtStart = readerClock();
+              if (clockAtStart !== undefined) op.readerClock = clockAtStart;
               if (rec !== undefined) contexts.set(key, readContext(rec));
             }),
           (err: unknown) => end('fail', describe(err)),
@@ -86,11 +96,14 @@ export function startWorkload(cluster: SimCluster, history: History, prng: Prng,
           w: cluster.options.params.w,
           pw: 0,
           ...(opts.dw !== undefined && { dw: opts.dw }),
+          ...(ttlMs !== undefined && { ttlMs }),
         })
         .then(
           (res) =>
             end('ok', undefined, () => {
               op.dot = res.dot;
+              const expiresAt = res.record.siblings.find((s) => s.dot.actor === res.dot.actor && s.dot.counter === res.dot.counter)?.expiresAt;
+              if (expiresAt !== undefined) op.expiresAt = expiresAt;
               op.sloppy = res.sloppy;
               contexts.set(key, res.context);
             }),
@@ -186,6 +199,18 @@ function opEnding(
   return end;
 }
 
+/**
+ * The machine's clock reading now, to be asked for when an operation ends:
+ * undefined if the process died or its clock jumped in between (then what it
+ * judged during the operation is not known).
+ */
+function steadyClock(machine: SimMachine): () => number | undefined {
+  const proc = machine.proc;
+  const jumps = proc.jumps;
+  const reading = proc.clock.now();
+  return () => (machine.proc === proc && proc.alive && proc.jumps === jumps ? reading : undefined);
+}
+
 function complete(op: HistoryOp, outcome: HistoryOp['outcome'], at: number, err?: string): void {
   op.outcome = outcome;
   op.completedAt = at;
@@ -193,7 +218,10 @@ function complete(op: HistoryOp, outcome: HistoryOp['outcome'], at: number, err?
 }
 
 function recordRead(op: HistoryOp, rec: KvRecord | undefined): void {
-  op.readValues = rec === undefined ? [] : liveSiblings(rec).map((s) => dec.decode(s.value ?? new Uint8Array()));
+  const live = rec === undefined ? [] : liveSiblings(rec);
+  op.readValues = live.map((s) => dec.decode(s.value ?? new Uint8Array()));
+  const deadlines = live.flatMap((s) => (s.expiresAt === undefined ? [] : [s.expiresAt]));
+  if (deadlines.length > 0) op.readExpiresAt = deadlines;
   if (rec !== undefined) op.readContext = readContext(rec);
 }
 
