@@ -38,7 +38,8 @@ export interface Violation {
     | 'counter-lost'
     | 'counter-overcount'
     | 'counter-divergent'
-    | 'counter-stale-read';
+    | 'counter-stale-read'
+    | 'counter-expired-read';
   readonly key: string;
   readonly detail: string;
 }

@@ -1,6 +1,7 @@
 import { dotsAdd, emptyDots, encodePn, incrementPn, pnCounterContentType, type KvRecord, type PnCounter } from '@ringkv/core';
 import { describe, expect, it } from 'vitest';
-import { checkCounters, totalsOf, type FinalCounterState } from './counter-checker.js';
+import { checkCounters, type FinalCounterState } from './counter-checker.js';
+import { totalsOf } from './counter-totals.js';
 import type { HistoryOp } from './history.js';
 
 /** Hand-made counter histories: each property must flag what it is for and pass what is fine. */

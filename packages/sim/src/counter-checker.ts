@@ -14,26 +14,23 @@
  *   those of the increments acknowledged by primaries under the same ring
  *   before it began (a read that held them all would sum at least that much).
  */
-import { counterStateOf, type KvRecord } from '@ringkv/core';
+import type { KvRecord } from '@ringkv/core';
 import type { CheckOptions, Violation } from './checker.js';
-import type { CounterTotals, HistoryOp } from './history.js';
+import { showTotals, sumDeltas, totalsOf } from './counter-totals.js';
+import type { HistoryOp } from './history.js';
+import { checkWindowCounter } from './window-checker.js';
 
 /** The history's name of counter `i` ('#' keeps it apart from the /kv keys k0, k1, …). */
 export function counterKeyName(i: number): string {
   return `#n${i}`;
 }
 
-/** Summed totals of the join of the records' counter states (0/0 when none holds an increment). */
-export function totalsOf(records: Iterable<KvRecord | undefined>): CounterTotals {
-  const state = counterStateOf(records);
-  let p = 0;
-  let n = 0;
-  for (const e of state?.entries ?? []) {
-    p += e.p;
-    n += e.n;
-  }
-  return { p, n };
+/** The history's name of rate-limit window counter `i`. */
+export function windowKeyName(i: number): string {
+  return `#w${i}`;
 }
+
+const isWindowKey = (name: string): boolean => name.startsWith('#w');
 
 /** Each replica's record of one counter at the end of a run, after healing. */
 export interface FinalCounterState {
@@ -42,40 +39,30 @@ export interface FinalCounterState {
   readonly replicas: ReadonlyMap<string, KvRecord | undefined>;
 }
 
-/** The totals of the increments in `ops`. */
-function sumDeltas(ops: readonly HistoryOp[]): CounterTotals {
-  let p = 0;
-  let n = 0;
-  for (const o of ops) {
-    const d = o.delta ?? 0;
-    if (d > 0) p += d;
-    else n -= d;
-  }
-  return { p, n };
-}
-
-const show = (t: CounterTotals): string => `p=${t.p} n=${t.n}`;
-
-export function checkCounters(ops: readonly HistoryOp[], finals: readonly FinalCounterState[], opts: Pick<CheckOptions, 'strictQuorums'>): Violation[] {
+export function checkCounters(ops: readonly HistoryOp[], finals: readonly FinalCounterState[], opts: Pick<CheckOptions, 'strictQuorums' | 'clockPeakBy' | 'endedAt'>): Violation[] {
   const out: Violation[] = [];
   for (const final of finals) {
     const keyOps = ops.filter((o) => o.key === final.key);
+    if (isWindowKey(final.key)) {
+      checkWindowCounter(keyOps, final, opts, out);
+      continue;
+    }
     const increments = keyOps.filter((o) => o.kind === 'incr');
     const perReplica = [...final.replicas].map(([node, rec]) => ({ node, totals: totalsOf([rec]) }));
     const first = perReplica[0];
     for (const r of perReplica) {
       if (first !== undefined && (r.totals.p !== first.totals.p || r.totals.n !== first.totals.n)) {
-        out.push({ property: 'counter-divergent', key: final.key, detail: `replica ${r.node} holds ${show(r.totals)}, replica ${first.node} ${show(first.totals)}` });
+        out.push({ property: 'counter-divergent', key: final.key, detail: `replica ${r.node} holds ${showTotals(r.totals)}, replica ${first.node} ${showTotals(first.totals)}` });
       }
     }
     const end = totalsOf(final.replicas.values());
     const acked = sumDeltas(increments.filter((o) => o.outcome === 'ok'));
     const possible = sumDeltas(increments.filter((o) => o.outcome === 'ok' || o.outcome === 'info' || o.outcome === 'pending'));
     if (end.p < acked.p || end.n < acked.n) {
-      out.push({ property: 'counter-lost', key: final.key, detail: `the end state holds ${show(end)}, acknowledged increments add up to ${show(acked)}` });
+      out.push({ property: 'counter-lost', key: final.key, detail: `the end state holds ${showTotals(end)}, acknowledged increments add up to ${showTotals(acked)}` });
     }
     if (end.p > possible.p || end.n > possible.n) {
-      out.push({ property: 'counter-overcount', key: final.key, detail: `the end state holds ${show(end)}, every increment that may have counted adds up to ${show(possible)}` });
+      out.push({ property: 'counter-overcount', key: final.key, detail: `the end state holds ${showTotals(end)}, every increment that may have counted adds up to ${showTotals(possible)}` });
     }
     if (opts.strictQuorums) checkCounterReads(keyOps, final.key, out);
   }
@@ -90,7 +77,7 @@ function checkCounterReads(keyOps: readonly HistoryOp[], key: string, out: Viola
     const before = acked.filter((w) => (w.completedAt ?? Infinity) < r.invokedAt && w.ringEpoch === r.ringEpoch);
     const needed = sumDeltas(before);
     if (r.readTotals.p < needed.p || r.readTotals.n < needed.n) {
-      out.push({ property: 'counter-stale-read', key, detail: `cget op ${r.id} read ${show(r.readTotals)}, but the ${before.length} increments acknowledged before it began add up to ${show(needed)}` });
+      out.push({ property: 'counter-stale-read', key, detail: `cget op ${r.id} read ${showTotals(r.readTotals)}, but the ${before.length} increments acknowledged before it began add up to ${showTotals(needed)}` });
     }
   }
 }

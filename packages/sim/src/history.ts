@@ -24,7 +24,7 @@ export interface HistoryOp {
   readonly value?: string;
   /** what an incr added (never 0) */
   readonly delta?: number;
-  /** a put's ?ttl, in ms (undefined = none) */
+  /** a put's ?ttl, or the window length an incr may start a window with, in ms (undefined = none) */
   readonly ttlMs?: number;
   /** the context the client sent with a put/del (undefined = none) */
   readonly contextIn?: Dots;
@@ -41,13 +41,17 @@ export interface HistoryOp {
   /** for an acknowledged get: the deadlines of the TTL'd values it returned */
   readExpiresAt?: number[];
   /**
-   * for an acknowledged get: its coordinator's clock when the get began, when
+   * for an acknowledged get or cget: its coordinator's clock when it began, when
    * that clock did not jump while it ran (the coordinator drops what expired by
    * its clock during the get, so nothing returned may have expired by this reading)
    */
   readerClock?: number;
   /** for an acknowledged cget: the totals of the positive and of the negative deltas in the state read */
   readTotals?: CounterTotals;
+  /** for an acknowledged cget of a rate-limit window: the end of the window it read (undefined: none live) */
+  readWindowEnd?: number;
+  /** for an acknowledged incr of a rate-limit window: the end of the window it counted in, as its coordinator answered */
+  windowEnd?: number;
   /** the quorum included fallbacks, so the read-your-writes guarantee does not apply */
   sloppy?: boolean;
   /**

@@ -1,6 +1,6 @@
 import { encodeCounterKey, mergeRecords, partitionOfKey, recordEquals } from '@ringkv/core';
 import { checkHistory, type FinalKeyState, type Violation } from './checker.js';
-import { checkCounters, counterKeyName } from './counter-checker.js';
+import { checkCounters, counterKeyName, windowKeyName } from './counter-checker.js';
 import { allFaults, healAll, scheduleFaults, type FaultLog, type FaultOptions } from './faults.js';
 import { History } from './history.js';
 import { Prng } from './prng.js';
@@ -73,15 +73,17 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
   for (let waited = 0; recovering().length > 0 && waited < 120_000; waited += 1000) await scheduler.runFor(1000);
   if (recovering().length > 0) violations0.push({ property: 'recovery-stuck', key: '-', detail: `${recovering().join(', ')} still recovering 120 s after healing` });
   const kvKeys = Array.from({ length: opts.workload.keys }, (_, k) => ({ name: `k${k}`, bytes: enc.encode(`k${k}`) }));
-  const counterKeys = Array.from({ length: opts.workload.counters ?? 0 }, (_, i) => ({ name: counterKeyName(i), bytes: encodeCounterKey(counterKeyName(i)) }));
+  const counterNames = [...Array.from({ length: opts.workload.counters ?? 0 }, (_, i) => counterKeyName(i)), ...Array.from({ length: opts.workload.windows ?? 0 }, (_, i) => windowKeyName(i))];
+  const counterKeys = counterNames.map((name) => ({ name, bytes: encodeCounterKey(name) }));
   const finals = await converge(cluster, kvKeys);
   const counterFinals = await converge(cluster, counterKeys);
   const { n, r, w } = opts.cluster.params;
   const strictQuorums = r + w > n;
+  const clockPeakBy = (t: number): number => cluster.clockPeakBy(t);
   const violations: Violation[] = [
     ...violations0,
-    ...checkHistory(history.ops, finals, { strictQuorums, clients: opts.workload.clients, clockPeakBy: (t) => cluster.clockPeakBy(t), endedAt: scheduler.now }),
-    ...checkCounters(history.ops, counterFinals, { strictQuorums }),
+    ...checkHistory(history.ops, finals, { strictQuorums, clients: opts.workload.clients, clockPeakBy, endedAt: scheduler.now }),
+    ...checkCounters(history.ops, counterFinals, { strictQuorums, clockPeakBy, endedAt: scheduler.now }),
   ];
   violations.push(...(await undeliveredHints(cluster)));
   for (const e of cluster.errors) violations.push({ property: 'node-error', key: '-', detail: `${e.node}: ${e.msg} ${e.detail}` });

@@ -24,6 +24,7 @@ const { values } = parseArgs({
     dw: { type: 'string', default: '0' },
     counters: { type: 'string', default: '0' },
     ttl: { type: 'string', default: '0' },
+    windows: { type: 'string', default: '0' },
     verbose: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -32,7 +33,7 @@ const { values } = parseArgs({
 if (values.help) {
   process.stdout.write(`usage: pnpm sim [--seeds COUNT] [--from SEED] [--nodes N] [--duration-ms MS] [--clients C] [--keys K]
                 [--faults crashes,machineCrashes,partitions,messageLoss,clockJumps,diskLoss,membership]
-                [--dw D] [--counters K] [--ttl SHARE]
+                [--dw D] [--counters K] [--windows K] [--ttl SHARE]
                 | --seed SEED [--verbose]
 
 Runs whole ringkv clusters in one process on simulated time, network and disks,
@@ -47,6 +48,12 @@ keep only fsynced writes: meaningful with --dw (every write sent with ?dw=D).
 --counters K adds K PN-counters: 30 % of operations then increment (by -3..5)
 or read one, and the run also checks that no acknowledged increment is lost,
 none counts twice, replicas converge and strict-quorum reads see earlier ones.
+
+--windows K adds K rate-limit windows (counters incremented with ?ttl, 300 ms
+to 3 s), checked per window: the window left at the end holds every increment
+acknowledged in it and no more than could have counted, replicas converge,
+strict reads see every window an earlier acknowledged increment counted in
+(unless a later window displaced it or it ended) and count those increments.
 
 --ttl SHARE sends that share (0..1) of the puts with ?ttl (50 ms to 2 s): such
 a value may vanish once some node's clock passes its deadline, but what it
@@ -66,6 +73,7 @@ const workload = {
   ...(dw > 0 && { dw }),
   ...(Number(values.counters) > 0 && { counters: Number(values.counters) }),
   ...(Number(values.ttl) > 0 && { ttlRate: Number(values.ttl) }),
+  ...(Number(values.windows) > 0 && { windows: Number(values.windows) }),
 };
 const faults = faultsFromNames(values.faults.split(',').filter((f) => f !== ''));
 

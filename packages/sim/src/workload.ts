@@ -1,5 +1,6 @@
-import { RingkvError, encodeContext, encodeCounterKey, liveSiblings, readContext, type Dots, type KvRecord } from '@ringkv/core';
-import { counterKeyName, totalsOf } from './counter-checker.js';
+import { RingkvError, counterStateOf, encodeContext, encodeCounterKey, liveSiblings, readContext, type Dots, type KvRecord } from '@ringkv/core';
+import { counterKeyName, windowKeyName } from './counter-checker.js';
+import { totalsOf } from './counter-totals.js';
 import type { History, HistoryOp } from './history.js';
 import type { Prng } from './prng.js';
 import type { RingkvNode } from '@ringkv/node';
@@ -20,6 +21,11 @@ export interface WorkloadOptions {
    * exactly what it drew before counters existed, so old seeds replay).
    */
   readonly counters?: number;
+  /**
+   * rate-limit windows (PN-counters incremented with ?ttl, 300 ms – 3 s)
+   * beside the plain counters; absent or 0: none, and nothing is drawn for them
+   */
+  readonly windows?: number;
   /** share of operations that increment (60 %) or read (40 %) a counter, when there are counters */
   readonly counterRate?: number;
   /**
@@ -47,7 +53,7 @@ export function startWorkload(cluster: SimCluster, history: History, prng: Prng,
     const next = (): void => void scheduler.schedule(prng.between(1, opts.maxThinkMs), step);
     const step = (): void => {
       if (scheduler.now >= endAt) return;
-      if ((opts.counters ?? 0) > 0 && prng.chance(opts.counterRate ?? 0.3)) {
+      if ((opts.counters ?? 0) + (opts.windows ?? 0) > 0 && prng.chance(opts.counterRate ?? 0.3)) {
         counterStep(cluster, history, prng, opts, c, next);
         return;
       }
@@ -123,29 +129,50 @@ export function startWorkload(cluster: SimCluster, history: History, prng: Prng,
 function counterStep(cluster: SimCluster, history: History, prng: Prng, opts: WorkloadOptions, client: number, next: () => void): void {
   const { scheduler } = cluster;
   const { params } = cluster.options;
-  const name = counterKeyName(prng.int(opts.counters ?? 1));
+  const plain = opts.counters ?? 0;
+  // Without windows this draws what it drew before they existed, so old seeds replay.
+  const pick = (opts.windows ?? 0) > 0 ? prng.int(plain + (opts.windows ?? 0)) : prng.int(plain);
+  const name = pick < plain ? counterKeyName(pick) : windowKeyName(pick - plain);
   const machine = prng.pick(cluster.machines);
   const incr = prng.chance(0.6);
   const delta = incr ? (prng.chance(0.7) ? prng.between(1, 5) : -prng.between(1, 3)) : undefined;
-  const op = history.add({ client, node: machine.id, kind: incr ? 'incr' : 'cget', key: name, invokedAt: scheduler.now, ...(delta !== undefined && { delta }) });
+  const ttlMs = incr && pick >= plain ? prng.between(300, 3000) : undefined;
+  const op = history.add({
+    client,
+    node: machine.id,
+    kind: incr ? 'incr' : 'cget',
+    key: name,
+    invokedAt: scheduler.now,
+    ...(delta !== undefined && { delta }),
+    ...(ttlMs !== undefined && { ttlMs }),
+  });
   const node = liveNodeOf(machine, op, scheduler.now, next);
   if (node === undefined) return;
   const key = encodeCounterKey(name);
   if (delta === undefined) {
     const end = opEnding(cluster, node, op, next, 'fail');
+    const readerClock = steadyClock(machine);
     node.coordinator.get({ key, r: params.r, pr: 0 }).then(
       ({ record, sloppy }) =>
         end('ok', undefined, () => {
           op.sloppy = sloppy;
           op.readTotals = totalsOf([record]);
+          const windowEnd = counterStateOf([record])?.windowEnd;
+          if (windowEnd !== undefined && windowEnd !== null) op.readWindowEnd = windowEnd;
+          const clockAtStart = readerClock();
+          if (clockAtStart !== undefined) op.readerClock = clockAtStart;
         }),
       (err: unknown) => end('fail', describe(err)),
     );
     return;
   }
   const end = opEnding(cluster, node, op, next, 'info');
-  node.coordinator.increment({ key, delta, w: params.w, pw: 0, ...(opts.dw !== undefined && { dw: opts.dw }) }).then(
-    (res) => end('ok', undefined, () => void (op.sloppy = res.sloppy)),
+  node.coordinator.increment({ key, delta, w: params.w, pw: 0, ...(opts.dw !== undefined && { dw: opts.dw }), ...(ttlMs !== undefined && { ttlMs }) }).then(
+    (res) =>
+      end('ok', undefined, () => {
+        op.sloppy = res.sloppy;
+        if (res.windowEnd !== null) op.windowEnd = res.windowEnd;
+      }),
     (err: unknown) => end('info', describe(err)),
   );
 }
