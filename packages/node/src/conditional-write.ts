@@ -39,7 +39,7 @@ export interface WriteConditions {
  * when nothing is live) if not. Without conditions it is a plain write.
  */
 export async function conditionalWrite(
-  coordinator: Coordinator,
+  coordinator: Pick<Coordinator, 'get' | 'write'>,
   now: () => number,
   req: WriteRequest,
   cond: WriteConditions,

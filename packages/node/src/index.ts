@@ -5,6 +5,7 @@ export { InsecureBindError, bindProblems, isLoopbackHost } from './bind-safety.j
 export { authTokenProblem } from './http-auth.js';
 export { RingkvNode, type RingkvNodeDeps } from './ringkv-node.js';
 export { Coordinator, type WriteRequest, type WriteResult } from './coordinator.js';
+export { conditionalWrite, type WriteConditions } from './conditional-write.js';
 export { ReplicaService } from './replica-service.js';
 export { ClusterView } from './cluster-view.js';
 export { buildHttpApi } from './http-api.js';

@@ -161,3 +161,47 @@ describe('checkHistory: replicas that purged at different times', () => {
     expect(divergent(1499)).toBe(1); // n2, against the first replica (n1)
   });
 });
+
+describe('checkHistory: conditional writes', () => {
+  const a1 = dot('a', 1);
+  const b1 = dot('b', 1);
+  const c1 = dot('c', 1);
+  const lostUpdates = (ops: HistoryOp[], final: FinalKeyState): string[] =>
+    checkHistory(ops, [final], { strictQuorums: true, clients: 3 })
+      .filter((v) => v.property === 'lost-update')
+      .map((v) => v.detail);
+
+  it('passes one whose quorum read found only versions that were already superseded', () => {
+    t = 0;
+    // v1 (a1); b writes v2 over it; the client read v2 and writes v3 if it still holds; its read also found a1 (covered).
+    const ops = [
+      op({ kind: 'put', value: 'v1', dot: a1 }),
+      op({ kind: 'put', value: 'v2', dot: b1, contextIn: ctx({ a: 1 }) }),
+      op({ kind: 'put', value: 'v3', dot: c1, contextIn: ctx({ b: 1 }), condition: 'if-match', contextUsed: ctx({ a: 1, b: 1 }) }),
+    ];
+    expect(lostUpdates(ops, finalOf('v3', c1))).toEqual([]);
+  });
+
+  it('flags one whose quorum read found a version its client had not read, still live', () => {
+    t = 0;
+    // v1 and v2 are concurrent (no contexts); the client read only v1, yet its write superseded v2 too.
+    const ops = [
+      op({ kind: 'put', value: 'v1', dot: a1 }),
+      op({ kind: 'put', value: 'v2', dot: b1 }),
+      op({ kind: 'put', value: 'v3', dot: c1, contextIn: ctx({ a: 1 }), condition: 'if-match', contextUsed: ctx({ a: 1, b: 1 }) }),
+    ];
+    const found = lostUpdates(ops, finalOf('v3', c1));
+    expect(found).toHaveLength(1);
+    expect(found[0]).toContain('(b:1)');
+  });
+
+  it('passes the same when the version the client had not read may have expired', () => {
+    t = 0;
+    const ops = [
+      op({ kind: 'put', value: 'v1', dot: a1 }),
+      op({ kind: 'put', value: 'v2', dot: b1, ttlMs: 10, expiresAt: 1000 }),
+      op({ kind: 'put', value: 'v3', dot: c1, contextIn: ctx({ a: 1 }), condition: 'if-match', contextUsed: ctx({ a: 1, b: 1 }) }),
+    ];
+    expect(checkHistory(ops, [finalOf('v3', c1)], { strictQuorums: true, clients: 3, clockPeakBy: () => 1000 }).filter((v) => v.property === 'lost-update')).toEqual([]);
+  });
+});

@@ -31,6 +31,7 @@ export interface Violation {
     | 'stale-read'
     | 'sibling-explosion'
     | 'expired-read'
+    | 'lost-update'
     | 'node-error'
     | 'hint-undelivered'
     | 'transfers-stuck'
@@ -46,6 +47,17 @@ export interface Violation {
 
 const dotName = (d: Dot): string => `${d.actor}:${d.counter}`;
 const sameDot = (a: Dot, b: Dot): boolean => a.actor === b.actor && a.counter === b.counter;
+
+/**
+ * The context a write superseded with: for a conditional write that passed
+ * its check, the one it was sent with (the client's joined with its quorum
+ * read's); otherwise the client's. Undefined: none.
+ */
+const supersedes = (w: HistoryOp): Dots | undefined => w.contextUsed ?? w.contextIn;
+const covers = (w: HistoryOp, d: Dot): boolean => {
+  const ctx = supersedes(w);
+  return ctx !== undefined && dotsHas(ctx, d);
+};
 
 /**
  * Whether a put sent with ?ttl may have expired (and been purged) somewhere
@@ -65,7 +77,8 @@ function mayHaveExpired(op: HistoryOp, t: number, opts: CheckOptions): boolean {
  * - divergent: all replicas of a key hold the same record;
  * - stale-read: with strict quorums, a read sees every write acknowledged before it began;
  * - sibling-explosion: never more live siblings than there are writers;
- * - expired-read: a read returns no value its coordinator's clock says has expired.
+ * - expired-read: a read returns no value its coordinator's clock says has expired;
+ * - lost-update: a conditional write passes only if no value its client had not read was live.
  * A put with a TTL may be gone once some node's clock passed its deadline
  * (purged: its dot stays, it is superseded), and so may what it replaced;
  * that is expiry, not loss — but what it replaced must never come back.
@@ -99,7 +112,7 @@ export function checkHistory(ops: readonly HistoryOp[], finals: readonly FinalKe
       if (!same) violations.push({ property: 'divergent', key: final.key, detail: `replica ${node} differs from the first replica` });
     }
     const writes = keyOps.filter((o) => o.kind !== 'get');
-    const coveredByAny = (d: Dot): boolean => writes.some((w) => w.contextIn !== undefined && dotsHas(w.contextIn, d));
+    const coveredByAny = (d: Dot): boolean => writes.some((w) => covers(w, d));
     if (first === undefined) {
       // Absent everywhere: fine for deletes (their tombstones were collected), but every
       // acknowledged put must have been replaced by a later write.
@@ -111,7 +124,7 @@ export function checkHistory(ops: readonly HistoryOp[], finals: readonly FinalKe
       continue;
     }
     const coveredByAcked = (d: Dot): HistoryOp | undefined =>
-      writes.find((w) => w.outcome === 'ok' && w.contextIn !== undefined && dotsHas(w.contextIn, d));
+      writes.find((w) => w.outcome === 'ok' && covers(w, d));
     const present = (d: Dot): boolean => first.siblings.some((s) => sameDot(s.dot, d));
     for (const w of writes) {
       if (w.dot === undefined) continue;
@@ -135,8 +148,37 @@ export function checkHistory(ops: readonly HistoryOp[], finals: readonly FinalKe
     }
     if (opts.strictQuorums) checkReads(keyOps, final.key, opts, violations);
     checkExpiredReads(keyOps, final.key, violations);
+    checkConditionalWrites(keyOps, final.key, opts, violations);
   }
   return violations;
+}
+
+/**
+ * lost-update: a conditional write passes only if what its quorum read found
+ * live is what its client had read (the ETag names exactly those versions).
+ * So an acknowledged put it superseded that its client had not read must
+ * already have been superseded, within what that read found, by another
+ * write — or have expired; otherwise it was live and the check should have
+ * failed (a read-modify-write overwrote a value its client never saw).
+ */
+function checkConditionalWrites(keyOps: readonly HistoryOp[], key: string, opts: CheckOptions, out: Violation[]): void {
+  const puts = keyOps.filter((o): o is HistoryOp & { dot: Dot } => o.kind === 'put' && o.outcome === 'ok' && o.dot !== undefined);
+  const writes = keyOps.filter((o) => o.kind === 'put' || o.kind === 'del');
+  for (const p of keyOps) {
+    const used = p.contextUsed;
+    if (p.condition === undefined || p.outcome !== 'ok' || used === undefined) continue;
+    for (const w of puts) {
+      if (w === p || !dotsHas(used, w.dot) || (p.contextIn !== undefined && dotsHas(p.contextIn, w.dot))) continue;
+      if (mayHaveExpired(w, p.completedAt ?? Infinity, opts)) continue;
+      // Superseded by a write the read found (its dot is in the context), or by one whose outcome is unknown.
+      const replaced = writes.some(
+        (x) => x !== w && x !== p && x.outcome !== 'fail' && covers(x, w.dot) && (x.outcome !== 'ok' || (x.dot !== undefined && dotsHas(used, x.dot))),
+      );
+      if (!replaced) {
+        out.push({ property: 'lost-update', key, detail: `conditional ${p.kind} op ${p.id} (${p.condition}) passed its check, but put op ${w.id} (${dotName(w.dot)}), which its client had not read, was live` });
+      }
+    }
+  }
 }
 
 function checkExpiredReads(keyOps: readonly HistoryOp[], key: string, out: Violation[]): void {
@@ -153,9 +195,9 @@ function checkReads(keyOps: readonly HistoryOp[], key: string, opts: CheckOption
   // primaries, both coordinated under the same ring (same epoch, unchanged while they ran).
   const acked = keyOps.filter((o) => o.kind !== 'get' && o.outcome === 'ok' && o.dot !== undefined && o.sloppy === false);
   const putOfValue = new Map(keyOps.filter((o) => o.kind === 'put' && o.value !== undefined).map((o) => [o.value as string, o]));
-  const deletes = keyOps.filter((o): o is HistoryOp & { readonly contextIn: Dots } => o.kind === 'del' && o.outcome === 'ok' && o.contextIn !== undefined);
+  const deletes = keyOps.filter((o) => o.kind === 'del' && o.outcome === 'ok' && supersedes(o) !== undefined);
   // TTL puts with a context, whatever their outcome: applied and expired, they erase what they replaced as a delete does.
-  const expiring = keyOps.filter((o): o is HistoryOp & { readonly contextIn: Dots } => o.kind === 'put' && o.ttlMs !== undefined && o.contextIn !== undefined);
+  const expiring = keyOps.filter((o) => o.kind === 'put' && o.ttlMs !== undefined && supersedes(o) !== undefined);
   const endOf = (r: HistoryOp): number => r.completedAt ?? Infinity;
   for (const r of keyOps) {
     if (r.kind !== 'get' || r.outcome !== 'ok' || r.sloppy !== false) continue;
@@ -164,7 +206,7 @@ function checkReads(keyOps: readonly HistoryOp[], key: string, opts: CheckOption
     const replacedStayGone = (d: HistoryOp): boolean =>
       !(r.readValues ?? []).some((v) => {
         const put = putOfValue.get(v);
-        return put?.dot !== undefined && d.contextIn !== undefined && dotsHas(d.contextIn, put.dot);
+        return put?.dot !== undefined && covers(d, put.dot);
       });
     // A delete acknowledged before the read whose effect the read shows.
     const deleteHolds = (d: HistoryOp): boolean => before(d) && replacedStayGone(d);
@@ -181,8 +223,8 @@ function checkReads(keyOps: readonly HistoryOp[], key: string, opts: CheckOption
       const collectable =
         (w.kind === 'del' && deleteHolds(w)) ||
         (mayHaveExpired(w, endOf(r), opts) && replacedStayGone(w)) ||
-        deletes.some((d) => dotsHas(d.contextIn, dot) && deleteHolds(d)) ||
-        expiring.some((p) => mayHaveExpired(p, endOf(r), opts) && dotsHas(p.contextIn, dot) && replacedStayGone(p));
+        deletes.some((d) => covers(d, dot) && deleteHolds(d)) ||
+        expiring.some((p) => mayHaveExpired(p, endOf(r), opts) && covers(p, dot) && replacedStayGone(p));
       if (!collectable) out.push({ property: 'stale-read', key, detail: `get op ${r.id} missed write op ${w.id} (${dotName(w.dot)}) acknowledged before it began` });
     }
   }

@@ -28,6 +28,14 @@ export interface HistoryOp {
   readonly ttlMs?: number;
   /** the context the client sent with a put/del (undefined = none) */
   readonly contextIn?: Dots;
+  /** a conditional put/del: If-Match with the ETag of the client's last read of the key, or If-None-Match: * when that read found nothing */
+  readonly condition?: 'if-match' | 'if-none-match';
+  /**
+   * the context a conditional write was sent to the replicas with, once it
+   * passed its check (the client's context joined with its quorum read's):
+   * what it supersedes
+   */
+  contextUsed?: Dots;
   readonly invokedAt: number;
   completedAt?: number;
   outcome: 'pending' | 'ok' | 'fail' | 'info';

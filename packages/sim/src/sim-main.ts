@@ -25,6 +25,7 @@ const { values } = parseArgs({
     counters: { type: 'string', default: '0' },
     ttl: { type: 'string', default: '0' },
     windows: { type: 'string', default: '0' },
+    conditional: { type: 'string', default: '0' },
     verbose: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -33,7 +34,7 @@ const { values } = parseArgs({
 if (values.help) {
   process.stdout.write(`usage: pnpm sim [--seeds COUNT] [--from SEED] [--nodes N] [--duration-ms MS] [--clients C] [--keys K]
                 [--faults crashes,machineCrashes,partitions,messageLoss,clockJumps,diskLoss,membership]
-                [--dw D] [--counters K] [--windows K] [--ttl SHARE]
+                [--dw D] [--counters K] [--windows K] [--ttl SHARE] [--conditional SHARE]
                 | --seed SEED [--verbose]
 
 Runs whole ringkv clusters in one process on simulated time, network and disks,
@@ -55,6 +56,11 @@ acknowledged in it and no more than could have counted, replicas converge,
 strict reads see every window an earlier acknowledged increment counted in
 (unless a later window displaced it or it ended) and count those increments.
 
+--conditional SHARE sends that share of the puts and deletes of keys a client
+has read with If-Match (that read's ETag; If-None-Match: * when it found
+nothing): one that passes must not have superseded a value its client had not
+read that was still live (lost-update).
+
 --ttl SHARE sends that share (0..1) of the puts with ?ttl (50 ms to 2 s): such
 a value may vanish once some node's clock passes its deadline, but what it
 replaced must stay replaced, replicas must converge, and no read may return a
@@ -74,6 +80,7 @@ const workload = {
   ...(Number(values.counters) > 0 && { counters: Number(values.counters) }),
   ...(Number(values.ttl) > 0 && { ttlRate: Number(values.ttl) }),
   ...(Number(values.windows) > 0 && { windows: Number(values.windows) }),
+  ...(Number(values.conditional) > 0 && { conditionalRate: Number(values.conditional) }),
 };
 const faults = faultsFromNames(values.faults.split(',').filter((f) => f !== ''));
 
@@ -111,7 +118,7 @@ if (values.seed !== undefined) {
     }
     for (const o of r.history.ops) {
       process.stdout.write(
-        `op ${o.id} c${o.client} ${o.kind} ${o.key} ${o.value ?? o.delta ?? ''}${ttlNote(o)} via ${o.node} @${o.invokedAt} → ${o.outcome}${o.readValues ? " read=[" + o.readValues.join(",") + "]" : ""}${o.readTotals ? ` read p=${o.readTotals.p} n=${o.readTotals.n}` : ''}${o.sloppy ? " sloppy" : ""} epoch=${o.ringEpoch}${o.error ? ` (${o.error})` : ''}\n`,
+        `op ${o.id} c${o.client} ${o.kind} ${o.key} ${o.value ?? o.delta ?? ''}${ttlNote(o)}${o.condition !== undefined ? ` ${o.condition}` : ''} via ${o.node} @${o.invokedAt} → ${o.outcome}${o.readValues ? " read=[" + o.readValues.join(",") + "]" : ""}${o.readTotals ? ` read p=${o.readTotals.p} n=${o.readTotals.n}` : ''}${o.sloppy ? " sloppy" : ""} epoch=${o.ringEpoch}${o.error ? ` (${o.error})` : ''}\n`,
       );
     }
   }

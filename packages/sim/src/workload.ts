@@ -1,9 +1,9 @@
-import { RingkvError, counterStateOf, encodeContext, encodeCounterKey, liveSiblings, readContext, type Dots, type KvRecord } from '@ringkv/core';
+import { RingkvError, counterStateOf, decodeContext, emptyDots, encodeContext, encodeCounterKey, etagOf, liveSiblings, readContext, type Dots, type KvRecord } from '@ringkv/core';
 import { counterKeyName, windowKeyName } from './counter-checker.js';
 import { totalsOf } from './counter-totals.js';
 import type { History, HistoryOp } from './history.js';
 import type { Prng } from './prng.js';
-import type { RingkvNode } from '@ringkv/node';
+import { conditionalWrite, type RingkvNode, type WriteRequest } from '@ringkv/node';
 import type { SimCluster, SimMachine } from './sim-cluster.js';
 
 export interface WorkloadOptions {
@@ -29,6 +29,12 @@ export interface WorkloadOptions {
   /** share of operations that increment (60 %) or read (40 %) a counter, when there are counters */
   readonly counterRate?: number;
   /**
+   * share of puts and deletes sent conditionally, for keys the client has
+   * read: If-Match with that read's ETag, or If-None-Match: * when it found
+   * nothing live (absent or 0: none, and nothing is drawn for it)
+   */
+  readonly conditionalRate?: number;
+  /**
    * share of puts sent with ?ttl (50 ms – 2 s; absent or 0: none, and the
    * run draws exactly what it drew before TTLs were simulated)
    */
@@ -49,6 +55,8 @@ export function startWorkload(cluster: SimCluster, history: History, prng: Prng,
   const endAt = scheduler.now + opts.durationMs;
   for (let c = 0; c < opts.clients; c++) {
     const contexts = new Map<string, Dots>();
+    /** per key, what the client's last read saw: the ETag of its live values (undefined: none) and its context */
+    const lastReads = new Map<string, { readonly etag: string | undefined; readonly context: Dots }>();
     let seq = 0;
     const next = (): void => void scheduler.schedule(prng.between(1, opts.maxThinkMs), step);
     const step = (): void => {
@@ -64,6 +72,10 @@ export function startWorkload(cluster: SimCluster, history: History, prng: Prng,
       const ctx = kind !== 'get' && prng.chance(opts.contextRate) ? contexts.get(key) : undefined;
       const value = kind === 'put' ? `c${c}-${seq++}` : undefined;
       const ttlMs = kind === 'put' && (opts.ttlRate ?? 0) > 0 && prng.chance(opts.ttlRate ?? 0) ? prng.between(50, 2000) : undefined;
+      // A conditional write sends the context of the read whose ETag it names, as a client doing read-modify-write would.
+      const seen = kind !== 'get' && (opts.conditionalRate ?? 0) > 0 && prng.chance(opts.conditionalRate ?? 0) ? lastReads.get(key) : undefined;
+      const condition = seen === undefined ? undefined : seen.etag === undefined ? 'if-none-match' : 'if-match';
+      const contextIn = seen?.context ?? ctx;
       const op = history.add({
         client: c,
         node: machine.id,
@@ -71,8 +83,9 @@ export function startWorkload(cluster: SimCluster, history: History, prng: Prng,
         key,
         invokedAt: scheduler.now,
         ...(value !== undefined ? { value } : {}),
-        ...(ctx !== undefined ? { contextIn: ctx } : {}),
+        ...(contextIn !== undefined ? { contextIn } : {}),
         ...(ttlMs !== undefined && { ttlMs }),
+        ...(condition !== undefined && { condition }),
       });
       const node = liveNodeOf(machine, op, scheduler.now, next);
       if (node === undefined) return;
@@ -87,35 +100,52 @@ export function startWorkload(cluster: SimCluster, history: History, prng: Prng,
               const clockAtStart = readerClock();
               if (clockAtStart !== undefined) op.readerClock = clockAtStart;
               if (rec !== undefined) contexts.set(key, readContext(rec));
+              if (opts.conditionalRate !== undefined) lastReads.set(key, { etag: etagOf(rec, machine.proc.clock.now()), context: rec === undefined ? emptyDots() : readContext(rec) });
             }),
           (err: unknown) => end('fail', describe(err)),
         );
         return;
       }
       const end = opEnding(cluster, node, op, next, 'info');
-      node.coordinator
-        .write({
-          key: enc.encode(key),
-          value: value === undefined ? null : enc.encode(value),
-          contentType: 'text/plain',
-          context: ctx === undefined ? '' : encodeContext(ctx),
-          w: cluster.options.params.w,
-          pw: 0,
-          ...(opts.dw !== undefined && { dw: opts.dw }),
-          ...(ttlMs !== undefined && { ttlMs }),
-        })
-        .then(
-          (res) =>
-            end('ok', undefined, () => {
-              op.dot = res.dot;
-              const expiresAt = res.record.siblings.find((s) => s.dot.actor === res.dot.actor && s.dot.counter === res.dot.counter)?.expiresAt;
-              if (expiresAt !== undefined) op.expiresAt = expiresAt;
-              op.sloppy = res.sloppy;
-              contexts.set(key, res.context);
-            }),
-          // A failed write may still have been applied somewhere: its outcome is unknown.
-          (err: unknown) => end('info', describe(err)),
-        );
+      const req: WriteRequest = {
+        key: enc.encode(key),
+        value: value === undefined ? null : enc.encode(value),
+        contentType: 'text/plain',
+        context: contextIn === undefined ? '' : encodeContext(contextIn),
+        w: cluster.options.params.w,
+        pw: 0,
+        ...(opts.dw !== undefined && { dw: opts.dw }),
+        ...(ttlMs !== undefined && { ttlMs }),
+      };
+      const written =
+        seen === undefined
+          ? node.coordinator.write(req)
+          : conditionalWrite(
+              {
+                get: (r) => node.coordinator.get(r),
+                // What passes the check is written with this context: record it, whatever the outcome.
+                write: (w) => {
+                  op.contextUsed = w.context === '' ? emptyDots() : decodeContext(w.context);
+                  return node.coordinator.write(w);
+                },
+              },
+              () => machine.proc.clock.now(),
+              req,
+              seen.etag === undefined ? { ifNoneMatch: { any: true }, r: cluster.options.params.r } : { ifMatch: { any: false, tags: [seen.etag] }, r: cluster.options.params.r },
+            );
+      written.then(
+        (res) =>
+          end('ok', undefined, () => {
+            op.dot = res.dot;
+            const expiresAt = res.record.siblings.find((s) => s.dot.actor === res.dot.actor && s.dot.counter === res.dot.counter)?.expiresAt;
+            if (expiresAt !== undefined) op.expiresAt = expiresAt;
+            op.sloppy = res.sloppy;
+            contexts.set(key, res.context);
+          }),
+        // A failed write may still have been applied somewhere: its outcome is unknown. A failed
+        // condition was checked before anything was written.
+        (err: unknown) => end(err instanceof RingkvError && err.code === 'PRECONDITION_FAILED' ? 'fail' : 'info', describe(err)),
+      );
     };
     scheduler.schedule(prng.between(0, opts.maxThinkMs), step);
   }
