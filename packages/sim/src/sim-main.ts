@@ -17,6 +17,7 @@ const { values } = parseArgs({
     from: { type: 'string', default: '1' },
     seed: { type: 'string' },
     nodes: { type: 'string', default: String(defaultSimClusterOptions.nodes) },
+    quorum: { type: 'string', default: `${defaultSimClusterOptions.params.n},${defaultSimClusterOptions.params.r},${defaultSimClusterOptions.params.w}` },
     'duration-ms': { type: 'string', default: String(defaultWorkload.durationMs) },
     clients: { type: 'string', default: String(defaultWorkload.clients) },
     keys: { type: 'string', default: String(defaultWorkload.keys) },
@@ -32,7 +33,7 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  process.stdout.write(`usage: pnpm sim [--seeds COUNT] [--from SEED] [--nodes N] [--duration-ms MS] [--clients C] [--keys K]
+  process.stdout.write(`usage: pnpm sim [--seeds COUNT] [--from SEED] [--nodes N] [--quorum N,R,W] [--duration-ms MS] [--clients C] [--keys K]
                 [--faults crashes,machineCrashes,partitions,messageLoss,clockJumps,diskLoss,membership]
                 [--dw D] [--counters K] [--windows K] [--ttl SHARE] [--conditional SHARE]
                 | --seed SEED [--verbose]
@@ -49,6 +50,10 @@ keep only fsynced writes: meaningful with --dw (every write sent with ?dw=D).
 --counters K adds K PN-counters: 30 % of operations then increment (by -3..5)
 or read one, and the run also checks that no acknowledged increment is lost,
 none counts twice, replicas converge and strict-quorum reads see earlier ones.
+
+--quorum N,R,W runs the cluster with those replication and quorum sizes
+(default 3,2,2); with R + W <= N the read checks are off, as reads may then
+miss acknowledged writes.
 
 --windows K adds K rate-limit windows (counters incremented with ?ttl, 300 ms
 to 3 s), checked per window: the window left at the end holds every increment
@@ -69,7 +74,12 @@ value its coordinator's clock says has expired.
   process.exit(0);
 }
 
-const cluster = { ...defaultSimClusterOptions, nodes: Number(values.nodes) };
+const [n, r, w] = values.quorum.split(',').map(Number);
+if (n === undefined || r === undefined || w === undefined || ![n, r, w].every((x) => Number.isInteger(x) && x >= 1) || r > n || w > n || Number(values.nodes) < n) {
+  process.stderr.write(`pnpm sim: --quorum wants N,R,W with 1 <= R, W <= N <= --nodes (got ${values.quorum} with ${values.nodes} nodes)\n`);
+  process.exit(2);
+}
+const cluster = { ...defaultSimClusterOptions, nodes: Number(values.nodes), params: { ...defaultSimClusterOptions.params, n, r, w } };
 const dw = Number(values.dw);
 const workload = {
   ...defaultWorkload,
