@@ -205,3 +205,21 @@ describe('checkHistory: conditional writes', () => {
     expect(checkHistory(ops, [finalOf('v3', c1)], { strictQuorums: true, clients: 3, clockPeakBy: () => 1000 }).filter((v) => v.property === 'lost-update')).toEqual([]);
   });
 });
+
+describe('checkHistory: quorums chosen per operation', () => {
+  const a1 = dot('a', 1);
+  const quorums = { n: 3, r: 2, w: 2 };
+  const stale = (writeQuorum: number, readQuorum: number): number => {
+    t = 0;
+    const ops = [op({ kind: 'put', value: 'v1', dot: a1, quorum: writeQuorum }), op({ kind: 'get', readValues: [], readContext: emptyDots(), quorum: readQuorum })];
+    return checkHistory(ops, [finalOf('v1', a1)], { strictQuorums: false, quorums, clients: 1 }).filter((v) => v.property === 'stale-read').length;
+  };
+
+  it('asks a read to see a write only when their quorums overlap (W + R > N)', () => {
+    expect(stale(3, 1)).toBe(1);
+    expect(stale(1, 3)).toBe(1);
+    expect(stale(2, 2)).toBe(1);
+    expect(stale(2, 1)).toBe(0);
+    expect(stale(1, 2)).toBe(0);
+  });
+});

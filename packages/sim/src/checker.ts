@@ -11,6 +11,12 @@ export interface FinalKeyState {
 export interface CheckOptions {
   /** W + R > N and only primaries answered: reads must see every earlier acknowledged write */
   readonly strictQuorums: boolean;
+  /**
+   * The cluster's N and default R and W. With it, whether a read must see a
+   * write is judged per pair, from the quorums the two were sent with
+   * (HistoryOp.quorum); without it, strictQuorums decides for every pair.
+   */
+  readonly quorums?: { readonly n: number; readonly r: number; readonly w: number };
   readonly clients: number;
   /**
    * The highest node clock reading up to a simulated time
@@ -47,6 +53,13 @@ export interface Violation {
 
 const dotName = (d: Dot): string => `${d.actor}:${d.counter}`;
 const sameDot = (a: Dot, b: Dot): boolean => a.actor === b.actor && a.counter === b.counter;
+
+/** Whether a read must see a write acknowledged before it began: W + R > N for the quorums the two were sent with. */
+export function mustSee(write: HistoryOp, read: HistoryOp, opts: Pick<CheckOptions, 'strictQuorums' | 'quorums'>): boolean {
+  const q = opts.quorums;
+  if (q === undefined) return opts.strictQuorums;
+  return (write.quorum ?? q.w) + (read.quorum ?? q.r) > q.n;
+}
 
 /**
  * The context a write superseded with: for a conditional write that passed
@@ -146,7 +159,7 @@ export function checkHistory(ops: readonly HistoryOp[], finals: readonly FinalKe
     if (live > uncovered + unknown) {
       violations.push({ property: 'sibling-explosion', key: final.key, detail: `${live} live siblings, but only ${uncovered} unreplaced acknowledged puts and ${unknown} unknown` });
     }
-    if (opts.strictQuorums) checkReads(keyOps, final.key, opts, violations);
+    checkReads(keyOps, final.key, opts, violations);
     checkExpiredReads(keyOps, final.key, violations);
     checkConditionalWrites(keyOps, final.key, opts, violations);
   }
@@ -211,7 +224,7 @@ function checkReads(keyOps: readonly HistoryOp[], key: string, opts: CheckOption
     // A delete acknowledged before the read whose effect the read shows.
     const deleteHolds = (d: HistoryOp): boolean => before(d) && replacedStayGone(d);
     for (const w of acked) {
-      if (!before(w) || w.dot === undefined) continue;
+      if (!before(w) || w.dot === undefined || !mustSee(w, r, opts)) continue;
       if (w.ringEpoch === undefined || w.ringEpoch !== r.ringEpoch) continue;
       const seen = r.readContext !== undefined && dotsHas(r.readContext, w.dot);
       if (seen) continue;

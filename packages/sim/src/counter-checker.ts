@@ -15,7 +15,7 @@
  *   before it began (a read that held them all would sum at least that much).
  */
 import type { KvRecord } from '@ringkv/core';
-import type { CheckOptions, Violation } from './checker.js';
+import { mustSee, type CheckOptions, type Violation } from './checker.js';
 import { showTotals, sumDeltas, totalsOf } from './counter-totals.js';
 import type { HistoryOp } from './history.js';
 import { checkWindowCounter } from './window-checker.js';
@@ -39,7 +39,7 @@ export interface FinalCounterState {
   readonly replicas: ReadonlyMap<string, KvRecord | undefined>;
 }
 
-export function checkCounters(ops: readonly HistoryOp[], finals: readonly FinalCounterState[], opts: Pick<CheckOptions, 'strictQuorums' | 'clockPeakBy' | 'endedAt'>): Violation[] {
+export function checkCounters(ops: readonly HistoryOp[], finals: readonly FinalCounterState[], opts: Pick<CheckOptions, 'strictQuorums' | 'quorums' | 'clockPeakBy' | 'endedAt'>): Violation[] {
   const out: Violation[] = [];
   for (const final of finals) {
     const keyOps = ops.filter((o) => o.key === final.key);
@@ -64,17 +64,17 @@ export function checkCounters(ops: readonly HistoryOp[], finals: readonly FinalC
     if (end.p > possible.p || end.n > possible.n) {
       out.push({ property: 'counter-overcount', key: final.key, detail: `the end state holds ${showTotals(end)}, every increment that may have counted adds up to ${showTotals(possible)}` });
     }
-    if (opts.strictQuorums) checkCounterReads(keyOps, final.key, out);
+    checkCounterReads(keyOps, final.key, opts, out);
   }
   return out;
 }
 
 /** As checker.ts's checkReads: W+R>N overlap holds between primaries-only quorums on one unchanged ring. */
-function checkCounterReads(keyOps: readonly HistoryOp[], key: string, out: Violation[]): void {
+function checkCounterReads(keyOps: readonly HistoryOp[], key: string, opts: Pick<CheckOptions, 'strictQuorums' | 'quorums'>, out: Violation[]): void {
   const acked = keyOps.filter((o) => o.kind === 'incr' && o.outcome === 'ok' && o.sloppy === false && o.ringEpoch !== undefined);
   for (const r of keyOps) {
     if (r.kind !== 'cget' || r.outcome !== 'ok' || r.sloppy !== false || r.readTotals === undefined) continue;
-    const before = acked.filter((w) => (w.completedAt ?? Infinity) < r.invokedAt && w.ringEpoch === r.ringEpoch);
+    const before = acked.filter((w) => (w.completedAt ?? Infinity) < r.invokedAt && w.ringEpoch === r.ringEpoch && mustSee(w, r, opts));
     const needed = sumDeltas(before);
     if (r.readTotals.p < needed.p || r.readTotals.n < needed.n) {
       out.push({ property: 'counter-stale-read', key, detail: `cget op ${r.id} read ${showTotals(r.readTotals)}, but the ${before.length} increments acknowledged before it began add up to ${showTotals(needed)}` });

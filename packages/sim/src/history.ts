@@ -24,6 +24,8 @@ export interface HistoryOp {
   readonly value?: string;
   /** what an incr added (never 0) */
   readonly delta?: number;
+  /** the R of a get/cget or the W of a put/del/incr, when the op chose its own (WorkloadOptions.varyQuorums) */
+  readonly quorum?: number;
   /** a put's ?ttl, or the window length an incr may start a window with, in ms (undefined = none) */
   readonly ttlMs?: number;
   /** the context the client sent with a put/del (undefined = none) */

@@ -82,8 +82,8 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
   const clockPeakBy = (t: number): number => cluster.clockPeakBy(t);
   const violations: Violation[] = [
     ...violations0,
-    ...checkHistory(history.ops, finals, { strictQuorums, clients: opts.workload.clients, clockPeakBy, endedAt: scheduler.now }),
-    ...checkCounters(history.ops, counterFinals, { strictQuorums, clockPeakBy, endedAt: scheduler.now }),
+    ...checkHistory(history.ops, finals, { strictQuorums, quorums: { n, r, w }, clients: opts.workload.clients, clockPeakBy, endedAt: scheduler.now }),
+    ...checkCounters(history.ops, counterFinals, { strictQuorums, quorums: { n, r, w }, clockPeakBy, endedAt: scheduler.now }),
   ];
   violations.push(...(await undeliveredHints(cluster)));
   for (const e of cluster.errors) violations.push({ property: 'node-error', key: '-', detail: `${e.node}: ${e.msg} ${e.detail}` });

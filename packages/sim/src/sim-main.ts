@@ -27,6 +27,7 @@ const { values } = parseArgs({
     ttl: { type: 'string', default: '0' },
     windows: { type: 'string', default: '0' },
     conditional: { type: 'string', default: '0' },
+    'vary-quorums': { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -35,7 +36,7 @@ const { values } = parseArgs({
 if (values.help) {
   process.stdout.write(`usage: pnpm sim [--seeds COUNT] [--from SEED] [--nodes N] [--quorum N,R,W] [--duration-ms MS] [--clients C] [--keys K]
                 [--faults crashes,machineCrashes,partitions,messageLoss,clockJumps,diskLoss,membership]
-                [--dw D] [--counters K] [--windows K] [--ttl SHARE] [--conditional SHARE]
+                [--dw D] [--counters K] [--windows K] [--ttl SHARE] [--conditional SHARE] [--vary-quorums]
                 | --seed SEED [--verbose]
 
 Runs whole ringkv clusters in one process on simulated time, network and disks,
@@ -54,6 +55,9 @@ none counts twice, replicas converge and strict-quorum reads see earlier ones.
 --quorum N,R,W runs the cluster with those replication and quorum sizes
 (default 3,2,2); with R + W <= N the read checks are off, as reads may then
 miss acknowledged writes.
+
+--vary-quorums makes every operation send its own R or W (1..N); a read is
+then asked to see an earlier write only when their quorums overlap (W + R > N).
 
 --windows K adds K rate-limit windows (counters incremented with ?ttl, 300 ms
 to 3 s), checked per window: the window left at the end holds every increment
@@ -91,6 +95,7 @@ const workload = {
   ...(Number(values.ttl) > 0 && { ttlRate: Number(values.ttl) }),
   ...(Number(values.windows) > 0 && { windows: Number(values.windows) }),
   ...(Number(values.conditional) > 0 && { conditionalRate: Number(values.conditional) }),
+  ...(values['vary-quorums'] && { varyQuorums: true }),
 };
 const faults = faultsFromNames(values.faults.split(',').filter((f) => f !== ''));
 
@@ -128,7 +133,7 @@ if (values.seed !== undefined) {
     }
     for (const o of r.history.ops) {
       process.stdout.write(
-        `op ${o.id} c${o.client} ${o.kind} ${o.key} ${o.value ?? o.delta ?? ''}${ttlNote(o)}${o.condition !== undefined ? ` ${o.condition}` : ''} via ${o.node} @${o.invokedAt} → ${o.outcome}${o.readValues ? " read=[" + o.readValues.join(",") + "]" : ""}${o.readTotals ? ` read p=${o.readTotals.p} n=${o.readTotals.n}` : ''}${o.sloppy ? " sloppy" : ""} epoch=${o.ringEpoch}${o.error ? ` (${o.error})` : ''}\n`,
+        `op ${o.id} c${o.client} ${o.kind} ${o.key} ${o.value ?? o.delta ?? ''}${ttlNote(o)}${o.condition !== undefined ? ` ${o.condition}` : ''}${o.quorum !== undefined ? ` ${o.kind === 'get' || o.kind === 'cget' ? 'r' : 'w'}=${o.quorum}` : ''} via ${o.node} @${o.invokedAt} → ${o.outcome}${o.readValues ? " read=[" + o.readValues.join(",") + "]" : ""}${o.readTotals ? ` read p=${o.readTotals.p} n=${o.readTotals.n}` : ''}${o.sloppy ? " sloppy" : ""} epoch=${o.ringEpoch}${o.error ? ` (${o.error})` : ''}\n`,
       );
     }
   }

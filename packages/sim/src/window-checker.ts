@@ -22,7 +22,7 @@
  *   said had ended when the read began.
  */
 import { counterStateOf, joinAllPn, purgeExpired, type KvRecord, type PnCounter } from '@ringkv/core';
-import type { CheckOptions, Violation } from './checker.js';
+import { mustSee, type CheckOptions, type Violation } from './checker.js';
 import { showTotals as show, sumDeltas, totalsOfState } from './counter-totals.js';
 import type { HistoryOp } from './history.js';
 
@@ -35,7 +35,7 @@ export interface FinalWindowState {
   readonly replicas: ReadonlyMap<string, KvRecord | undefined>;
 }
 
-type WindowCheckOptions = Pick<CheckOptions, 'strictQuorums' | 'clockPeakBy' | 'endedAt'>;
+type WindowCheckOptions = Pick<CheckOptions, 'strictQuorums' | 'quorums' | 'clockPeakBy' | 'endedAt'>;
 
 export function checkWindowCounter(keyOps: readonly HistoryOp[], final: FinalWindowState, opts: WindowCheckOptions, out: Violation[]): void {
   const key = final.key;
@@ -66,7 +66,7 @@ export function checkWindowCounter(keyOps: readonly HistoryOp[], final: FinalWin
     if (r.readerClock !== undefined && r.readWindowEnd !== undefined && r.readWindowEnd <= r.readerClock) {
       out.push({ property: 'counter-expired-read', key, detail: `cget op ${r.id} read the window ending ${r.readWindowEnd}, its coordinator's clock read ${r.readerClock} when it began` });
     }
-    if (opts.strictQuorums && r.sloppy === false) checkWindowRead(r, increments, opts, key, out);
+    if (r.sloppy === false) checkWindowRead(r, increments, opts, key, out);
   }
 }
 
@@ -74,7 +74,7 @@ function checkWindowRead(r: HistoryOp, increments: readonly HistoryOp[], opts: W
   // No clock had passed these windows' ends by the time the read ended: nothing of them can have been purged.
   const peak = opts.clockPeakBy?.(r.completedAt ?? Infinity) ?? -Infinity;
   const before = increments.filter(
-    (w) => w.outcome === 'ok' && w.sloppy === false && w.windowEnd !== undefined && w.windowEnd > peak && (w.completedAt ?? Infinity) < r.invokedAt && w.ringEpoch !== undefined && w.ringEpoch === r.ringEpoch,
+    (w) => w.outcome === 'ok' && w.sloppy === false && w.windowEnd !== undefined && w.windowEnd > peak && (w.completedAt ?? Infinity) < r.invokedAt && w.ringEpoch !== undefined && w.ringEpoch === r.ringEpoch && mustSee(w, r, opts),
   );
   const read = r.readWindowEnd;
   const missed = before.find((w) => read === undefined || (w.windowEnd ?? 0) > read);

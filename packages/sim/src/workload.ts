@@ -35,6 +35,12 @@ export interface WorkloadOptions {
    */
   readonly conditionalRate?: number;
   /**
+   * each operation sends its own R or W, 1..N (absent: the cluster's; nothing
+   * is drawn for it), so w=1, w=N, r=1 and r=N paths all run; the checker
+   * then asks a read to see a write only when their two quorums overlap
+   */
+  readonly varyQuorums?: boolean;
+  /**
    * share of puts sent with ?ttl (50 ms – 2 s; absent or 0: none, and the
    * run draws exactly what it drew before TTLs were simulated)
    */
@@ -76,6 +82,7 @@ export function startWorkload(cluster: SimCluster, history: History, prng: Prng,
       const seen = kind !== 'get' && (opts.conditionalRate ?? 0) > 0 && prng.chance(opts.conditionalRate ?? 0) ? lastReads.get(key) : undefined;
       const condition = seen === undefined ? undefined : seen.etag === undefined ? 'if-none-match' : 'if-match';
       const contextIn = seen?.context ?? ctx;
+      const quorum = opts.varyQuorums === true ? prng.between(1, cluster.options.params.n) : undefined;
       const op = history.add({
         client: c,
         node: machine.id,
@@ -86,13 +93,14 @@ export function startWorkload(cluster: SimCluster, history: History, prng: Prng,
         ...(contextIn !== undefined ? { contextIn } : {}),
         ...(ttlMs !== undefined && { ttlMs }),
         ...(condition !== undefined && { condition }),
+        ...(quorum !== undefined && { quorum }),
       });
       const node = liveNodeOf(machine, op, scheduler.now, next);
       if (node === undefined) return;
       if (kind === 'get') {
         const end = opEnding(cluster, node, op, next, 'fail');
         const readerClock = steadyClock(machine);
-        node.coordinator.get({ key: enc.encode(key), r: cluster.options.params.r, pr: 0 }).then(
+        node.coordinator.get({ key: enc.encode(key), r: quorum ?? cluster.options.params.r, pr: 0 }).then(
           ({ record: rec, sloppy }) =>
             end('ok', undefined, () => {
               op.sloppy = sloppy;
@@ -112,7 +120,7 @@ export function startWorkload(cluster: SimCluster, history: History, prng: Prng,
         value: value === undefined ? null : enc.encode(value),
         contentType: 'text/plain',
         context: contextIn === undefined ? '' : encodeContext(contextIn),
-        w: cluster.options.params.w,
+        w: quorum ?? cluster.options.params.w,
         pw: 0,
         ...(opts.dw !== undefined && { dw: opts.dw }),
         ...(ttlMs !== undefined && { ttlMs }),
@@ -167,6 +175,7 @@ function counterStep(cluster: SimCluster, history: History, prng: Prng, opts: Wo
   const incr = prng.chance(0.6);
   const delta = incr ? (prng.chance(0.7) ? prng.between(1, 5) : -prng.between(1, 3)) : undefined;
   const ttlMs = incr && pick >= plain ? prng.between(300, 3000) : undefined;
+  const quorum = opts.varyQuorums === true ? prng.between(1, params.n) : undefined;
   const op = history.add({
     client,
     node: machine.id,
@@ -175,6 +184,7 @@ function counterStep(cluster: SimCluster, history: History, prng: Prng, opts: Wo
     invokedAt: scheduler.now,
     ...(delta !== undefined && { delta }),
     ...(ttlMs !== undefined && { ttlMs }),
+    ...(quorum !== undefined && { quorum }),
   });
   const node = liveNodeOf(machine, op, scheduler.now, next);
   if (node === undefined) return;
@@ -182,7 +192,7 @@ function counterStep(cluster: SimCluster, history: History, prng: Prng, opts: Wo
   if (delta === undefined) {
     const end = opEnding(cluster, node, op, next, 'fail');
     const readerClock = steadyClock(machine);
-    node.coordinator.get({ key, r: params.r, pr: 0 }).then(
+    node.coordinator.get({ key, r: quorum ?? params.r, pr: 0 }).then(
       ({ record, sloppy }) =>
         end('ok', undefined, () => {
           op.sloppy = sloppy;
@@ -197,7 +207,7 @@ function counterStep(cluster: SimCluster, history: History, prng: Prng, opts: Wo
     return;
   }
   const end = opEnding(cluster, node, op, next, 'info');
-  node.coordinator.increment({ key, delta, w: params.w, pw: 0, ...(opts.dw !== undefined && { dw: opts.dw }), ...(ttlMs !== undefined && { ttlMs }) }).then(
+  node.coordinator.increment({ key, delta, w: quorum ?? params.w, pw: 0, ...(opts.dw !== undefined && { dw: opts.dw }), ...(ttlMs !== undefined && { ttlMs }) }).then(
     (res) =>
       end('ok', undefined, () => {
         op.sloppy = res.sloppy;
