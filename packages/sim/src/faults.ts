@@ -13,6 +13,8 @@ export interface FaultOptions {
   readonly diskLoss: boolean;
   /** nodes join and leave the ring (with ownership handoff) */
   readonly membership: boolean;
+  /** a node's disk fills up for a while: every write it tries fails, reads still work (off by default) */
+  readonly diskFull?: boolean;
   /** mean simulated ms between two faults */
   readonly meanGapMs: number;
 }
@@ -33,7 +35,7 @@ export interface FaultLog {
   readonly what: string;
 }
 
-type FaultKind = 'crash' | 'partition' | 'loss' | 'clock' | 'join' | 'leave';
+type FaultKind = 'crash' | 'partition' | 'loss' | 'clock' | 'join' | 'leave' | 'diskFull';
 
 /**
  * Schedules random faults over `durationMs`, each undone after a while:
@@ -48,6 +50,7 @@ export function scheduleFaults(cluster: SimCluster, prng: Prng, durationMs: numb
   if (opts.messageLoss) kinds.push('loss');
   if (opts.clockJumps) kinds.push('clock');
   if (opts.membership) kinds.push('join', 'leave');
+  if (opts.diskFull === true) kinds.push('diskFull');
   if (kinds.length === 0) return;
   const endAt = scheduler.now + durationMs;
   const note = (what: string): void => void log.push({ at: scheduler.elapsedMs, what });
@@ -112,6 +115,19 @@ export function scheduleFaults(cluster: SimCluster, prng: Prng, durationMs: numb
         void cluster.changeRing('leave', who).then((ok) => note(`${ok ? 'commit' : 'refused'}: ${who} leaves`));
         break;
       }
+      case 'diskFull': {
+        const m = prng.pick(cluster.machines);
+        m.diskFull = true;
+        note(`disk of ${m.id} full`);
+        scheduler.schedule(undoAfter, () => {
+          if (m.diskFull !== true) return; // healed already
+          m.diskFull = false;
+          // LevelDB refuses writes until reopened once one failed: the operator frees space and restarts the node.
+          note(`disk of ${m.id} has room again${m.node === undefined ? '' : ', node restarted'}`);
+          if (m.node !== undefined) void cluster.stop(m.id).then(() => cluster.restart(m.id));
+        });
+        break;
+      }
       case 'clock': {
         const m = prng.pick(cluster.machines);
         m.proc.jumpClock(prng.between(-60_000, 60_000));
@@ -128,19 +144,24 @@ export function scheduleFaults(cluster: SimCluster, prng: Prng, durationMs: numb
 export function healAll(cluster: SimCluster): void {
   cluster.network.heal();
   cluster.network.faults = { ...calmNetwork };
+  for (const m of cluster.machines) {
+    if (m.diskFull !== true) continue;
+    m.diskFull = false;
+    if (m.node !== undefined) void cluster.stop(m.id).then(() => cluster.restart(m.id));
+  }
   for (const m of cluster.machines) if (m.node === undefined) void cluster.restart(m.id);
 }
 
-const faultKeys = ['crashes', 'machineCrashes', 'partitions', 'messageLoss', 'clockJumps', 'diskLoss', 'membership'] as const;
+const faultKeys = ['crashes', 'machineCrashes', 'partitions', 'messageLoss', 'clockJumps', 'diskLoss', 'membership', 'diskFull'] as const;
 export type FaultName = (typeof faultKeys)[number];
 
 /** The fault kinds switched on, by name (for command lines and replay commands). */
 export function faultNames(f: FaultOptions): FaultName[] {
-  return faultKeys.filter((k) => f[k]);
+  return faultKeys.filter((k) => f[k] === true);
 }
 
 export function faultsFromNames(names: readonly string[]): FaultOptions {
   for (const n of names) if (!(faultKeys as readonly string[]).includes(n)) throw new Error(`unknown fault "${n}" (known: ${faultKeys.join(', ')})`);
   const on = (k: FaultName): boolean => names.includes(k);
-  return { ...allFaults, crashes: on('crashes'), machineCrashes: on('machineCrashes'), partitions: on('partitions'), messageLoss: on('messageLoss'), clockJumps: on('clockJumps'), diskLoss: on('diskLoss'), membership: on('membership') };
+  return { ...allFaults, crashes: on('crashes'), machineCrashes: on('machineCrashes'), partitions: on('partitions'), messageLoss: on('messageLoss'), clockJumps: on('clockJumps'), diskLoss: on('diskLoss'), membership: on('membership'), diskFull: on('diskFull') };
 }

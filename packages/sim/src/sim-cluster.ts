@@ -46,6 +46,8 @@ export interface SimMachine {
   proc: SimProcess;
   node: RingkvNode | undefined;
   incarnations: number;
+  /** the disk is full: every write fails (StoreFullError, as LevelDB's ENOSPC does), reads work */
+  diskFull?: boolean;
 }
 
 /**
@@ -61,6 +63,8 @@ export class SimCluster {
   readonly errors: CaptureLogger['errors'] = [];
   /** every process any machine ran, dead ones included (their clocks judged expiry while they lived) */
   private readonly processes: SimProcess[] = [];
+  /** per machine, the last stop or boot queued (see inTurn) */
+  private readonly transitions = new Map<string, Promise<void>>();
 
   private constructor(readonly options: SimClusterOptions) {
     this.prng = new Prng(options.seed);
@@ -138,7 +142,7 @@ export class SimCluster {
     m.proc = proc;
     this.processes.push(proc);
     const rand = this.prng.fork();
-    const store = new SimStore(m.memory, proc, () => rand.between(0, 2));
+    const store = new SimStore(m.memory, proc, () => rand.between(0, 2), () => m.diskFull === true);
     const identity = await loadOrCreateIdentity(store, m.id, () => Math.floor(proc.clock.now() / 1000));
     const self: MemberInfo = { id: m.id, rpc: m.address, http: `${m.id}:8000`, weight: 1, incarnation: m.incarnations };
     const node = new RingkvNode({
@@ -203,22 +207,42 @@ export class SimCluster {
    * epoch. Like `restart`, it runs as simulated time passes: await it through
    * `run()` from outside the simulation, or let it proceed from inside an event.
    */
-  async stop(id: string): Promise<void> {
+  stop(id: string): Promise<void> {
     const m = this.machine(id);
-    const node = m.node;
-    if (node === undefined) return;
-    m.node = undefined;
-    await node.stop();
-    const store = new SimStore(m.memory, m.proc, () => 0);
-    await markCleanShutdown(store);
-    m.proc.die();
-    m.memory = m.memory.reopen();
+    return this.inTurn(id, async () => {
+      const node = m.node;
+      if (node === undefined) return;
+      m.node = undefined;
+      await node.stop();
+      const store = new SimStore(m.memory, m.proc, () => 0);
+      await markCleanShutdown(store);
+      m.proc.die();
+      m.memory = m.memory.reopen();
+    });
   }
 
-  async restart(id: string): Promise<void> {
+  /** Boots the machine's node unless it runs (once a stop or boot already under way has finished). */
+  restart(id: string): Promise<void> {
     const m = this.machine(id);
-    if (m.node !== undefined) return;
-    await this.boot(m);
+    return this.inTurn(id, async () => {
+      if (m.node === undefined) await this.boot(m);
+    });
+  }
+
+  /**
+   * Runs a stop or a boot of the machine after the ones before it: two
+   * overlapping would leave two processes on one disk, or a stop killing the
+   * process a boot had just started.
+   */
+  private inTurn(id: string, step: () => Promise<void>): Promise<void> {
+    const before = this.transitions.get(id) ?? Promise.resolve();
+    const next = before.then(step, step);
+    const settled = next.catch(() => undefined);
+    this.transitions.set(id, settled);
+    void settled.then(() => {
+      if (this.transitions.get(id) === settled) this.transitions.delete(id);
+    });
+    return next;
   }
 
   /**

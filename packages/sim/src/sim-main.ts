@@ -35,7 +35,7 @@ const { values } = parseArgs({
 
 if (values.help) {
   process.stdout.write(`usage: pnpm sim [--seeds COUNT] [--from SEED] [--nodes N] [--quorum N,R,W] [--duration-ms MS] [--clients C] [--keys K]
-                [--faults crashes,machineCrashes,partitions,messageLoss,clockJumps,diskLoss,membership]
+                [--faults crashes,machineCrashes,partitions,messageLoss,clockJumps,diskLoss,membership,diskFull]
                 [--dw D] [--counters K] [--windows K] [--ttl SHARE] [--conditional SHARE] [--vary-quorums]
                 | --seed SEED [--verbose]
 
@@ -44,6 +44,10 @@ with random crashes, partitions, message loss/duplication and clock jumps, then
 checks: no acknowledged write lost, no replaced write resurrected, replicas
 converge, strict-quorum reads see earlier writes, no sibling explosion, every
 hint delivered. Each seed replays exactly.
+
+diskFull (not on by default) fills a node's disk for a while: its writes fail
+(and keep failing, as LevelDB's do, until the node is restarted once there is
+room again).
 
 machineCrashes (not on by default) makes half the crashes power losses that
 keep only fsynced writes: meaningful with --dw (every write sent with ?dw=D).

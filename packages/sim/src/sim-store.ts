@@ -1,5 +1,5 @@
 import type { Store, StoreOp, StoreRange } from '@ringkv/core';
-import type { MemoryStore } from '@ringkv/storage';
+import { StoreFullError, type MemoryStore } from '@ringkv/storage';
 import type { SimProcess } from './sim-process.js';
 
 /**
@@ -8,10 +8,14 @@ import type { SimProcess } from './sim-process.js';
  * killed process never sees its last writes complete).
  */
 export class SimStore implements Store {
+  private failedFull = false;
+
   constructor(
     readonly memory: MemoryStore,
     private readonly proc: SimProcess,
     private readonly delayMs: () => number,
+    /** the disk has no room: writes fail and change nothing */
+    private readonly full: () => boolean = () => false,
   ) {}
 
   private wait(): Promise<void> {
@@ -24,6 +28,12 @@ export class SimStore implements Store {
   }
 
   async write(ops: readonly StoreOp[], options?: { readonly sync?: boolean }): Promise<void> {
+    if (this.full() || this.failedFull) {
+      // As LevelDB: after a write failed for want of space, every later one fails until the store is reopened.
+      this.failedFull = true;
+      await this.wait();
+      throw new StoreFullError('sim', { cause: Object.assign(new Error('IO error: No space left on device'), { code: 'ENOSPC' }) });
+    }
     // The write reaches the OS (the memory store) at once; the caller learns of it later.
     const done = this.memory.write(ops, options);
     await this.wait();
