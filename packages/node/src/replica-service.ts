@@ -340,12 +340,12 @@ export class ReplicaService {
     await this.trees.enter(partition);
     let stored = false;
     try {
-      if (after === undefined) await this.store.deleteRecord(partition, key, { sync });
-      else await this.store.putRecordBytes(partition, key, after, { sync }, expiriesOf(record as KvRecord));
-      stored = true;
-      // Inside the partition's write span, so pausing the partition also excludes these marks.
+      // A key the handoff must send again is marked in the record's own batch (inside the partition's
+      // write span, so pausing the partition also excludes the marks): never stored without its mark.
       // Deletions (dropping a given-up partition, collecting a tombstone) need not travel.
-      if (record !== undefined && this.handingOff(partition)) await this.store.putDirty(partition, key, ++this.dirtyStamp);
+      if (after === undefined) await this.store.deleteRecord(partition, key, { sync });
+      else await this.store.putRecordBytes(partition, key, after, { sync }, expiriesOf(record as KvRecord), this.handingOff(partition) ? ++this.dirtyStamp : undefined);
+      stored = true;
     } finally {
       this.trees.exit(partition, key, before, stored ? after : before);
     }

@@ -119,6 +119,22 @@ describe.each(backends)('ReplicaStore over %s', (_name, open) => {
     expect(await scan(r, 3)).toEqual(['a=A']); // index entries are not data
   });
 
+  it("writes a handoff's dirty mark in the record's own batch", async () => {
+    const backend = await open();
+    const batches: number[] = [];
+    const counting: Store = { ...backend, get: (k) => backend.get(k), iterate: (r) => backend.iterate(r), close: () => backend.close(), write: (ops, o) => (batches.push(ops.length), backend.write(ops, o)) };
+    const r = new ReplicaStore(counting);
+    await r.putRecordBytes(2, utf8('k'), utf8('v'), {}, [], 7);
+    await r.putRecordBytes(2, utf8('u'), utf8('w'));
+    expect(batches).toEqual([2, 1]);
+    expect(await r.getDirty(2, utf8('k'))).toBe(7);
+    expect(await r.getDirty(2, utf8('u'))).toBeUndefined();
+    const dirty: string[] = [];
+    for await (const k of r.scanDirty(2)) dirty.push(text(k));
+    expect(dirty).toEqual(['k']);
+    expect(await scan(r, 2)).toEqual(['k=v', 'u=w']); // marks are not data
+  });
+
   it('compacts where the backend can (LevelDB) and changes no entry doing it', async () => {
     const backend = await open();
     const r = new ReplicaStore(backend);

@@ -5,7 +5,7 @@
  * It works over any `Store`, so the simulator's in-memory store can stand in
  * for LevelDB.
  */
-import type { Store } from '@ringkv/core';
+import type { Store, StoreOp } from '@ringkv/core';
 import { successor } from './bytes.js';
 import {
   dataKey,
@@ -41,6 +41,11 @@ export interface RecordEntry {
   readonly bytes: Uint8Array;
 }
 
+/** The put of a dirty mark: the key under the partition's dirty prefix, the stamp in decimal. */
+function dirtyMark(partition: number, key: Uint8Array, stamp: number): StoreOp {
+  return { type: 'put', key: dirtyKey(partition, key), value: Uint8Array.from(String(stamp), (c) => c.charCodeAt(0)) };
+}
+
 export class ReplicaStore {
   constructor(readonly store: Store) {}
 
@@ -52,12 +57,26 @@ export class ReplicaStore {
    * Without `sync` by default: a replica write survives a process crash (see README).
    * `expiries` are the deadlines of the record's versions: their expiry index
    * entries go in the same batch, so a stored version with a deadline is
-   * always found by the purger (re-putting an entry is harmless).
+   * always found by the purger (re-putting an entry is harmless). So does the
+   * ownership handoff's dirty mark when the key must be sent again (the stamp
+   * is a change counter, see getDirty): the record is then never stored
+   * without it, nor it without the record.
    */
-  putRecordBytes(partition: number, key: Uint8Array, bytes: Uint8Array, options: WriteOptions = {}, expiries: readonly number[] = []): Promise<void> {
+  putRecordBytes(
+    partition: number,
+    key: Uint8Array,
+    bytes: Uint8Array,
+    options: WriteOptions = {},
+    expiries: readonly number[] = [],
+    dirtyStamp?: number,
+  ): Promise<void> {
     const empty = new Uint8Array(0);
     return this.store.write(
-      [{ type: 'put', key: dataKey(partition, key), value: bytes }, ...expiries.map((e) => ({ type: 'put' as const, key: expiryKey(e, partition, key), value: empty }))],
+      [
+        { type: 'put', key: dataKey(partition, key), value: bytes },
+        ...expiries.map((e) => ({ type: 'put' as const, key: expiryKey(e, partition, key), value: empty })),
+        ...(dirtyStamp === undefined ? [] : [dirtyMark(partition, key, dirtyStamp)]),
+      ],
       options,
     );
   }
@@ -136,11 +155,6 @@ export class ReplicaStore {
     for await (const [storageKey, bytes] of this.store.iterate(hintPartitionRange(partition))) {
       yield { key: parseHintKey(storageKey).key, bytes };
     }
-  }
-
-  /** Marks a key to be sent again by an ownership handoff (the value is a change counter). */
-  putDirty(partition: number, key: Uint8Array, stamp: number): Promise<void> {
-    return this.store.write([{ type: 'put', key: dirtyKey(partition, key), value: Uint8Array.from(String(stamp), (c) => c.charCodeAt(0)) }]);
   }
 
   async getDirty(partition: number, key: Uint8Array): Promise<number | undefined> {
