@@ -15,6 +15,7 @@ import {
   type KvRecord,
   type ReplicaTarget,
 } from '@ringkv/core';
+import { StoreFullError } from '@ringkv/storage';
 import type { ClusterView } from './cluster-view.js';
 import type { Logger } from './logger.js';
 import { callQuorum, type Answer } from './quorum-call.js';
@@ -166,9 +167,18 @@ export class Coordinator {
     this.assertRingKnown();
     const partition = partitionOfKey(key, this.deps.view.params.partitionCount);
     const targets = this.targetsFor(partition);
-    if (targets.some((t) => t.node === this.selfId)) return here(partition);
-    this.stats.forwarded++;
-    return forward(targets, this.requestId(), this.deps.requestTimeoutMs + 1000);
+    const forwardTo = (to: ReplicaTarget[]): Promise<T> => {
+      this.stats.forwarded++;
+      return forward(to, this.requestId(), this.deps.requestTimeoutMs + 1000);
+    };
+    if (!targets.some((t) => t.node === this.selfId)) return forwardTo(targets);
+    return here(partition).catch((err: unknown) => {
+      // A full disk refused the local write whole (one batch; nothing stored): another replica
+      // can create the version, and this node's copy comes back by hint and repair once it has room.
+      const others = targets.filter((t) => t.node !== this.selfId);
+      if (!(err instanceof StoreFullError) || others.length === 0) throw err;
+      return forwardTo(others);
+    });
   }
 
   /** Applies an increment here as a computed write and replicates it; also serves forwarded increments. */

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { RingkvError, encodeCounterKey, encodeKey } from '@ringkv/core';
+import { RingkvError, emptyDots, encodeContext, encodeCounterKey, encodeKey, recordToWire } from '@ringkv/core';
+import { StoreFullError } from '@ringkv/storage';
 import type { Coordinator } from './coordinator.js';
 import type { IncrementRequest, IncrementResult } from './counter-increment.js';
 import { forwardIncrement, parseIncrementReply } from './counter-forwarding.js';
 import type { ReplicaClient } from './replica-client.js';
 import { makeRpcHandler, type RpcHandlerDeps } from './rpc-handlers.js';
 import { RPC_OPS, parseCoordIncr } from './rpc-ops.js';
+import { forwardWrite } from './write-forwarding.js';
 
 /** A handler whose coordinator only counts the increments it is asked to apply. */
 function handlerWith(apply: (req: IncrementRequest) => Promise<IncrementResult>) {
@@ -106,5 +108,54 @@ describe('forwarded increments (coord.incr)', () => {
     for (const b of [{ v: 1.5, we: null }, { v: 1 }, { v: 1, we: 'x' }, null]) expect(() => parseIncrementReply(b, 0)).toThrow(RingkvError);
     // an error code the forwarder does not pass on becomes UNAVAILABLE
     expect(() => parseIncrementReply({ err: { code: 'INTERNAL', message: 'boom' } }, 0)).toThrow(expect.objectContaining({ code: 'UNAVAILABLE' }));
+  });
+});
+
+describe('forwarding past a full disk', () => {
+  const fullReply = { err: { code: 'INSUFFICIENT_STORAGE', message: "this node's disk is full: the write was not stored", details: {} } };
+  const targets = [
+    { node: 'n2', primary: true },
+    { node: 'n3', primary: true },
+  ];
+
+  it('passes a coordinator\'s full disk back as INSUFFICIENT_STORAGE (nothing stored), not as an internal error', async () => {
+    const { handler } = handlerWith(async () => {
+      throw new StoreFullError('/data/n2');
+    });
+    const reply = await handler({ nodeId: 'n1' }, RPC_OPS.coordIncr, body('s1'));
+    expect(reply).toEqual({ ok: true, body: { err: { code: 'INSUFFICIENT_STORAGE', message: "this node's disk is full: the write was not stored", details: { dataDir: '/data/n2' } } } });
+  });
+
+  it('hands an increment to the next replica when one answers that its disk is full', async () => {
+    const asked: string[] = [];
+    const peers = {
+      coordIncrement: async (node: string) => {
+        asked.push(node);
+        return node === 'n2' ? fullReply : { v: 4, we: null, sloppy: false, e: 1 };
+      },
+    } as unknown as ReplicaClient;
+    const result = await forwardIncrement(peers, targets, { key, delta: 1, w: 2, pw: 0 }, 'f9', 1000, () => 1);
+    expect(asked).toEqual(['n2', 'n3']);
+    expect(result.value).toBe(4);
+  });
+
+  it('hands a write to the next replica likewise, and answers INSUFFICIENT_STORAGE when every one is full', async () => {
+    const asked: string[] = [];
+    const reply = { ctx: encodeContext(emptyDots()), rec: recordToWire({ history: emptyDots(), siblings: [] }), dot: ['n3#1', 1], sloppy: false, e: 1 };
+    const peers = (fullOnes: readonly string[]) =>
+      ({
+        coordPut: async (node: string) => {
+          asked.push(node);
+          return fullOnes.includes(node) ? fullReply : reply;
+        },
+      }) as unknown as ReplicaClient;
+    const req = { key: encodeKey('k'), value: new Uint8Array([1]), contentType: 'text/plain', context: '', w: 2, pw: 0 };
+    const written = await forwardWrite(peers(['n2']), targets, req, 'w1', 1000, () => 1);
+    expect(asked).toEqual(['n2', 'n3']);
+    expect(written.dot).toEqual({ actor: 'n3#1', counter: 1 });
+    await expect(forwardWrite(peers(['n2', 'n3']), targets, req, 'w2', 1000, () => 1)).rejects.toMatchObject({ code: 'INSUFFICIENT_STORAGE' });
+    // any other answer from the coordinator is final: a timed-out or failed write may have been applied
+    const quorum = { coordPut: async () => ({ err: { code: 'QUORUM_NOT_MET', message: 'no', details: {} } }) } as unknown as ReplicaClient;
+    await expect(forwardWrite(quorum, targets, req, 'w3', 1000, () => 1)).rejects.toMatchObject({ code: 'QUORUM_NOT_MET' });
   });
 });

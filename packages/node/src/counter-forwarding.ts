@@ -1,15 +1,16 @@
 /**
  * Hands a counter increment to a node that holds the key, as write-forwarding
  * does for writes — with the same rule: only an unreachable node (the request
- * never left) is skipped, since after a timeout the increment may have been
- * applied and a retry elsewhere would count it twice. The receiver dedupes by
+ * never left) or one whose disk is full (it stored nothing) is skipped, since
+ * after a timeout the increment may have been applied and a retry elsewhere
+ * would count it twice. The receiver dedupes by
  * request id, so a message delivered twice is applied once.
  */
 import { RingkvError, TransportError, type ReplicaTarget } from '@ringkv/core';
 import type { IncrementRequest, IncrementResult } from './counter-increment.js';
 import type { ReplicaClient } from './replica-client.js';
 import type { CoordIncrBody } from './rpc-ops.js';
-import { ringEpochDiffers } from './write-forwarding.js';
+import { refusedForSpace, ringEpochDiffers } from './write-forwarding.js';
 
 /** The body a coord.incr handler answers: the result, or the coordinator's error. */
 export type CoordIncrReply =
@@ -36,6 +37,7 @@ export async function forwardIncrement(
     ...(req.dw !== undefined && req.dw > 0 && { dw: req.dw }),
     ...(req.ttlMs !== undefined && { ttl: req.ttlMs }),
   };
+  let full: RingkvError | undefined;
   for (const t of targets) {
     let reply: unknown;
     try {
@@ -44,9 +46,11 @@ export async function forwardIncrement(
       if (err instanceof TransportError && err.code === 'UNREACHABLE') continue;
       throw new RingkvError('UNAVAILABLE', `forwarding the increment to ${t.node} failed: ${(err as Error).message}`);
     }
-    return parseIncrementReply(reply, ringEpoch());
+    // A full disk stored nothing of it: the next replica may apply it, still exactly once.
+    full = refusedForSpace(reply, t.node);
+    if (full === undefined) return parseIncrementReply(reply, ringEpoch());
   }
-  throw new RingkvError('UNAVAILABLE', 'no replica of this counter could be reached to coordinate the increment');
+  throw full ?? new RingkvError('UNAVAILABLE', 'no replica of this counter could be reached to coordinate the increment');
 }
 
 /** `ringEpoch`: the forwarder's, see ringEpochDiffers. */

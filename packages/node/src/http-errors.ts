@@ -9,15 +9,20 @@ interface FastifyishError {
 }
 
 /**
+ * A full disk refuses a write whole (its batch failed; nothing of it was
+ * stored), so nothing is acknowledged and another node may take it.
+ */
+export function storeFullError(err: StoreFullError): RingkvError {
+  return new RingkvError('INSUFFICIENT_STORAGE', "this node's disk is full: the write was not stored", { dataDir: err.dir });
+}
+
+/**
  * Turns anything thrown while handling a request into the one error shape:
  * `{ error: CODE, message, ...details }` with the catalogue's status.
  */
 export function toRingkvError(err: unknown, valueBytesMax: number): RingkvError {
   if (err instanceof RingkvError) return err;
-  if (err instanceof StoreFullError) {
-    // Nothing was stored, so nothing is acknowledged; the client may retry on another node.
-    return new RingkvError('INSUFFICIENT_STORAGE', "this node's disk is full: the write was not stored", { dataDir: err.dir });
-  }
+  if (err instanceof StoreFullError) return storeFullError(err);
   const e = err as FastifyishError;
   if (e?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return new RingkvError('VALUE_TOO_LARGE', `the value is larger than the maximum of ${valueBytesMax} bytes`, {

@@ -2,7 +2,9 @@ import { RingkvError, partitionOfKey, recordToWire, type PeerInfo, type RpcResul
 import { AE_OPS, parseEntriesBody, parsePartitionBody, parseSegmentsBody, parseStrayCopiesBody, parseSyncBody } from './anti-entropy-ops.js';
 import type { AntiEntropy } from './anti-entropy.js';
 import type { ClusterView } from './cluster-view.js';
+import { StoreFullError } from '@ringkv/storage';
 import type { Coordinator } from './coordinator.js';
+import { storeFullError } from './http-errors.js';
 import type { Logger } from './logger.js';
 import type { MemberGossip } from './member-gossip.js';
 import type { Recovery } from './recovery.js';
@@ -40,6 +42,17 @@ function parse<T>(op: string, fn: () => T | undefined): T | RpcResult {
 const isResult = (x: unknown): x is RpcResult => typeof x === 'object' && x !== null && 'ok' in x && (x as RpcResult).ok === false;
 
 /** Dispatches one inter-node request to the service that owns it. */
+/**
+ * The reply a forwarder gets when coordinating here failed: the coordinator's
+ * error (a full disk as INSUFFICIENT_STORAGE, so the forwarder tries the next
+ * replica); anything else is an internal error, rethrown.
+ */
+function coordinatorError(err: unknown): { readonly err: { readonly code: string; readonly message: string; readonly details: Record<string, unknown> } } {
+  const e = err instanceof StoreFullError ? storeFullError(err) : err;
+  if (!(e instanceof RingkvError)) throw err;
+  return { err: { code: e.code, message: e.message, details: { ...e.details } } };
+}
+
 export function makeRpcHandler(deps: RpcHandlerDeps): (from: PeerInfo, op: string, body: unknown) => Promise<RpcResult> {
   const dedupe = new WriteDedupe<CoordPutReply>(deps.dedupeKeepMs);
   const incrDedupe = new WriteDedupe<CoordIncrReply>(deps.dedupeKeepMs);
@@ -99,8 +112,7 @@ export function makeRpcHandler(deps: RpcHandlerDeps): (from: PeerInfo, op: strin
             const result = await coordinator.coordinateWrite(partition, req);
             return encodeForwardReply(result, deps.view.ringState.epoch);
           } catch (err) {
-            if (!(err instanceof RingkvError)) throw err;
-            return { err: { code: err.code, message: err.message, details: { ...err.details } } };
+            return coordinatorError(err);
           }
         });
         return { ok: true, body: reply };
@@ -116,8 +128,7 @@ export function makeRpcHandler(deps: RpcHandlerDeps): (from: PeerInfo, op: strin
             const result = await coordinator.coordinateIncrement(partition, req);
             return encodeIncrementReply(result, deps.view.ringState.epoch);
           } catch (err) {
-            if (!(err instanceof RingkvError)) throw err;
-            return { err: { code: err.code, message: err.message, details: { ...err.details } } };
+            return coordinatorError(err);
           }
         });
         return { ok: true, body: reply };

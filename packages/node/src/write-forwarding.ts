@@ -11,9 +11,10 @@ export type CoordPutReply =
 
 /**
  * Hands a client write to a node that holds the key (in replica-list order).
- * Only an unreachable node is skipped: after a timeout the write may have
- * been applied, and retrying elsewhere would store it twice as siblings.
- * `ringEpoch` is ours, to compare with the coordinator's.
+ * Only an unreachable node, or one whose disk is full (it stored nothing), is
+ * skipped: after a timeout the write may have been applied, and retrying
+ * elsewhere would store it twice as siblings. `ringEpoch` is ours, to compare
+ * with the coordinator's.
  */
 export async function forwardWrite(
   peers: ReplicaClient,
@@ -34,6 +35,7 @@ export async function forwardWrite(
     rid,
     ...(req.ttlMs !== undefined && { ttl: req.ttlMs }),
   };
+  let full: RingkvError | undefined;
   for (const t of targets) {
     let reply: unknown;
     try {
@@ -42,9 +44,21 @@ export async function forwardWrite(
       if (err instanceof TransportError && err.code === 'UNREACHABLE') continue;
       throw new RingkvError('UNAVAILABLE', `forwarding the write to ${t.node} failed: ${(err as Error).message}`);
     }
-    return parseForwardReply(reply, ringEpoch());
+    full = refusedForSpace(reply, t.node);
+    if (full === undefined) return parseForwardReply(reply, ringEpoch());
   }
-  throw new RingkvError('UNAVAILABLE', 'no replica of this key could be reached to coordinate the write');
+  throw full ?? new RingkvError('UNAVAILABLE', 'no replica of this key could be reached to coordinate the write');
+}
+
+/**
+ * When a forwarded write's coordinator answered that its disk is full (it
+ * stored nothing, so the next replica may take the write): the error to give
+ * if no replica can.
+ */
+export function refusedForSpace(reply: unknown, node: string): RingkvError | undefined {
+  const err = (reply as { readonly err?: { readonly code?: unknown } } | null)?.err;
+  if (typeof err !== 'object' || err === null || err.code !== 'INSUFFICIENT_STORAGE') return undefined;
+  return new RingkvError('INSUFFICIENT_STORAGE', `the disks of the key's replicas are full (last: ${node}): the write was not stored`);
 }
 
 /**
