@@ -1,10 +1,10 @@
-import { RingkvError, counterStateOf, decodeContext, emptyDots, encodeContext, encodeCounterKey, etagOf, liveSiblings, readContext, type Dots, type KvRecord } from '@ringkv/core';
-import { counterKeyName, windowKeyName } from './counter-checker.js';
-import { totalsOf } from './counter-totals.js';
+import { RingkvError, decodeContext, emptyDots, encodeContext, etagOf, liveSiblings, readContext, type Dots, type KvRecord } from '@ringkv/core';
+import { conditionalWrite, type WriteRequest } from '@ringkv/node';
+import { describe, liveNodeOf, opEnding, steadyClock } from './client-ops.js';
+import { counterStep } from './counter-workload.js';
 import type { History, HistoryOp } from './history.js';
 import type { Prng } from './prng.js';
-import { conditionalWrite, type RingkvNode, type WriteRequest } from '@ringkv/node';
-import type { SimCluster, SimMachine } from './sim-cluster.js';
+import type { SimCluster } from './sim-cluster.js';
 
 export interface WorkloadOptions {
   readonly clients: number;
@@ -159,139 +159,10 @@ export function startWorkload(cluster: SimCluster, history: History, prng: Prng,
   }
 }
 
-/**
- * One counter operation: an increment by a small non-zero delta (either sign)
- * or a read at R, through a random node. A failed increment may still have
- * counted somewhere, so its outcome is unknown ('info'), as for writes.
- */
-function counterStep(cluster: SimCluster, history: History, prng: Prng, opts: WorkloadOptions, client: number, next: () => void): void {
-  const { scheduler } = cluster;
-  const { params } = cluster.options;
-  const plain = opts.counters ?? 0;
-  // Without windows this draws what it drew before they existed, so old seeds replay.
-  const pick = (opts.windows ?? 0) > 0 ? prng.int(plain + (opts.windows ?? 0)) : prng.int(plain);
-  const name = pick < plain ? counterKeyName(pick) : windowKeyName(pick - plain);
-  const machine = prng.pick(cluster.machines);
-  const incr = prng.chance(0.6);
-  const delta = incr ? (prng.chance(0.7) ? prng.between(1, 5) : -prng.between(1, 3)) : undefined;
-  const ttlMs = incr && pick >= plain ? prng.between(300, 3000) : undefined;
-  const quorum = opts.varyQuorums === true ? prng.between(1, params.n) : undefined;
-  const op = history.add({
-    client,
-    node: machine.id,
-    kind: incr ? 'incr' : 'cget',
-    key: name,
-    invokedAt: scheduler.now,
-    ...(delta !== undefined && { delta }),
-    ...(ttlMs !== undefined && { ttlMs }),
-    ...(quorum !== undefined && { quorum }),
-  });
-  const node = liveNodeOf(machine, op, scheduler.now, next);
-  if (node === undefined) return;
-  const key = encodeCounterKey(name);
-  if (delta === undefined) {
-    const end = opEnding(cluster, node, op, next, 'fail');
-    const readerClock = steadyClock(machine);
-    node.coordinator.get({ key, r: quorum ?? params.r, pr: 0 }).then(
-      ({ record, sloppy }) =>
-        end('ok', undefined, () => {
-          op.sloppy = sloppy;
-          op.readTotals = totalsOf([record]);
-          const windowEnd = counterStateOf([record])?.windowEnd;
-          if (windowEnd !== undefined && windowEnd !== null) op.readWindowEnd = windowEnd;
-          const clockAtStart = readerClock();
-          if (clockAtStart !== undefined) op.readerClock = clockAtStart;
-        }),
-      (err: unknown) => end('fail', describe(err)),
-    );
-    return;
-  }
-  const end = opEnding(cluster, node, op, next, 'info');
-  node.coordinator.increment({ key, delta, w: quorum ?? params.w, pw: 0, ...(opts.dw !== undefined && { dw: opts.dw }), ...(ttlMs !== undefined && { ttlMs }) }).then(
-    (res) =>
-      end('ok', undefined, () => {
-        op.sloppy = res.sloppy;
-        if (res.windowEnd !== null) op.windowEnd = res.windowEnd;
-      }),
-    (err: unknown) => end('info', describe(err)),
-  );
-}
-
-/** The op's node, or undefined after failing the op: connection refused, and the client tries elsewhere soon. */
-function liveNodeOf(machine: SimMachine, op: HistoryOp, now: number, next: () => void): RingkvNode | undefined {
-  if (machine.node === undefined) {
-    complete(op, 'fail', now, 'node down');
-    next();
-  }
-  return machine.node;
-}
-
-/**
- * How long a client waits for an answer before it gives up. A live
- * coordinator always answers well within it (its own timeouts are
- * requestTimeoutMs, a forwarded write's one more second); no answer means
- * the coordinator crashed with the request, and a real client would time out
- * rather than wait for ever and stop issuing operations.
- */
-function clientTimeoutMs(cluster: SimCluster): number {
-  return cluster.options.requestTimeoutMs * 4 + 2000;
-}
-
-/**
- * Ends an operation exactly once: by its answer, or by the client giving up
- * after clientTimeoutMs with `givenUp` as the outcome ('info' for a write:
- * it may have been applied). A later answer is then ignored; `record` stores
- * what an answer says only when that answer is the ending.
- */
-function opEnding(
-  cluster: SimCluster,
-  node: RingkvNode,
-  op: HistoryOp,
-  next: () => void,
-  givenUp: 'info' | 'fail',
-): (outcome: HistoryOp['outcome'], err?: string, record?: () => void) => void {
-  const { scheduler } = cluster;
-  const epochAtInvoke = node.view.ringState.epoch;
-  let ended = false;
-  const end = (outcome: HistoryOp['outcome'], err?: string, record?: () => void): void => {
-    if (ended) return;
-    ended = true;
-    cancelTimeout();
-    record?.();
-    if (node.view.ringState.epoch === epochAtInvoke) op.ringEpoch = epochAtInvoke;
-    complete(op, outcome, scheduler.now, err);
-    next();
-  };
-  const cancelTimeout = scheduler.schedule(clientTimeoutMs(cluster), () => end(givenUp, 'client timeout'));
-  return end;
-}
-
-/**
- * The machine's clock reading now, to be asked for when an operation ends:
- * undefined if the process died or its clock jumped in between (then what it
- * judged during the operation is not known).
- */
-function steadyClock(machine: SimMachine): () => number | undefined {
-  const proc = machine.proc;
-  const jumps = proc.jumps;
-  const reading = proc.clock.now();
-  return () => (machine.proc === proc && proc.alive && proc.jumps === jumps ? reading : undefined);
-}
-
-function complete(op: HistoryOp, outcome: HistoryOp['outcome'], at: number, err?: string): void {
-  op.outcome = outcome;
-  op.completedAt = at;
-  if (err !== undefined) op.error = err;
-}
-
 function recordRead(op: HistoryOp, rec: KvRecord | undefined): void {
   const live = rec === undefined ? [] : liveSiblings(rec);
   op.readValues = live.map((s) => dec.decode(s.value ?? new Uint8Array()));
   const deadlines = live.flatMap((s) => (s.expiresAt === undefined ? [] : [s.expiresAt]));
   if (deadlines.length > 0) op.readExpiresAt = deadlines;
   if (rec !== undefined) op.readContext = readContext(rec);
-}
-
-function describe(err: unknown): string {
-  return err instanceof RingkvError ? err.code : err instanceof Error ? err.message : String(err);
 }
