@@ -5,7 +5,8 @@
  * answered 507 INSUFFICIENT_STORAGE (JSON, from the error catalogue), never
  * 204; the process keeps running and serving reads and /health; and every
  * write it did acknowledge is still there after the disk grows and the node
- * is killed (-9) and restarted.
+ * is killed (-9) and restarted. With N = 3 the full node hands the writes it
+ * coordinates to a replica with room, so clients see no refusal at all.
  *
  * Mounting needs root (or CAP_SYS_ADMIN); elsewhere the test is skipped, with
  * a line saying why.
@@ -144,5 +145,56 @@ describe.skipIf(cannotMount !== undefined)(`a node whose ${smallMb} MB data disk
     }
     // With room again, writes are taken.
     expect((await put(200_000)).status).toBe(204);
+  });
+});
+
+describe.skipIf(cannotMount !== undefined)(`a 3-node cluster (N=3, R=W=2) in which n1's ${smallMb} MB disk fills up`, () => {
+  let dir = '';
+  let dataDir = '';
+  let mounted = false;
+  let cluster: LocalCluster | undefined;
+  const urlOf = (i: number): string => cluster?.urls()[i] ?? '';
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ringkv-full-disk3-'));
+    dataDir = join(dir, 'n1');
+    mkdirSync(dataDir);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${smallMb}m`, 'tmpfs', dataDir]);
+    mounted = true;
+    cluster = await LocalCluster.start({ nodes: 3, dataDir: dir, n: 3, r: 2, w: 2, extraArgs: ['--log-level', 'warn', '--value-bytes-max', String(2 * valueBytes)] });
+  });
+
+  afterAll(async () => {
+    await cluster?.stop();
+    if (mounted) {
+      try {
+        execFileSync('umount', [dataDir], { stdio: 'pipe' });
+      } catch {
+        execFileSync('umount', ['-l', dataDir], { stdio: 'pipe' });
+      }
+    }
+    if (dir !== '') rmSync(dir, { recursive: true, force: true });
+  });
+  printNodeLogsOnFailure(() => cluster);
+
+  it('takes every write sent to the full node: another replica coordinates it, and every value reads back', async () => {
+    // Twice what n1's disk holds, all through n1, so most of them find its disk full.
+    const count = (2 * smallMb * 1024 * 1024) / valueBytes;
+    const refused: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const res = await http(urlOf(0), kvPath(`full3-${i}`), { method: 'PUT', body: valueFor(i), headers: { 'content-type': 'application/octet-stream' } });
+      if (res.status !== 204) refused.push(`full3-${i}: ${res.status} ${res.body.toString().slice(0, 200)}`);
+    }
+    expect(refused).toEqual([]);
+    // n1's disk did fill: it handed writes it coordinates to the others.
+    const metrics = (await http(urlOf(0), '/metrics')).body.toString();
+    const forwarded = Number(/^ringkv_coordinator_forwarded_total (\d+)/m.exec(metrics)?.[1] ?? 0);
+    expect(forwarded).toBeGreaterThan(count / 4);
+    for (const i of [0, count / 2, count - 1]) {
+      const res = await http(urlOf(1), kvPath(`full3-${i}`));
+      expect(res.status, `full3-${i}`).toBe(200);
+      expect(res.body.equals(valueFor(i)), `value of full3-${i}`).toBe(true);
+    }
+    expect((await http(urlOf(0), '/health')).status).toBe(200);
   });
 });
