@@ -126,6 +126,18 @@ describe('forwarding past a full disk', () => {
     expect(reply).toEqual({ ok: true, body: { err: { code: 'INSUFFICIENT_STORAGE', message: "this node's disk is full: the write was not stored", details: { dataDir: '/data/n2' } } } });
   });
 
+  it('answers a replica write its full disk refused with INSUFFICIENT_STORAGE, not INTERNAL', async () => {
+    const replica = {
+      merge: async () => {
+        throw new StoreFullError('/data/n2');
+      },
+    };
+    const deps = { replica, view: { ringState: { epoch: 1 } }, dedupeKeepMs: 60_000, now: () => 1000, partitionCount: 64 } as unknown as RpcHandlerDeps;
+    const rec = recordToWire({ history: emptyDots(), siblings: [] });
+    const reply = await makeRpcHandler(deps)({ nodeId: 'n1' }, RPC_OPS.replicaPut, { p: 1, k: encodeKey('k'), rec });
+    expect(reply).toEqual({ ok: false, code: 'INSUFFICIENT_STORAGE', message: "this node's disk is full: the write was not stored" });
+  });
+
   it('hands an increment to the next replica when one answers that its disk is full', async () => {
     const asked: string[] = [];
     const peers = {

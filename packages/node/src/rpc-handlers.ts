@@ -61,7 +61,7 @@ export function makeRpcHandler(deps: RpcHandlerDeps): (from: PeerInfo, op: strin
     if (isResult(parsed)) return parsed;
     return { ok: true, body: await antiEntropy.serve(op, parsed) };
   };
-  return async (from, op, body) => {
+  const dispatch = async (from: PeerInfo, op: string, body: unknown): Promise<RpcResult> => {
     switch (op) {
       case RPC_OPS.replicaGet: {
         const b = parse(op, () => parseReplicaGet(body));
@@ -158,4 +158,12 @@ export function makeRpcHandler(deps: RpcHandlerDeps): (from: PeerInfo, op: strin
         return { ok: false, code: 'UNKNOWN_OP', message: `unknown operation ${op.slice(0, 64)}` };
     }
   };
+  // A write refused by a full disk stored nothing here: say so by its own code rather than as an
+  // internal error, so the caller's log names the cause (it uses a stand-in either way).
+  return (from, op, body) =>
+    dispatch(from, op, body).catch((err: unknown) => {
+      if (!(err instanceof StoreFullError)) throw err;
+      const e = storeFullError(err);
+      return { ok: false, code: e.code, message: e.message };
+    });
 }
