@@ -3,8 +3,8 @@
  * does for writes — with the same rule: only an unreachable node (the request
  * never left) or one whose disk is full (it stored nothing) is skipped, since
  * after a timeout the increment may have been applied and a retry elsewhere
- * would count it twice. The receiver dedupes by
- * request id, so a message delivered twice is applied once.
+ * would count it twice. The receiver dedupes by request id, so a message
+ * delivered twice is applied once.
  */
 import { RingkvError, TransportError, type ReplicaTarget } from '@ringkv/core';
 import type { IncrementRequest, IncrementResult } from './counter-increment.js';

@@ -1,8 +1,8 @@
 import { RingkvError, partitionOfKey, recordToWire, type PeerInfo, type RpcResult } from '@ringkv/core';
+import { StoreFullError } from '@ringkv/storage';
 import { AE_OPS, parseEntriesBody, parsePartitionBody, parseSegmentsBody, parseStrayCopiesBody, parseSyncBody } from './anti-entropy-ops.js';
 import type { AntiEntropy } from './anti-entropy.js';
 import type { ClusterView } from './cluster-view.js';
-import { StoreFullError } from '@ringkv/storage';
 import type { Coordinator } from './coordinator.js';
 import { storeFullError } from './http-errors.js';
 import type { Logger } from './logger.js';
@@ -41,7 +41,6 @@ function parse<T>(op: string, fn: () => T | undefined): T | RpcResult {
 
 const isResult = (x: unknown): x is RpcResult => typeof x === 'object' && x !== null && 'ok' in x && (x as RpcResult).ok === false;
 
-/** Dispatches one inter-node request to the service that owns it. */
 /**
  * The reply a forwarder gets when coordinating here failed: the coordinator's
  * error (a full disk as INSUFFICIENT_STORAGE, so the forwarder tries the next
@@ -53,6 +52,7 @@ function coordinatorError(err: unknown): { readonly err: { readonly code: string
   return { err: { code: e.code, message: e.message, details: { ...e.details } } };
 }
 
+/** Dispatches one inter-node request to the service that owns it. */
 export function makeRpcHandler(deps: RpcHandlerDeps): (from: PeerInfo, op: string, body: unknown) => Promise<RpcResult> {
   const dedupe = new WriteDedupe<CoordPutReply>(deps.dedupeKeepMs);
   const incrDedupe = new WriteDedupe<CoordIncrReply>(deps.dedupeKeepMs);
