@@ -111,6 +111,11 @@ export class NodeMetrics {
       counter('ringkv_store_writes_total', 'atomic writes to the local store (replica writes, hints, metadata)', () => store.writeStats.writes);
       counter('ringkv_store_batches_total', 'LevelDB batches those writes were grouped into (group commit)', () => store.writeStats.batches);
       counter('ringkv_store_synced_batches_total', 'of those batches, the ones fsynced (--sync, ?dw, metadata)', () => store.writeStats.syncedBatches);
+      counter(
+        'ringkv_store_full_refusals_total',
+        'batches LevelDB refused because the disk was full; from the first on it refuses every write until the node restarts with space freed',
+        () => store.writeStats.refusedFull,
+      );
     }
     gauge('ringkv_ownership_transfers_active', 'partition transfers in progress', () => ownership.active.size);
     gauge('ringkv_tombstones_pending_gc', 'tombstones waiting to be collected', () => gc.pending);

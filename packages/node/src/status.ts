@@ -1,3 +1,4 @@
+import { LevelStore } from '@ringkv/storage';
 import type { NodeMetrics } from './metrics.js';
 import type { RingkvNode } from './ringkv-node.js';
 
@@ -40,9 +41,23 @@ export async function buildStatus(node: RingkvNode, metrics?: NodeMetrics): Prom
       /** versions with a deadline still indexed (due or not): a scan of the index only */
       indexEntries: await node.deps.store.countExpiryEntries(),
     },
+    store: storeStatus(node),
     /** the most requested keys (Space-Saving estimates), most requested first */
     hotKeys: metrics?.topKeys() ?? [],
   };
+}
+
+/**
+ * The local store's write counters (LevelDB only). `diskFull`: a write was
+ * refused for want of space, and LevelDB refuses every later one until the
+ * node is restarted with space freed (meanwhile it hands its writes to other
+ * replicas, so clients may not notice).
+ */
+function storeStatus(node: RingkvNode): Record<string, unknown> | null {
+  const store = node.deps.store.store;
+  if (!(store instanceof LevelStore)) return null;
+  const stats = store.writeStats;
+  return { ...stats, diskFull: stats.refusedFull > 0 };
 }
 
 /** Anti-entropy and tombstone GC, per node and per replicated partition. */

@@ -40,6 +40,7 @@ export class LevelStore implements Store {
   readonly #db: Db;
   readonly #groupCommit: GroupCommit<StoreOp>;
   #closed = false;
+  #refusedFull = 0;
 
   private constructor(
     /** The absolute, symlink-free data directory. */
@@ -147,8 +148,14 @@ export class LevelStore implements Store {
   }
 
   /** Counts of calls to `write` and of LevelDB batches they became. */
-  get writeStats(): { readonly writes: number; readonly batches: number; readonly syncedBatches: number } {
-    return this.#groupCommit.stats;
+  /**
+   * `refusedFull`: batches LevelDB refused for want of disk space. Once one
+   * was, LevelDB refuses every later write until the store is reopened, and a
+   * node hands its writes to other replicas (clients may see nothing), so this
+   * is how an operator learns that the node needs space and a restart.
+   */
+  get writeStats(): { readonly writes: number; readonly batches: number; readonly syncedBatches: number; readonly refusedFull: number } {
+    return { ...this.#groupCommit.stats, refusedFull: this.#refusedFull };
   }
 
   /** Waits for pending writes, then closes LevelDB and releases the directory. */
@@ -182,7 +189,9 @@ export class LevelStore implements Store {
       .write({ sync })
       .catch((error: unknown) => {
         // A full disk gets its own error, so the node can answer 507 instead of a bare 500.
-        throw isNoSpaceError(error) ? new StoreFullError(this.dir, { cause: error }) : error;
+        if (!isNoSpaceError(error)) throw error;
+        this.#refusedFull++;
+        throw new StoreFullError(this.dir, { cause: error });
       });
   }
 

@@ -186,10 +186,13 @@ describe.skipIf(cannotMount !== undefined)(`a 3-node cluster (N=3, R=W=2) in whi
       if (res.status !== 204) refused.push(`full3-${i}: ${res.status} ${res.body.toString().slice(0, 200)}`);
     }
     expect(refused).toEqual([]);
-    // n1's disk did fill: it handed writes it coordinates to the others.
+    // n1's disk did fill: it handed writes it coordinates to the others, and says so to its operator.
     const metrics = (await http(urlOf(0), '/metrics')).body.toString();
     const forwarded = Number(/^ringkv_coordinator_forwarded_total (\d+)/m.exec(metrics)?.[1] ?? 0);
     expect(forwarded).toBeGreaterThan(count / 4);
+    expect(Number(/^ringkv_store_full_refusals_total (\d+)/m.exec(metrics)?.[1] ?? 0)).toBeGreaterThan(0);
+    expect((await http(urlOf(0), '/status')).json()).toMatchObject({ store: { diskFull: true } });
+    expect((await http(urlOf(1), '/status')).json()).toMatchObject({ store: { diskFull: false, refusedFull: 0 } });
     for (const i of [0, count / 2, count - 1]) {
       const res = await http(urlOf(1), kvPath(`full3-${i}`));
       expect(res.status, `full3-${i}`).toBe(200);
