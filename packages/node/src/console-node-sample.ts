@@ -2,6 +2,7 @@ import type { Clock } from '@ringkv/core';
 import type { HotKey, NodeMetrics } from './metrics.js';
 import { readLatencyHistogram, type LatencyHistogram } from './console-latency.js';
 import type { RingkvNode } from './ringkv-node.js';
+import { storeStatus } from './status.js';
 
 /**
  * One node's figures for the console, as GET /ui/api/node answers them.
@@ -34,6 +35,8 @@ export interface ConsoleNodeSample {
     readonly keysSent: number;
   };
   readonly recovering: { readonly active: boolean; readonly partitionsLeft: number };
+  /** a write was refused for a full disk: the node needs space and a restart (see /status store) */
+  readonly diskFull: boolean;
   readonly hotKeys: readonly HotKey[];
   readonly latency: LatencyHistogram;
 }
@@ -122,6 +125,7 @@ export class ConsoleNodeSampler {
         keysSent: ownership.totals.keysSent,
       },
       recovering: { active: node.recovery.active, partitionsLeft: node.recovery.partitionsLeft },
+      diskFull: storeStatus(node)?.diskFull === true,
       hotKeys: this.metrics.topKeys(),
       latency,
     };

@@ -53,7 +53,7 @@ export async function buildStatus(node: RingkvNode, metrics?: NodeMetrics): Prom
  * node is restarted with space freed (meanwhile it hands its writes to other
  * replicas, so clients may not notice).
  */
-function storeStatus(node: RingkvNode): Record<string, unknown> | null {
+export function storeStatus(node: RingkvNode): (LevelStore['writeStats'] & { readonly diskFull: boolean }) | null {
   const store = node.deps.store.store;
   if (!(store instanceof LevelStore)) return null;
   const stats = store.writeStats;

@@ -107,6 +107,7 @@ describe.skipIf(!hasChromium || !serverBuilt)('web console in headless Chromium 
       ['n3', 'up'],
     ]);
     await countIs('#nodes td[data-figure="keys"]', 3);
+    expect(await page.$$eval('#nodes td[data-figure="disk"]', (cells) => cells.map((c) => c.textContent))).toEqual(['ok', 'ok', 'ok']);
     expect(await page.textContent('#self')).toBe('n1');
   });
 

@@ -9,7 +9,7 @@ export function renderNodes(cluster) {
   const rows = cluster.members.map((m) => {
     const got = cluster.samples[m.id];
     if (got === undefined || !got.ok) {
-      return h('tr', { 'data-node': m.id }, h('td', {}, m.id), h('td', { class: 'error-cell', colspan: 8 }, got?.error ?? 'no sample'));
+      return h('tr', { 'data-node': m.id }, h('td', {}, m.id), h('td', { class: 'error-cell', colspan: 9 }, got?.error ?? 'no sample'));
     }
     const x = got.sample;
     const hints = Object.entries(x.hintsPending).map(([t, n]) => `${t}: ${n}`).join(', ');
@@ -25,10 +25,13 @@ export function renderNodes(cluster) {
       h('td', { class: 'num', title: `${count(x.antiEntropy.exchanges)} exchanges, ${count(x.antiEntropy.exchangesFailed)} failed` }, count(x.antiEntropy.keysRepaired)),
       h('td', {}, transfers),
       h('td', {}, x.recovering.active ? h('span', { class: 'badge state-suspect' }, `recovering, ${x.recovering.partitionsLeft} left`) : h('span', { class: 'muted' }, 'no')),
+      h('td', { 'data-figure': 'disk' }, x.diskFull
+        ? h('span', { class: 'badge state-dead', title: 'LevelDB refuses every write until the node is restarted with space freed; its writes go to other replicas meanwhile' }, 'full: free space, restart')
+        : h('span', { class: 'muted' }, 'ok')),
       h('td', { class: 'num' }, duration(x.uptimeMs)),
     );
   });
-  const head = ['node', 'keys', 'hints pending', 'hints delivered', 'read repairs', 'AE keys repaired', 'handoff', 'recovering', 'uptime'];
+  const head = ['node', 'keys', 'hints pending', 'hints delivered', 'read repairs', 'AE keys repaired', 'handoff', 'recovering', 'disk', 'uptime'];
   show('nodes',
     h('table', {}, h('thead', {}, h('tr', {}, ...head.map((t) => h('th', {}, t)))), h('tbody', {}, ...rows)),
     h('p', { class: 'muted small' }, 'keys (from the Merkle trees) and hints (a scan of the hint store) are at most 5 s old; hover a figure for detail.'));
