@@ -105,6 +105,8 @@ const isKey = (x: unknown): x is Uint8Array => x instanceof Uint8Array && x.leng
 const isNodeId = (x: unknown): x is string => typeof x === 'string' && isValidNodeId(x);
 const isQuorum = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= 16;
 const isOptionalQuorum = (x: unknown): x is number | undefined => x === undefined || isQuorum(x);
+/** A forwarded ?ttl, in ms: absent, or 1 ms up to the longest TTL a client may ask for. */
+const isOptionalTtlMs = (x: unknown): x is number | undefined => x === undefined || (typeof x === 'number' && Number.isSafeInteger(x) && x >= 1 && x <= ttlSecondsMax * 1000);
 
 export function parseReplicaGet(x: unknown): ReplicaGetBody | undefined {
   if (!isObj(x) || !isPartition(x.p) || !isKey(x.k)) return undefined;
@@ -141,7 +143,7 @@ export function parseCoordPut(x: unknown): CoordPutBody | undefined {
   const dw = x.dw;
   if (!isOptionalQuorum(dw)) return undefined;
   const ttl = x.ttl;
-  if (ttl !== undefined && !(typeof ttl === 'number' && Number.isSafeInteger(ttl) && ttl >= 1 && ttl <= ttlSecondsMax * 1000)) return undefined;
+  if (!isOptionalTtlMs(ttl)) return undefined;
   return { k: x.k, v, ct, ctx, w, pw, rid, ...(dw !== undefined && dw > 0 && { dw }), ...(ttl !== undefined && { ttl }) };
 }
 
@@ -150,7 +152,7 @@ export function parseCoordIncr(x: unknown): CoordIncrBody | undefined {
   const { d, ttl, w, pw, rid } = x;
   if (typeof rid !== 'string' || rid.length < 1 || rid.length > 64) return undefined;
   if (typeof d !== 'number' || !Number.isSafeInteger(d) || Math.abs(d) > counterDeltaAbsMax) return undefined;
-  if (ttl !== undefined && !(typeof ttl === 'number' && Number.isSafeInteger(ttl) && ttl >= 1 && ttl <= ttlSecondsMax * 1000)) return undefined;
+  if (!isOptionalTtlMs(ttl)) return undefined;
   if (!isQuorum(w) || w < 1 || !isQuorum(pw)) return undefined;
   const dw = x.dw;
   if (!isOptionalQuorum(dw)) return undefined;

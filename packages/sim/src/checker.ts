@@ -54,11 +54,28 @@ export interface Violation {
 const dotName = (d: Dot): string => `${d.actor}:${d.counter}`;
 const sameDot = (a: Dot, b: Dot): boolean => a.actor === b.actor && a.counter === b.counter;
 
-/** Whether a read must see a write acknowledged before it began: W + R > N for the quorums the two were sent with. */
+/**
+ * Whether a read must see a (non-sloppy) write: the W+R>N overlap holds
+ * between a write acknowledged before the read began and the read, both
+ * coordinated under the same ring (same epoch, unchanged while they ran),
+ * when the quorums the two were sent with overlap.
+ */
 export function mustSee(write: HistoryOp, read: HistoryOp, opts: Pick<CheckOptions, 'strictQuorums' | 'quorums'>): boolean {
+  if ((write.completedAt ?? Infinity) >= read.invokedAt) return false;
+  if (write.ringEpoch === undefined || write.ringEpoch !== read.ringEpoch) return false;
   const q = opts.quorums;
   if (q === undefined) return opts.strictQuorums;
   return (write.quorum ?? q.w) + (read.quorum ?? q.r) > q.n;
+}
+
+/** The highest node clock reading by simulated time `t` (-Infinity when the checker was given no clocks). */
+export function clockPeak(opts: Pick<CheckOptions, 'clockPeakBy'>, t: number): number {
+  return opts.clockPeakBy?.(t) ?? -Infinity;
+}
+
+/** A final record with what had expired by clock reading `peak` purged (as every replica eventually does). */
+export function settledAt(rec: KvRecord | undefined, peak: number): KvRecord | undefined {
+  return rec === undefined ? rec : purgeExpired(rec, peak);
 }
 
 /**
@@ -80,7 +97,7 @@ const covers = (w: HistoryOp, d: Dot): boolean => {
 function mayHaveExpired(op: HistoryOp, t: number, opts: CheckOptions): boolean {
   if (op.kind !== 'put' || op.ttlMs === undefined) return false;
   if (op.expiresAt === undefined) return true;
-  return (opts.clockPeakBy?.(t) ?? -Infinity) >= op.expiresAt;
+  return clockPeak(opts, t) >= op.expiresAt;
 }
 
 /**
@@ -99,6 +116,10 @@ function mayHaveExpired(op: HistoryOp, t: number, opts: CheckOptions): boolean {
 export function checkHistory(ops: readonly HistoryOp[], finals: readonly FinalKeyState[], opts: CheckOptions): Violation[] {
   const violations: Violation[] = [];
   const endedAt = opts.endedAt ?? Infinity;
+  // A version expired by one replica's clock and not yet by another's is purged at the first only, until
+  // the next read repair or anti-entropy exchange carries the purge over (the replica whose clock is furthest
+  // ahead decides): replicas are compared once everything expired by the highest clock so far is purged.
+  const peakAtEnd = clockPeak(opts, endedAt);
   const byKey = new Map<string, HistoryOp[]>();
   for (const op of ops) {
     const list = byKey.get(op.key) ?? [];
@@ -111,14 +132,9 @@ export function checkHistory(ops: readonly HistoryOp[], finals: readonly FinalKe
     const first = records[0];
     // A collected tombstone and an uncollected one are the same state (deleted): GC runs per replica.
     const deletedOrAbsent = (r: KvRecord | undefined): boolean => r === undefined || r.siblings.every((s) => s.value === null);
-    // A version expired by one replica's clock and not yet by another's is purged at the first only, until
-    // the next read repair or anti-entropy exchange carries the purge over (the replica whose clock is furthest
-    // ahead decides): compare what they hold once everything expired by the highest clock so far is purged.
-    const clockPeak = opts.clockPeakBy?.(endedAt) ?? -Infinity;
-    const settled = (r: KvRecord | undefined): KvRecord | undefined => (r === undefined ? r : purgeExpired(r, clockPeak));
+    const head = settledAt(first, peakAtEnd);
     for (const [node, held] of final.replicas) {
-      const rec = settled(held);
-      const head = settled(first);
+      const rec = settledAt(held, peakAtEnd);
       const same =
         (deletedOrAbsent(rec) && deletedOrAbsent(head)) ||
         (rec !== undefined && head !== undefined && recordEquals(rec, head));
@@ -204,8 +220,7 @@ function checkExpiredReads(keyOps: readonly HistoryOp[], key: string, out: Viola
 }
 
 function checkReads(keyOps: readonly HistoryOp[], key: string, opts: CheckOptions, out: Violation[]): void {
-  // The W+R>N overlap argument holds between a write acknowledged by W primaries and a read answered by R
-  // primaries, both coordinated under the same ring (same epoch, unchanged while they ran).
+  // A write acknowledged by W primaries and a read answered by R primaries: see mustSee.
   const acked = keyOps.filter((o) => o.kind !== 'get' && o.outcome === 'ok' && o.dot !== undefined && o.sloppy === false);
   const putOfValue = new Map(keyOps.filter((o) => o.kind === 'put' && o.value !== undefined).map((o) => [o.value as string, o]));
   const deletes = keyOps.filter((o) => o.kind === 'del' && o.outcome === 'ok' && supersedes(o) !== undefined);
@@ -224,8 +239,7 @@ function checkReads(keyOps: readonly HistoryOp[], key: string, opts: CheckOption
     // A delete acknowledged before the read whose effect the read shows.
     const deleteHolds = (d: HistoryOp): boolean => before(d) && replacedStayGone(d);
     for (const w of acked) {
-      if (!before(w) || w.dot === undefined || !mustSee(w, r, opts)) continue;
-      if (w.ringEpoch === undefined || w.ringEpoch !== r.ringEpoch) continue;
+      if (w.dot === undefined || !mustSee(w, r, opts)) continue;
       const seen = r.readContext !== undefined && dotsHas(r.readContext, w.dot);
       if (seen) continue;
       // Tombstone GC: once a delete's tombstone is collected, neither its dot nor the dots it replaced are in any

@@ -1,6 +1,7 @@
 import { dotsAdd, emptyDots, encodePn, incrementPn, pnCounterContentType, type KvRecord, type PnCounter } from '@ringkv/core';
 import { describe, expect, it } from 'vitest';
-import { checkCounters, type FinalCounterState } from './counter-checker.js';
+import type { FinalKeyState } from './checker.js';
+import { checkCounters } from './counter-checker.js';
 import { totalsOf } from './counter-totals.js';
 import type { HistoryOp } from './history.js';
 
@@ -23,11 +24,11 @@ function recordOf(deltas: readonly number[]): KvRecord | undefined {
   const dot = { actor: 'a', counter: deltas.length };
   return { history: dotsAdd(emptyDots(), dot), siblings: [{ dot, value: encodePn(state), contentType: pnCounterContentType, writtenAt: 0 }] };
 }
-const finalOf = (...perReplica: (readonly number[])[]): FinalCounterState => ({
+const finalOf = (...perReplica: (readonly number[])[]): FinalKeyState => ({
   key: '#n0',
   replicas: new Map(perReplica.map((deltas, i) => [`n${i + 1}`, recordOf(deltas)])),
 });
-const check = (ops: HistoryOp[], final: FinalCounterState, strictQuorums = true): string[] =>
+const check = (ops: HistoryOp[], final: FinalKeyState, strictQuorums = true): string[] =>
   checkCounters(ops, [final], { strictQuorums }).map((v) => v.property);
 
 describe('checkCounters', () => {

@@ -14,8 +14,7 @@
  *   those of the increments acknowledged by primaries under the same ring
  *   before it began (a read that held them all would sum at least that much).
  */
-import type { KvRecord } from '@ringkv/core';
-import { mustSee, type CheckOptions, type Violation } from './checker.js';
+import { mustSee, type CheckOptions, type FinalKeyState, type Violation } from './checker.js';
 import { showTotals, sumDeltas, totalsOf } from './counter-totals.js';
 import type { HistoryOp } from './history.js';
 import { checkWindowCounter } from './window-checker.js';
@@ -32,14 +31,7 @@ export function windowKeyName(i: number): string {
 
 const isWindowKey = (name: string): boolean => name.startsWith('#w');
 
-/** Each replica's record of one counter at the end of a run, after healing. */
-export interface FinalCounterState {
-  /** the history's name (counterKeyName) */
-  readonly key: string;
-  readonly replicas: ReadonlyMap<string, KvRecord | undefined>;
-}
-
-export function checkCounters(ops: readonly HistoryOp[], finals: readonly FinalCounterState[], opts: Pick<CheckOptions, 'strictQuorums' | 'quorums' | 'clockPeakBy' | 'endedAt'>): Violation[] {
+export function checkCounters(ops: readonly HistoryOp[], finals: readonly FinalKeyState[], opts: Pick<CheckOptions, 'strictQuorums' | 'quorums' | 'clockPeakBy' | 'endedAt'>): Violation[] {
   const out: Violation[] = [];
   for (const final of finals) {
     const keyOps = ops.filter((o) => o.key === final.key);
@@ -69,12 +61,12 @@ export function checkCounters(ops: readonly HistoryOp[], finals: readonly FinalC
   return out;
 }
 
-/** As checker.ts's checkReads: W+R>N overlap holds between primaries-only quorums on one unchanged ring. */
+/** As checker.ts's checkReads: a read must count every non-sloppy increment it must see (mustSee). */
 function checkCounterReads(keyOps: readonly HistoryOp[], key: string, opts: Pick<CheckOptions, 'strictQuorums' | 'quorums'>, out: Violation[]): void {
-  const acked = keyOps.filter((o) => o.kind === 'incr' && o.outcome === 'ok' && o.sloppy === false && o.ringEpoch !== undefined);
+  const acked = keyOps.filter((o) => o.kind === 'incr' && o.outcome === 'ok' && o.sloppy === false);
   for (const r of keyOps) {
     if (r.kind !== 'cget' || r.outcome !== 'ok' || r.sloppy !== false || r.readTotals === undefined) continue;
-    const before = acked.filter((w) => (w.completedAt ?? Infinity) < r.invokedAt && w.ringEpoch === r.ringEpoch && mustSee(w, r, opts));
+    const before = acked.filter((w) => mustSee(w, r, opts));
     const needed = sumDeltas(before);
     if (r.readTotals.p < needed.p || r.readTotals.n < needed.n) {
       out.push({ property: 'counter-stale-read', key, detail: `cget op ${r.id} read ${showTotals(r.readTotals)}, but the ${before.length} increments acknowledged before it began add up to ${showTotals(needed)}` });

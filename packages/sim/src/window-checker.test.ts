@@ -1,6 +1,7 @@
 import { dotsAdd, emptyDots, encodePn, incrementPn, pnCounterContentType, type KvRecord, type PnCounter } from '@ringkv/core';
 import { describe, expect, it } from 'vitest';
-import { checkCounters, type FinalCounterState } from './counter-checker.js';
+import type { FinalKeyState } from './checker.js';
+import { checkCounters } from './counter-checker.js';
 import type { HistoryOp } from './history.js';
 
 /** Hand-made histories of one rate-limit window counter: each property must flag what it is for and pass what is fine. */
@@ -23,9 +24,9 @@ function windowRecord(end: number, deltas: readonly number[]): KvRecord | undefi
   const dot = { actor: 'a', counter: deltas.length };
   return { history: dotsAdd(emptyDots(), dot), siblings: [{ dot, value: encodePn(state), contentType: pnCounterContentType, writtenAt: end - 1000, expiresAt: end }] };
 }
-const finalOf = (...perReplica: (KvRecord | undefined)[]): FinalCounterState => ({ key: '#w0', replicas: new Map(perReplica.map((rec, i) => [`n${i + 1}`, rec])) });
+const finalOf = (...perReplica: (KvRecord | undefined)[]): FinalKeyState => ({ key: '#w0', replicas: new Map(perReplica.map((rec, i) => [`n${i + 1}`, rec])) });
 // Node clocks in these histories: the highest reading by simulated time x is 1000 + x.
-const check = (ops: HistoryOp[], final: FinalCounterState, endedAt = 500): string[] =>
+const check = (ops: HistoryOp[], final: FinalKeyState, endedAt = 500): string[] =>
   checkCounters(ops, [final], { strictQuorums: true, clockPeakBy: (x) => 1000 + x, endedAt }).map((v) => `${v.property}: ${v.detail}`);
 
 describe('checkCounters on rate-limit windows', () => {

@@ -21,26 +21,20 @@
  * - counter-expired-read: no read returns a window its coordinator's clock
  *   said had ended when the read began.
  */
-import { counterStateOf, joinAllPn, purgeExpired, type KvRecord, type PnCounter } from '@ringkv/core';
-import { mustSee, type CheckOptions, type Violation } from './checker.js';
+import { counterStateOf, joinAllPn, type PnCounter } from '@ringkv/core';
+import { clockPeak, mustSee, settledAt, type CheckOptions, type FinalKeyState, type Violation } from './checker.js';
 import { showTotals as show, sumDeltas, totalsOfState } from './counter-totals.js';
 import type { HistoryOp } from './history.js';
 
 /** A window state in one line, to compare and to show. */
 const describe = (s: PnCounter | undefined): string => (s === undefined ? 'no window' : `the window ending ${String(s.windowEnd)} with ${show(totalsOfState(s))}`);
 
-/** Each replica's record of one window counter at the end of a run. */
-export interface FinalWindowState {
-  readonly key: string;
-  readonly replicas: ReadonlyMap<string, KvRecord | undefined>;
-}
-
 type WindowCheckOptions = Pick<CheckOptions, 'strictQuorums' | 'quorums' | 'clockPeakBy' | 'endedAt'>;
 
-export function checkWindowCounter(keyOps: readonly HistoryOp[], final: FinalWindowState, opts: WindowCheckOptions, out: Violation[]): void {
+export function checkWindowCounter(keyOps: readonly HistoryOp[], final: FinalKeyState, opts: WindowCheckOptions, out: Violation[]): void {
   const key = final.key;
-  const peak = opts.clockPeakBy?.(opts.endedAt ?? Infinity) ?? -Infinity;
-  const held = [...final.replicas].map(([node, rec]) => ({ node, state: counterStateOf([rec === undefined ? undefined : purgeExpired(rec, peak)]) }));
+  const peak = clockPeak(opts, opts.endedAt ?? Infinity);
+  const held = [...final.replicas].map(([node, rec]) => ({ node, state: counterStateOf([settledAt(rec, peak)]) }));
   const first = held[0];
   for (const r of held) {
     if (first !== undefined && describe(r.state) !== describe(first.state)) {
@@ -72,10 +66,8 @@ export function checkWindowCounter(keyOps: readonly HistoryOp[], final: FinalWin
 
 function checkWindowRead(r: HistoryOp, increments: readonly HistoryOp[], opts: WindowCheckOptions, key: string, out: Violation[]): void {
   // No clock had passed these windows' ends by the time the read ended: nothing of them can have been purged.
-  const peak = opts.clockPeakBy?.(r.completedAt ?? Infinity) ?? -Infinity;
-  const before = increments.filter(
-    (w) => w.outcome === 'ok' && w.sloppy === false && w.windowEnd !== undefined && w.windowEnd > peak && (w.completedAt ?? Infinity) < r.invokedAt && w.ringEpoch !== undefined && w.ringEpoch === r.ringEpoch && mustSee(w, r, opts),
-  );
+  const peak = clockPeak(opts, r.completedAt ?? Infinity);
+  const before = increments.filter((w) => w.outcome === 'ok' && w.sloppy === false && w.windowEnd !== undefined && w.windowEnd > peak && mustSee(w, r, opts));
   const read = r.readWindowEnd;
   const missed = before.find((w) => read === undefined || (w.windowEnd ?? 0) > read);
   if (missed !== undefined) {

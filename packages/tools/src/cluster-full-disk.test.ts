@@ -55,17 +55,19 @@ function valueFor(i: number): Buffer {
   return Buffer.concat(blocks).subarray(0, valueBytes);
 }
 
-describe.skipIf(cannotMount !== undefined)(`a node whose ${smallMb} MB data disk fills up (N=W=R=1)`, () => {
+/**
+ * Registers the suite's setup and teardown: a cluster whose node n1 keeps its
+ * data on a fresh `smallMb` tmpfs (its log beside it, off the small disk),
+ * unmounted and removed afterwards, also on failure.
+ */
+function clusterWithSmallDiskOnN1(shape: { readonly nodes: number; readonly n: number; readonly r: number; readonly w: number }): {
+  readonly cluster: () => LocalCluster | undefined;
+  readonly dataDir: () => string;
+} {
   let dir = '';
   let dataDir = '';
   let mounted = false;
   let cluster: LocalCluster | undefined;
-  const acked: number[] = [];
-  let firstRefusal: RawResponse | undefined;
-  const url = (): string => cluster?.urls()[0] ?? '';
-  const put = (i: number): Promise<RawResponse> =>
-    http(url(), kvPath(`full-${i}`), { method: 'PUT', body: valueFor(i), headers: { 'content-type': 'application/octet-stream' } });
-
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ringkv-full-disk-'));
     // LocalCluster keeps node n1's data in <dir>/n1 and its log beside it, off the small disk.
@@ -73,16 +75,8 @@ describe.skipIf(cannotMount !== undefined)(`a node whose ${smallMb} MB data disk
     mkdirSync(dataDir);
     execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${smallMb}m`, 'tmpfs', dataDir]);
     mounted = true;
-    cluster = await LocalCluster.start({
-      nodes: 1,
-      dataDir: dir,
-      n: 1,
-      r: 1,
-      w: 1,
-      extraArgs: ['--log-level', 'warn', '--value-bytes-max', String(2 * valueBytes)],
-    });
+    cluster = await LocalCluster.start({ ...shape, dataDir: dir, extraArgs: ['--log-level', 'warn', '--value-bytes-max', String(2 * valueBytes)] });
   });
-
   afterAll(async () => {
     await cluster?.stop();
     if (mounted) {
@@ -96,6 +90,16 @@ describe.skipIf(cannotMount !== undefined)(`a node whose ${smallMb} MB data disk
     if (dir !== '') rmSync(dir, { recursive: true, force: true });
   });
   printNodeLogsOnFailure(() => cluster);
+  return { cluster: () => cluster, dataDir: () => dataDir };
+}
+
+describe.skipIf(cannotMount !== undefined)(`a node whose ${smallMb} MB data disk fills up (N=W=R=1)`, () => {
+  const small = clusterWithSmallDiskOnN1({ nodes: 1, n: 1, r: 1, w: 1 });
+  const acked: number[] = [];
+  let firstRefusal: RawResponse | undefined;
+  const url = (): string => small.cluster()?.urls()[0] ?? '';
+  const put = (i: number): Promise<RawResponse> =>
+    http(url(), kvPath(`full-${i}`), { method: 'PUT', body: valueFor(i), headers: { 'content-type': 'application/octet-stream' } });
 
   it('refuses writes with 507 INSUFFICIENT_STORAGE once the disk is full, acknowledging nothing it did not store', async () => {
     // 16 MB hold about 250 values of 64 KiB; the limit only stops a node that never fills up.
@@ -126,9 +130,9 @@ describe.skipIf(cannotMount !== undefined)(`a node whose ${smallMb} MB data disk
   });
 
   it('holds every acknowledged write after the disk grows and the node is killed and restarted', async () => {
-    const c = cluster;
+    const c = small.cluster();
     if (c === undefined) throw new Error('no cluster');
-    execFileSync('mount', ['-o', `remount,size=${largeMb}m`, dataDir]);
+    execFileSync('mount', ['-o', `remount,size=${largeMb}m`, small.dataDir()]);
     await c.kill(0, 'SIGKILL');
     await c.restart(0);
     for (const i of acked) {
@@ -149,33 +153,8 @@ describe.skipIf(cannotMount !== undefined)(`a node whose ${smallMb} MB data disk
 });
 
 describe.skipIf(cannotMount !== undefined)(`a 3-node cluster (N=3, R=W=2) in which n1's ${smallMb} MB disk fills up`, () => {
-  let dir = '';
-  let dataDir = '';
-  let mounted = false;
-  let cluster: LocalCluster | undefined;
-  const urlOf = (i: number): string => cluster?.urls()[i] ?? '';
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'ringkv-full-disk3-'));
-    dataDir = join(dir, 'n1');
-    mkdirSync(dataDir);
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${smallMb}m`, 'tmpfs', dataDir]);
-    mounted = true;
-    cluster = await LocalCluster.start({ nodes: 3, dataDir: dir, n: 3, r: 2, w: 2, extraArgs: ['--log-level', 'warn', '--value-bytes-max', String(2 * valueBytes)] });
-  });
-
-  afterAll(async () => {
-    await cluster?.stop();
-    if (mounted) {
-      try {
-        execFileSync('umount', [dataDir], { stdio: 'pipe' });
-      } catch {
-        execFileSync('umount', ['-l', dataDir], { stdio: 'pipe' });
-      }
-    }
-    if (dir !== '') rmSync(dir, { recursive: true, force: true });
-  });
-  printNodeLogsOnFailure(() => cluster);
+  const small = clusterWithSmallDiskOnN1({ nodes: 3, n: 3, r: 2, w: 2 });
+  const urlOf = (i: number): string => small.cluster()?.urls()[i] ?? '';
 
   it('takes every write sent to the full node: another replica coordinates it, and every value reads back', async () => {
     // Twice what n1's disk holds, all through n1, so most of them find its disk full.
