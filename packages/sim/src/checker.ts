@@ -1,5 +1,6 @@
 import { dotsHas, purgeExpired, recordEquals, type Dot, type Dots, type KvRecord } from '@ringkv/core';
 import type { HistoryOp } from './history.js';
+import { checkLwwKey } from './lww-checker.js';
 
 /** What every replica of one key holds at the end of a run, after healing. */
 export interface FinalKeyState {
@@ -27,6 +28,8 @@ export interface CheckOptions {
   readonly clockPeakBy?: (t: number) => number;
   /** simulated time of the final states */
   readonly endedAt?: number;
+  /** keys under the last-writer-wins policy, checked by its rules (lww-checker.ts) instead of the sibling rules */
+  readonly lwwKey?: (key: string) => boolean;
 }
 
 export interface Violation {
@@ -46,7 +49,10 @@ export interface Violation {
     | 'counter-overcount'
     | 'counter-divergent'
     | 'counter-stale-read'
-    | 'counter-expired-read';
+    | 'counter-expired-read'
+    | 'lww-lost-write'
+    | 'lww-stale-read'
+    | 'lww-siblings';
   readonly key: string;
   readonly detail: string;
 }
@@ -139,6 +145,11 @@ export function checkHistory(ops: readonly HistoryOp[], finals: readonly FinalKe
         (deletedOrAbsent(rec) && deletedOrAbsent(head)) ||
         (rec !== undefined && head !== undefined && recordEquals(rec, head));
       if (!same) violations.push({ property: 'divergent', key: final.key, detail: `replica ${node} differs from the first replica` });
+    }
+    if (opts.lwwKey?.(final.key) === true) {
+      checkLwwKey(keyOps, final.key, head, opts, violations);
+      checkExpiredReads(keyOps, final.key, violations);
+      continue;
     }
     const writes = keyOps.filter((o) => o.kind !== 'get');
     const coveredByAny = (d: Dot): boolean => writes.some((w) => covers(w, d));

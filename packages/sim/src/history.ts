@@ -43,6 +43,12 @@ export interface HistoryOp {
   outcome: 'pending' | 'ok' | 'fail' | 'info';
   /** the version an acknowledged put/del created */
   dot?: Dot;
+  /** an acknowledged put/del of an LWW key: its version's timestamp, which with the dot orders it */
+  writtenAt?: number;
+  /** an acknowledged get of an LWW key: the newest version in what it returned (tombstones included; undefined: nothing) */
+  readNewest?: { readonly writtenAt: number; readonly dot: Dot; readonly deleted: boolean };
+  /** an acknowledged get of an LWW key: how many versions (tombstones included) it returned */
+  readSiblings?: number;
   /** an acknowledged TTL put's deadline, on the clock of the replica that stamped it */
   expiresAt?: number;
   /** for an acknowledged get: the live values and the context returned */

@@ -5,7 +5,7 @@ import { allFaults, healAll, scheduleFaults, type FaultLog, type FaultOptions } 
 import { History } from './history.js';
 import { Prng } from './prng.js';
 import { SimCluster, defaultSimClusterOptions, type SimClusterOptions } from './sim-cluster.js';
-import { defaultWorkload, startWorkload, type WorkloadOptions } from './workload.js';
+import { defaultWorkload, isLwwKey, lwwKeyName, lwwKeyPrefix, startWorkload, type WorkloadOptions } from './workload.js';
 
 export interface SimulationOptions {
   readonly seed: number;
@@ -51,7 +51,9 @@ const enc = new TextEncoder();
  * faults, heal everything, let repair run, then check every property.
  */
 export async function runSimulation(opts: SimulationOptions): Promise<SimulationResult> {
-  const cluster = await SimCluster.create({ ...opts.cluster, seed: opts.seed });
+  const lwwKeys = opts.workload.lwwKeys ?? 0;
+  const clusterOpts = lwwKeys > 0 ? { ...opts.cluster, lwwPrefixes: [...(opts.cluster.lwwPrefixes ?? []), lwwKeyPrefix] } : opts.cluster;
+  const cluster = await SimCluster.create({ ...clusterOpts, seed: opts.seed });
   const violations0: Violation[] = [];
   const { scheduler } = cluster;
   const prng = new Prng(opts.seed ^ 0x5eed);
@@ -72,7 +74,8 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
   const recovering = (): string[] => cluster.liveNodes().filter((m) => m.node?.recovery.active === true).map((m) => m.id);
   for (let waited = 0; recovering().length > 0 && waited < 120_000; waited += 1000) await scheduler.runFor(1000);
   if (recovering().length > 0) violations0.push({ property: 'recovery-stuck', key: '-', detail: `${recovering().join(', ')} still recovering 120 s after healing` });
-  const kvKeys = Array.from({ length: opts.workload.keys }, (_, k) => ({ name: `k${k}`, bytes: enc.encode(`k${k}`) }));
+  const kvNames = [...Array.from({ length: opts.workload.keys }, (_, k) => `k${k}`), ...Array.from({ length: lwwKeys }, (_, i) => lwwKeyName(i))];
+  const kvKeys = kvNames.map((name) => ({ name, bytes: enc.encode(name) }));
   const counterNames = [...Array.from({ length: opts.workload.counters ?? 0 }, (_, i) => counterKeyName(i)), ...Array.from({ length: opts.workload.windows ?? 0 }, (_, i) => windowKeyName(i))];
   const counterKeys = counterNames.map((name) => ({ name, bytes: encodeCounterKey(name) }));
   const finals = await converge(cluster, kvKeys);
@@ -82,7 +85,7 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
   const clockPeakBy = (t: number): number => cluster.clockPeakBy(t);
   const violations: Violation[] = [
     ...violations0,
-    ...checkHistory(history.ops, finals, { strictQuorums, quorums: { n, r, w }, clients: opts.workload.clients, clockPeakBy, endedAt: scheduler.now }),
+    ...checkHistory(history.ops, finals, { strictQuorums, quorums: { n, r, w }, clients: opts.workload.clients, clockPeakBy, endedAt: scheduler.now, lwwKey: isLwwKey }),
     ...checkCounters(history.ops, counterFinals, { strictQuorums, quorums: { n, r, w }, clockPeakBy, endedAt: scheduler.now }),
   ];
   violations.push(...(await undeliveredHints(cluster)));

@@ -27,6 +27,7 @@ const { values } = parseArgs({
     ttl: { type: 'string', default: '0' },
     windows: { type: 'string', default: '0' },
     conditional: { type: 'string', default: '0' },
+    lww: { type: 'string', default: '0' },
     'vary-quorums': { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -36,7 +37,7 @@ const { values } = parseArgs({
 if (values.help) {
   process.stdout.write(`usage: pnpm sim [--seeds COUNT] [--from SEED] [--nodes N] [--quorum N,R,W] [--duration-ms MS] [--clients C] [--keys K]
                 [--faults crashes,machineCrashes,partitions,messageLoss,clockJumps,diskLoss,membership,diskFull]
-                [--dw D] [--counters K] [--windows K] [--ttl SHARE] [--conditional SHARE] [--vary-quorums]
+                [--dw D] [--counters K] [--windows K] [--ttl SHARE] [--conditional SHARE] [--vary-quorums] [--lww K]
                 | --seed SEED [--verbose]
 
 Runs whole ringkv clusters in one process on simulated time, network and disks,
@@ -74,6 +75,12 @@ has read with If-Match (that read's ETag; If-None-Match: * when it found
 nothing): one that passes must not have superseded a value its client had not
 read that was still live (lost-update).
 
+--lww K adds K keys under the last-writer-wins policy (lww-0, …), written,
+read and deleted like the others and checked by LWW's rules: at the end the key
+holds a version at least as new, by (timestamp, dot), as every acknowledged
+write (or nothing, if a newer delete or expired TTL erased it); a strict read
+returns one at least as new as every write it must see; one version at most.
+
 --ttl SHARE sends that share (0..1) of the puts with ?ttl (50 ms to 2 s): such
 a value may vanish once some node's clock passes its deadline, but what it
 replaced must stay replaced, replicas must converge, and no read may return a
@@ -100,6 +107,7 @@ const workload = {
   ...(Number(values.windows) > 0 && { windows: Number(values.windows) }),
   ...(Number(values.conditional) > 0 && { conditionalRate: Number(values.conditional) }),
   ...(values['vary-quorums'] && { varyQuorums: true }),
+  ...(Number(values.lww) > 0 && { lwwKeys: Number(values.lww) }),
 };
 const faults = faultsFromNames(values.faults.split(',').filter((f) => f !== ''));
 

@@ -1,4 +1,4 @@
-import { RingkvError, decodeContext, emptyDots, encodeContext, etagOf, liveSiblings, readContext, type Dots, type KvRecord } from '@ringkv/core';
+import { RingkvError, compareLww, decodeContext, emptyDots, encodeContext, etagOf, liveSiblings, readContext, type Dots, type KvRecord, type Sibling } from '@ringkv/core';
 import { conditionalWrite, type WriteRequest } from '@ringkv/node';
 import { describe, liveNodeOf, opEnding, steadyClock } from './client-ops.js';
 import { counterStep } from './counter-workload.js';
@@ -45,7 +45,23 @@ export interface WorkloadOptions {
    * run draws exactly what it drew before TTLs were simulated)
    */
   readonly ttlRate?: number;
+  /**
+   * keys under the last-writer-wins policy beside the /kv keys (lwwKeyName;
+   * the cluster must list lwwKeyPrefix in lwwPrefixes). Absent or 0: none,
+   * and nothing is drawn for them. They get puts, gets and deletes like the
+   * others, never conditional writes (LWW drops a concurrent writer by design)
+   */
+  readonly lwwKeys?: number;
 }
+
+/** The prefix the simulator's LWW keys share (lww-checker.ts checks them by the LWW rules). */
+export const lwwKeyPrefix = 'lww-';
+
+export function lwwKeyName(i: number): string {
+  return `${lwwKeyPrefix}${i}`;
+}
+
+export const isLwwKey = (key: string): boolean => key.startsWith(lwwKeyPrefix);
 
 export const defaultWorkload: WorkloadOptions = { clients: 4, keys: 4, durationMs: 20_000, contextRate: 0.8, maxThinkMs: 60 };
 
@@ -71,7 +87,7 @@ export function startWorkload(cluster: SimCluster, history: History, prng: Prng,
         counterStep(cluster, history, prng, opts, c, next);
         return;
       }
-      const key = `k${prng.int(opts.keys)}`;
+      const key = drawKey(prng, opts);
       const machine = prng.pick(cluster.machines);
       const roll = prng.next();
       const kind = roll < 0.45 ? 'put' : roll < 0.85 ? 'get' : 'del';
@@ -79,7 +95,7 @@ export function startWorkload(cluster: SimCluster, history: History, prng: Prng,
       const value = kind === 'put' ? `c${c}-${seq++}` : undefined;
       const ttlMs = kind === 'put' && (opts.ttlRate ?? 0) > 0 && prng.chance(opts.ttlRate ?? 0) ? prng.between(50, 2000) : undefined;
       // A conditional write sends the context of the read whose ETag it names, as a client doing read-modify-write would.
-      const seen = kind !== 'get' && (opts.conditionalRate ?? 0) > 0 && prng.chance(opts.conditionalRate ?? 0) ? lastReads.get(key) : undefined;
+      const seen = kind !== 'get' && !isLwwKey(key) && (opts.conditionalRate ?? 0) > 0 && prng.chance(opts.conditionalRate ?? 0) ? lastReads.get(key) : undefined;
       const condition = seen === undefined ? undefined : seen.etag === undefined ? 'if-none-match' : 'if-match';
       const contextIn = seen?.context ?? ctx;
       const quorum = opts.varyQuorums === true ? prng.between(1, cluster.options.params.n) : undefined;
@@ -104,7 +120,7 @@ export function startWorkload(cluster: SimCluster, history: History, prng: Prng,
           ({ record: rec, sloppy }) =>
             end('ok', undefined, () => {
               op.sloppy = sloppy;
-              recordRead(op, rec);
+              recordRead(op, rec, isLwwKey(key));
               const clockAtStart = readerClock();
               if (clockAtStart !== undefined) op.readerClock = clockAtStart;
               if (rec !== undefined) contexts.set(key, readContext(rec));
@@ -145,8 +161,9 @@ export function startWorkload(cluster: SimCluster, history: History, prng: Prng,
         (res) =>
           end('ok', undefined, () => {
             op.dot = res.dot;
-            const expiresAt = res.record.siblings.find((s) => s.dot.actor === res.dot.actor && s.dot.counter === res.dot.counter)?.expiresAt;
-            if (expiresAt !== undefined) op.expiresAt = expiresAt;
+            const version = res.record.siblings.find((s) => s.dot.actor === res.dot.actor && s.dot.counter === res.dot.counter);
+            if (version?.expiresAt !== undefined) op.expiresAt = version.expiresAt;
+            if (version !== undefined && isLwwKey(key)) op.writtenAt = version.writtenAt;
             op.sloppy = res.sloppy;
             contexts.set(key, res.context);
           }),
@@ -159,10 +176,24 @@ export function startWorkload(cluster: SimCluster, history: History, prng: Prng,
   }
 }
 
-function recordRead(op: HistoryOp, rec: KvRecord | undefined): void {
+/** A /kv key; with LWW keys, one of those or one of them (no extra draw without LWW keys, so old seeds replay). */
+function drawKey(prng: Prng, opts: WorkloadOptions): string {
+  const lww = opts.lwwKeys ?? 0;
+  if (lww === 0) return `k${prng.int(opts.keys)}`;
+  const i = prng.int(opts.keys + lww);
+  return i < opts.keys ? `k${i}` : lwwKeyName(i - opts.keys);
+}
+
+function recordRead(op: HistoryOp, rec: KvRecord | undefined, lww: boolean): void {
   const live = rec === undefined ? [] : liveSiblings(rec);
   op.readValues = live.map((s) => dec.decode(s.value ?? new Uint8Array()));
   const deadlines = live.flatMap((s) => (s.expiresAt === undefined ? [] : [s.expiresAt]));
   if (deadlines.length > 0) op.readExpiresAt = deadlines;
   if (rec !== undefined) op.readContext = readContext(rec);
+  // An LWW key's read answers one version (a tombstone for a deleted key): its place in the LWW order.
+  if (lww && rec !== undefined) {
+    op.readSiblings = rec.siblings.length;
+    const newest = rec.siblings.reduce<Sibling | undefined>((m, s) => (m === undefined || compareLww(s, m) > 0 ? s : m), undefined);
+    if (newest !== undefined) op.readNewest = { writtenAt: newest.writtenAt, dot: newest.dot, deleted: newest.value === null };
+  }
 }

@@ -1,0 +1,93 @@
+/**
+ * What the simulator checks of last-writer-wins keys (workload.ts's LWW
+ * keys; the node's rules are core/lww.ts). Their versions are totally
+ * ordered by (writtenAt, dot), and every merge keeps only the greatest, so
+ * the sibling rules (a write survives unless a context covered it) do not
+ * apply: a concurrent write is dropped by design. What must hold instead:
+ * - lww-lost-write: at the end the key holds a version at least as new, in
+ *   that order, as every acknowledged write — or nothing, when a delete or an
+ *   expired TTL put at least as new erased it;
+ * - lww-stale-read: a strict read returns a version at least as new as every
+ *   write it must see (checker.ts's mustSee), or nothing when one erased it;
+ * - lww-siblings: a replica or a read holds at most one version.
+ * Divergence and expired reads are checked as for every key (checker.ts).
+ *
+ * One documented hole is exempted (README "Conflict policy"): a replica that
+ * purged an expired TTL version before it met an older concurrent version
+ * keeps only the dot of the newer one, and the older version wins there. So
+ * when a TTL put that may be newer than the write in question may have
+ * expired, an older result is not counted.
+ */
+import { compareDots, type Dot, type KvRecord, type Sibling } from '@ringkv/core';
+import { clockPeak, mustSee, type CheckOptions, type Violation } from './checker.js';
+import type { HistoryOp } from './history.js';
+
+/** A version's place in the LWW order. */
+interface Stamp {
+  readonly writtenAt: number;
+  readonly dot: Dot;
+}
+
+const order = (a: Stamp, b: Stamp): number => a.writtenAt - b.writtenAt || compareDots(a.dot, b.dot);
+const show = (s: Stamp): string => `${s.dot.actor}:${s.dot.counter}@${s.writtenAt}`;
+
+type Acked = HistoryOp & { readonly dot: Dot; readonly writtenAt: number };
+const isAcked = (o: HistoryOp): o is Acked => o.kind !== 'get' && o.outcome === 'ok' && o.dot !== undefined && o.writtenAt !== undefined;
+
+/** Whether a put sent with ?ttl may have expired by simulated time t (an unknown deadline: at any time). */
+function mayHaveExpired(op: HistoryOp, t: number, opts: Pick<CheckOptions, 'clockPeakBy'>): boolean {
+  if (op.kind !== 'put' || op.ttlMs === undefined) return false;
+  return op.expiresAt === undefined || clockPeak(opts, t) >= op.expiresAt;
+}
+
+/** Newer than `a` in the LWW order, or of unknown stamp (its outcome is unknown). */
+const mayBeNewer = (x: HistoryOp, a: Acked): boolean =>
+  x.outcome !== 'fail' && (x.dot === undefined || x.writtenAt === undefined || order(x as Acked, a) > 0);
+
+export function checkLwwKey(keyOps: readonly HistoryOp[], key: string, end: KvRecord | undefined, opts: CheckOptions, out: Violation[]): void {
+  const endedAt = opts.endedAt ?? Infinity;
+  const writes = keyOps.filter((o) => o.kind === 'put' || o.kind === 'del');
+  const acked = writes.filter(isAcked);
+  /** `a` is gone by time t without loss: it, or a newer write, was a delete or a TTL put that may have expired. */
+  const erased = (a: Acked, t: number): boolean =>
+    a.kind === 'del' ||
+    mayHaveExpired(a, t, opts) ||
+    writes.some((x) => x !== a && mayBeNewer(x, a) && (x.kind === 'del' || mayHaveExpired(x, t, opts)));
+  /** the TTL hole above: `a`, or a TTL put newer than it (or of unknown stamp), is a TTL put that may have expired by t */
+  const ttlHole = (a: Acked, t: number): boolean => writes.some((x) => (x === a || mayBeNewer(x, a)) && mayHaveExpired(x, t, opts));
+
+  const top = acked.reduce<Acked | undefined>((m, a) => (m === undefined || order(a, m) > 0 ? a : m), undefined);
+  const newestAtEnd = newest(end?.siblings ?? []);
+  if ((end?.siblings.length ?? 0) > 1) {
+    out.push({ property: 'lww-siblings', key, detail: `${end?.siblings.length} versions at the end` });
+  }
+  if (top !== undefined) {
+    if (newestAtEnd === undefined) {
+      if (!erased(top, endedAt)) out.push({ property: 'lww-lost-write', key, detail: `op ${top.id} (${top.kind} ${top.value ?? ''} ${show(top)}) is the newest acknowledged write, but the key is empty at the end and nothing newer erased it` });
+    } else if (order(newestAtEnd, top) < 0 && !ttlHole(top, endedAt)) {
+      out.push({ property: 'lww-lost-write', key, detail: `the key holds ${show(newestAtEnd)} at the end, older than op ${top.id} (${top.kind} ${top.value ?? ''} ${show(top)}), acknowledged` });
+    }
+  }
+
+  for (const r of keyOps) {
+    if (r.kind !== 'get' || r.outcome !== 'ok') continue;
+    if ((r.readSiblings ?? 0) > 1) out.push({ property: 'lww-siblings', key, detail: `get op ${r.id} returned ${r.readSiblings} versions` });
+    if (r.sloppy !== false) continue;
+    const t = r.completedAt ?? Infinity;
+    for (const a of acked) {
+      // a sloppy write's stand-ins are not the read's replicas: only hinted handoff brings it there
+      if (a.sloppy !== false || !mustSee(a, r, opts)) continue;
+      const got = r.readNewest;
+      if (got === undefined ? erased(a, t) : order(got, a) >= 0 || ttlHole(a, t)) continue;
+      out.push({
+        property: 'lww-stale-read',
+        key,
+        detail: `get op ${r.id} returned ${got === undefined ? 'nothing' : show(got)}, older than op ${a.id} (${a.kind} ${a.value ?? ''} ${show(a)}) acknowledged before it began`,
+      });
+    }
+  }
+}
+
+function newest(siblings: readonly Sibling[]): Stamp | undefined {
+  return siblings.reduce<Stamp | undefined>((m, s) => (m === undefined || order(s, m) > 0 ? s : m), undefined);
+}
