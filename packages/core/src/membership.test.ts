@@ -102,3 +102,50 @@ describe('membership self entries', () => {
     expect(m.self.incarnation).toBe(5);
   });
 });
+
+describe('membership across a local pause (this node stopped: GC pause, SIGSTOP, stuck VM)', () => {
+  /** A node gossiping as member-gossip does: beat with the exchange's deadline, then the next round's. */
+  function gossiping(until: number, peerBeatsUntil = until): Membership {
+    const m = new Membership(info(0), settings, 0);
+    for (let t = 0; t <= until; t += intervalMs) {
+      m.expectToRunBy(t, t + intervalMs);
+      m.beat(t);
+      if (t <= peerBeatsUntil) m.merge([{ info: info(1), heartbeat: t / intervalMs + 1 }], t);
+    }
+    return m;
+  }
+
+  it('does not hold its own pause of any length against a peer heard just before it', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 600_000 }), fc.integer({ min: 0, max: intervalMs }), (pauseMs, wokeAfter) => {
+        const m = gossiping(10_000);
+        // stopped from the deadline (10 500) for pauseMs; on waking it serves a request before its next round
+        const woke = 10_000 + intervalMs + pauseMs;
+        expect(m.health('n1', woke)).toBe('alive');
+        // its round runs and notes the pause; the peer is still judged by the time it was really listening
+        expect(m.expectToRunBy(woke + wokeAfter, woke + wokeAfter + intervalMs)).toBe(pauseMs + wokeAfter);
+        expect(m.health('n1', woke + wokeAfter)).toBe('alive');
+      }),
+    );
+  });
+
+  it('still convicts a peer that stays silent while this node runs', () => {
+    const m = gossiping(10_000);
+    // a 30 s pause, then the node runs again on time but never hears the peer
+    const woke = 10_500 + 30_000;
+    for (let t = woke; t <= woke + 6_000; t += intervalMs) {
+      m.expectToRunBy(t, t + intervalMs);
+      m.beat(t);
+    }
+    // silence of its own running time: 0.5 s before the pause and 6 s after
+    expect(m.health('n1', woke + 6_000)).toBe('dead');
+    expect(m.snapshot(woke + 6_000).find((x) => x.id === 'n1')?.lastHeardAgoMs).toBe(6_500);
+  });
+
+  it('judges as before when it never pauses: silence since the last heartbeat, in wall-clock time', () => {
+    const m = gossiping(20_000, 10_000);
+    expect(m.health('n1', 11_500)).toBe('alive');
+    expect(m.health('n1', 12_800)).toBe('suspect');
+    expect(m.health('n1', 10_000 + settings.deadAfterMs)).toBe('dead');
+  });
+});

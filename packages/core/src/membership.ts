@@ -1,5 +1,6 @@
 import type { MemberInfo } from './member-table.js';
 import { ArrivalWindow, type PhiSettings } from './phi-detector.js';
+import { RunningTime } from './running-time.js';
 
 /**
  * Who is reachable now, learnt by heartbeat gossip: every node bumps its own
@@ -12,6 +13,10 @@ import { ArrivalWindow, type PhiSettings } from './phi-detector.js';
  * rounds, and suspicion stays a local judgement that a partitioned node
  * cannot spread to others. Health is not membership: a dead member keeps its
  * partitions (see ClusterView); only requests route around it.
+ *
+ * Silence is measured in this node's own running time (running-time.ts):
+ * the gossip loop tells it by when it will run again (`expectToRunBy`), and
+ * time this node spent stopped past that is not counted against its peers.
  */
 export type Health = 'alive' | 'suspect' | 'dead';
 
@@ -48,7 +53,7 @@ export interface MemberHealth {
   readonly health: Health;
   readonly incarnation: number;
   readonly heartbeat: number;
-  /** ms since this node last saw the member's heartbeat advance */
+  /** ms since this node last saw the member's heartbeat advance (of its own running time: spans it was stopped are left out) */
   readonly lastHeardAgoMs: number;
   readonly phi: number;
 }
@@ -62,6 +67,7 @@ interface Tracked {
 export class Membership {
   private readonly members = new Map<string, Tracked>();
   private own: GossipEntry;
+  private readonly running = new RunningTime();
 
   constructor(
     self: MemberInfo,
@@ -81,7 +87,16 @@ export class Membership {
     this.own = { info: this.own.info, heartbeat: this.own.heartbeat + 1 };
     const t = this.members.get(this.own.info.id) as Tracked;
     t.heartbeat = this.own.heartbeat;
-    t.window.heartbeat(now);
+    t.window.heartbeat(this.running.at(now));
+  }
+
+  /**
+   * This node runs at `now` and will run its gossip again by `by`. Returns how
+   * long it was stopped past the previous such deadline (0 if it was on time):
+   * that span is not counted as any peer's silence.
+   */
+  expectToRunBy(now: number, by: number): number {
+    return this.running.expectBy(now, by);
   }
 
   /** The table to send to a peer. */
@@ -93,7 +108,8 @@ export class Membership {
    * Merges a peer's table. Returns members that are new or came back with a
    * new incarnation (their addresses may have changed).
    */
-  merge(incoming: readonly GossipEntry[], now: number): MemberInfo[] {
+  merge(incoming: readonly GossipEntry[], wallNow: number): MemberInfo[] {
+    const now = this.running.at(wallNow);
     const changed: MemberInfo[] = [];
     for (const e of incoming) {
       if (e.info.id === this.own.info.id) {
@@ -126,8 +142,9 @@ export class Membership {
     t.info = info;
   }
 
-  health(id: string, now: number): Health {
+  health(id: string, wallNow: number): Health {
     if (id === this.own.info.id) return 'alive';
+    const now = this.running.at(wallNow);
     const t = this.members.get(id);
     if (t === undefined) return 'dead';
     if (now - t.window.lastHeartbeatAt >= this.settings.deadAfterMs) return 'dead';
@@ -142,11 +159,12 @@ export class Membership {
     return this.members.get(id)?.info;
   }
 
-  snapshot(now: number): MemberHealth[] {
+  snapshot(wallNow: number): MemberHealth[] {
+    const now = this.running.at(wallNow);
     return [...this.members.values()]
       .map((t) => ({
         id: t.info.id,
-        health: this.health(t.info.id, now),
+        health: this.health(t.info.id, wallNow),
         incarnation: t.info.incarnation,
         heartbeat: t.heartbeat,
         lastHeardAgoMs: t.info.id === this.own.info.id ? 0 : now - t.window.lastHeartbeatAt,

@@ -16,6 +16,12 @@ export class MemberGossip {
   onPreviousLife: () => Promise<void> = async () => undefined;
   /** each member's incarnation when this process first merged news of it (the table loaded at start counts) */
   private readonly firstSeen = new Map<string, number>();
+  /**
+   * Time this node ran late for its own gossip (it was stopped or starved),
+   * which the failure detector leaves out of its peers' silence; and how many
+   * of those spans were longer than a round.
+   */
+  readonly stats = { stoppedMs: 0, longPauses: 0 };
 
   constructor(
     private readonly deps: {
@@ -106,14 +112,39 @@ export class MemberGossip {
     return membership.entries();
   }
 
-  /** One round: beat, pick a peer, exchange tables. */
+  /**
+   * One round: beat, pick a peer, exchange tables. Each step tells the
+   * detector by when this node will run again (the exchange's timeout, then
+   * the pause before the next round), so time it spends stopped past that
+   * is not held against its peers (running-time.ts).
+   */
   async round(): Promise<void> {
-    const { membership, transport, clock, intervalMs } = this.deps;
+    const { membership, clock, intervalMs } = this.deps;
+    const exchangeTimeoutMs = Math.max(intervalMs * 2, 200);
+    this.noteLocalPause(membership.expectToRunBy(clock.now(), clock.now() + exchangeTimeoutMs));
     membership.beat(clock.now());
+    try {
+      await this.exchange(exchangeTimeoutMs);
+    } finally {
+      this.noteLocalPause(membership.expectToRunBy(clock.now(), clock.now() + intervalMs));
+    }
+  }
+
+  /** A pause longer than a round is worth an operator's attention: something stopped the whole process. */
+  private noteLocalPause(stoppedMs: number): void {
+    this.stats.stoppedMs += stoppedMs;
+    if (stoppedMs > this.deps.intervalMs) {
+      this.stats.longPauses++;
+      this.deps.logger.warn({ stoppedMs }, 'this node was stopped past its gossip deadline (GC pause, SIGSTOP, overloaded machine); that time is not counted as its peers\' silence');
+    }
+  }
+
+  private async exchange(timeoutMs: number): Promise<void> {
+    const { transport } = this.deps;
     const target = this.pickTarget();
     if (target === undefined) return;
     try {
-      const res = await transport.request(target, RPC_OPS.membersExchange, this.outgoing(), Math.max(intervalMs * 2, 200));
+      const res = await transport.request(target, RPC_OPS.membersExchange, this.outgoing(), timeoutMs);
       if (!res.ok) return;
       const body = parseMembersExchange(res.body);
       if (body !== undefined) {

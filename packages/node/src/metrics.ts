@@ -100,6 +100,12 @@ export class NodeMetrics {
     counter('ringkv_anti_entropy_bytes_received_total', 'bytes received in anti-entropy exchanges', () => ae.stats.bytesReceived);
     counter('ringkv_tombstones_reaped_total', 'tombstones garbage-collected', () => gc.stats.reaped);
     counter('ringkv_tombstone_gc_blocked_by_hints_total', 'tombstone collections postponed by pending hints', () => gc.stats.blockedByHints);
+    counter(
+      'ringkv_local_stopped_seconds_total',
+      'time this node ran past its own gossip deadlines (stopped, GC-paused or starved of CPU); the failure detector does not count it as peers\' silence',
+      () => node.gossip.stats.stoppedMs / 1000,
+    );
+    counter('ringkv_local_pauses_total', 'spans longer than a gossip round in which this node was stopped (see the warning in its log)', () => node.gossip.stats.longPauses);
     counter('ringkv_ownership_transfers_total', 'partition ownership transfers completed', () => ownership.totals.transfersDone);
     counter('ringkv_ownership_keys_sent_total', 'keys sent by ownership handoff', () => ownership.totals.keysSent);
     counter('ringkv_ownership_bytes_sent_total', 'bytes sent by ownership handoff', () => ownership.totals.bytesSent);

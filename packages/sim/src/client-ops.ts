@@ -18,6 +18,17 @@ export function liveNodeOf(machine: SimMachine, op: HistoryOp, now: number, next
 }
 
 /**
+ * Sends a request to the machine's node: at once, or — while the process is
+ * paused — when it resumes (the request waits in its socket; if the process
+ * dies first it is never answered and the client gives up).
+ */
+export function whenRunning<T>(machine: SimMachine, start: () => Promise<T>): Promise<T> {
+  const proc = machine.proc;
+  if (!proc.paused) return start();
+  return new Promise<T>((resolve, reject) => proc.run(() => void start().then(resolve, reject)));
+}
+
+/**
  * How long a client waits for an answer before it gives up. A live
  * coordinator always answers well within it (its own timeouts are
  * requestTimeoutMs, a forwarded write's one more second); no answer means

@@ -2,7 +2,7 @@
 import { counterStateOf, encodeCounterKey } from '@ringkv/core';
 import { counterKeyName, windowKeyName } from './counter-checker.js';
 import { totalsOf } from './counter-totals.js';
-import { describe, liveNodeOf, opEnding, steadyClock } from './client-ops.js';
+import { describe, liveNodeOf, opEnding, steadyClock, whenRunning } from './client-ops.js';
 import type { History } from './history.js';
 import type { Prng } from './prng.js';
 import type { SimCluster } from './sim-cluster.js';
@@ -41,7 +41,7 @@ export function counterStep(cluster: SimCluster, history: History, prng: Prng, o
   if (delta === undefined) {
     const end = opEnding(cluster, node, op, next, 'fail');
     const readerClock = steadyClock(machine);
-    node.coordinator.get({ key, r: quorum ?? params.r, pr: 0 }).then(
+    whenRunning(machine, () => node.coordinator.get({ key, r: quorum ?? params.r, pr: 0 })).then(
       ({ record, sloppy }) =>
         end('ok', undefined, () => {
           op.sloppy = sloppy;
@@ -56,7 +56,7 @@ export function counterStep(cluster: SimCluster, history: History, prng: Prng, o
     return;
   }
   const end = opEnding(cluster, node, op, next, 'info');
-  node.coordinator.increment({ key, delta, w: quorum ?? params.w, pw: 0, ...(opts.dw !== undefined && { dw: opts.dw }), ...(ttlMs !== undefined && { ttlMs }) }).then(
+  whenRunning(machine, () => node.coordinator.increment({ key, delta, w: quorum ?? params.w, pw: 0, ...(opts.dw !== undefined && { dw: opts.dw }), ...(ttlMs !== undefined && { ttlMs }) })).then(
     (res) =>
       end('ok', undefined, () => {
         op.sloppy = res.sloppy;

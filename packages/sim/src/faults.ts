@@ -15,6 +15,11 @@ export interface FaultOptions {
   readonly membership: boolean;
   /** a node's disk fills up for a while: every write it tries fails, reads still work (off by default) */
   readonly diskFull?: boolean;
+  /**
+   * a node process stops for a while (SIGSTOP, a long GC pause, a stuck VM)
+   * and then goes on where it was, its timers late (off by default)
+   */
+  readonly pauses?: boolean;
   /** mean simulated ms between two faults */
   readonly meanGapMs: number;
 }
@@ -35,7 +40,7 @@ export interface FaultLog {
   readonly what: string;
 }
 
-type FaultKind = 'crash' | 'partition' | 'loss' | 'clock' | 'join' | 'leave' | 'diskFull';
+type FaultKind = 'crash' | 'partition' | 'loss' | 'clock' | 'join' | 'leave' | 'diskFull' | 'pause';
 
 /**
  * Schedules random faults over `durationMs`, each undone after a while:
@@ -51,6 +56,7 @@ export function scheduleFaults(cluster: SimCluster, prng: Prng, durationMs: numb
   if (opts.clockJumps) kinds.push('clock');
   if (opts.membership) kinds.push('join', 'leave');
   if (opts.diskFull === true) kinds.push('diskFull');
+  if (opts.pauses === true) kinds.push('pause');
   if (kinds.length === 0) return;
   const endAt = scheduler.now + durationMs;
   const note = (what: string): void => void log.push({ at: scheduler.elapsedMs, what });
@@ -128,6 +134,20 @@ export function scheduleFaults(cluster: SimCluster, prng: Prng, durationMs: numb
         });
         break;
       }
+      case 'pause': {
+        const live = cluster.liveNodes().filter((m) => !m.proc.paused);
+        if (live.length === 0) break;
+        const m = prng.pick(live);
+        const proc = m.proc;
+        proc.pause();
+        note(`pause ${m.id}`);
+        scheduler.schedule(undoAfter, () => {
+          if (!proc.alive || !proc.paused) return; // crashed meanwhile, or healed
+          proc.resume();
+          note(`resume ${m.id}`);
+        });
+        break;
+      }
       case 'clock': {
         const m = prng.pick(cluster.machines);
         m.proc.jumpClock(prng.between(-60_000, 60_000));
@@ -144,6 +164,7 @@ export function scheduleFaults(cluster: SimCluster, prng: Prng, durationMs: numb
 export function healAll(cluster: SimCluster): void {
   cluster.network.heal();
   cluster.network.faults = { ...calmNetwork };
+  for (const m of cluster.machines) m.proc.resume();
   for (const m of cluster.machines) {
     if (m.diskFull !== true) continue;
     m.diskFull = false;
@@ -152,7 +173,7 @@ export function healAll(cluster: SimCluster): void {
   for (const m of cluster.machines) if (m.node === undefined) void cluster.restart(m.id);
 }
 
-const faultKeys = ['crashes', 'machineCrashes', 'partitions', 'messageLoss', 'clockJumps', 'diskLoss', 'membership', 'diskFull'] as const;
+const faultKeys = ['crashes', 'machineCrashes', 'partitions', 'messageLoss', 'clockJumps', 'diskLoss', 'membership', 'diskFull', 'pauses'] as const;
 export type FaultName = (typeof faultKeys)[number];
 
 /** The fault kinds switched on, by name (for command lines and replay commands). */
@@ -163,5 +184,5 @@ export function faultNames(f: FaultOptions): FaultName[] {
 export function faultsFromNames(names: readonly string[]): FaultOptions {
   for (const n of names) if (!(faultKeys as readonly string[]).includes(n)) throw new Error(`unknown fault "${n}" (known: ${faultKeys.join(', ')})`);
   const on = (k: FaultName): boolean => names.includes(k);
-  return { ...allFaults, crashes: on('crashes'), machineCrashes: on('machineCrashes'), partitions: on('partitions'), messageLoss: on('messageLoss'), clockJumps: on('clockJumps'), diskLoss: on('diskLoss'), membership: on('membership'), diskFull: on('diskFull') };
+  return { ...allFaults, crashes: on('crashes'), machineCrashes: on('machineCrashes'), partitions: on('partitions'), messageLoss: on('messageLoss'), clockJumps: on('clockJumps'), diskLoss: on('diskLoss'), membership: on('membership'), diskFull: on('diskFull'), pauses: on('pauses') };
 }

@@ -36,7 +36,7 @@ const { values } = parseArgs({
 
 if (values.help) {
   process.stdout.write(`usage: pnpm sim [--seeds COUNT] [--from SEED] [--nodes N] [--quorum N,R,W] [--duration-ms MS] [--clients C] [--keys K]
-                [--faults crashes,machineCrashes,partitions,messageLoss,clockJumps,diskLoss,membership,diskFull]
+                [--faults crashes,machineCrashes,partitions,messageLoss,clockJumps,diskLoss,membership,diskFull,pauses]
                 [--dw D] [--counters K] [--windows K] [--ttl SHARE] [--conditional SHARE] [--vary-quorums] [--lww K]
                 | --seed SEED [--verbose]
 
@@ -49,6 +49,9 @@ hint delivered. Each seed replays exactly.
 diskFull (not on by default) fills a node's disk for a while: its writes fail
 (and keep failing, as LevelDB's do, until the node is restarted once there is
 room again).
+
+pauses (not on by default) stops a node process for 0.3-5 s, as SIGSTOP or a
+long GC pause does: what falls due for it waits and runs, late, when it resumes.
 
 machineCrashes (not on by default) makes half the crashes power losses that
 keep only fsynced writes: meaningful with --dw (every write sent with ?dw=D).

@@ -24,3 +24,40 @@ describe('SimProcess clock record', () => {
     expect(proc.clockPeakBy(t0 - 1)).toBe(-Infinity);
   });
 });
+
+describe('SimProcess pauses (SIGSTOP)', () => {
+  it('holds what falls due while paused and runs it, in order and late, on resume; a cancelled timer never runs', async () => {
+    const scheduler = new Scheduler();
+    const t0 = scheduler.now;
+    const proc = new SimProcess('n1', 1, scheduler);
+    const ran: string[] = [];
+    const at = (what: string) => () => void ran.push(`${what}@${scheduler.now - t0}`);
+    proc.after(100, at('before'));
+    await scheduler.runFor(150);
+    proc.pause();
+    proc.after(100, at('first'));
+    proc.after(200, at('second'));
+    const cancel = proc.after(150, at('cancelled'));
+    proc.run(at('request'));
+    await scheduler.runFor(1000);
+    expect(ran).toEqual(['before@100']);
+    cancel(); // cleared while waiting for the process
+    proc.resume();
+    await scheduler.runFor(10);
+    expect(ran).toEqual(['before@100', 'request@1150', 'first@1150', 'second@1150']);
+    expect(proc.clock.now()).toBe(scheduler.now); // the clock went on meanwhile
+  });
+
+  it('drops what it held when it dies while paused', async () => {
+    const scheduler = new Scheduler();
+    const proc = new SimProcess('n1', 1, scheduler);
+    let ran = false;
+    proc.pause();
+    proc.after(10, () => void (ran = true));
+    await scheduler.runFor(100);
+    proc.die();
+    proc.resume();
+    await scheduler.runFor(100);
+    expect(ran).toBe(false);
+  });
+});

@@ -14,6 +14,9 @@ interface ClockSegment {
  */
 export class SimProcess {
   alive = true;
+  /** stopped (SIGSTOP, a long GC pause, a stuck VM): what falls due waits for resume() */
+  private pausedSince: number | undefined;
+  private held: (() => void)[] = [];
   /** every offset this process's clock has had, oldest first (so the checker can tell what it read when) */
   private readonly segments: ClockSegment[];
   private diedAt: number | undefined;
@@ -44,6 +47,7 @@ export class SimProcess {
   /** The process is killed (or stopped): nothing addressed to it runs any more. */
   die(): void {
     this.alive = false;
+    this.held = [];
     this.diedAt ??= this.scheduler.now;
   }
 
@@ -63,11 +67,43 @@ export class SimProcess {
     return peak;
   }
 
-  /** Schedules `fn` unless the process died by then. */
+  get paused(): boolean {
+    return this.pausedSince !== undefined;
+  }
+
+  /**
+   * The process stops running: its timers, the messages that reach it and
+   * its disk completions wait, in the order they fell due, until resume().
+   * Its clock goes on, so on waking it finds its timers late, as after SIGSTOP.
+   */
+  pause(): void {
+    this.pausedSince ??= this.scheduler.now;
+  }
+
+  resume(): void {
+    if (this.pausedSince === undefined) return;
+    this.pausedSince = undefined;
+    const due = this.held;
+    this.held = [];
+    for (const fn of due) this.scheduler.schedule(0, () => this.run(fn));
+  }
+
+  /** Runs `fn` now, or when the process resumes if it is paused (never if it dies first). */
+  run(fn: () => void): void {
+    if (!this.alive) return;
+    if (this.pausedSince !== undefined) this.held.push(fn);
+    else fn();
+  }
+
+  /** Schedules `fn` unless the process died by then (held while it is paused). */
   after(ms: number, fn: () => void): () => void {
-    return this.scheduler.schedule(ms, () => {
-      if (this.alive) fn();
-    });
+    let cancelled = false;
+    const cancel = this.scheduler.schedule(ms, () => this.run(() => cancelled || fn()));
+    return () => {
+      // a timer cancelled while it waits for the process to resume never runs, as with clearTimeout
+      cancelled = true;
+      cancel();
+    };
   }
 
   readonly clock: Clock = {

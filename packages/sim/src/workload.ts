@@ -1,6 +1,6 @@
 import { RingkvError, compareLww, decodeContext, emptyDots, encodeContext, etagOf, liveSiblings, readContext, type Dots, type KvRecord, type Sibling } from '@ringkv/core';
 import { conditionalWrite, type WriteRequest } from '@ringkv/node';
-import { describe, liveNodeOf, opEnding, steadyClock } from './client-ops.js';
+import { describe, liveNodeOf, opEnding, steadyClock, whenRunning } from './client-ops.js';
 import { counterStep } from './counter-workload.js';
 import type { History, HistoryOp } from './history.js';
 import type { Prng } from './prng.js';
@@ -116,7 +116,7 @@ export function startWorkload(cluster: SimCluster, history: History, prng: Prng,
       if (kind === 'get') {
         const end = opEnding(cluster, node, op, next, 'fail');
         const readerClock = steadyClock(machine);
-        node.coordinator.get({ key: enc.encode(key), r: quorum ?? cluster.options.params.r, pr: 0 }).then(
+        whenRunning(machine, () => node.coordinator.get({ key: enc.encode(key), r: quorum ?? cluster.options.params.r, pr: 0 })).then(
           ({ record: rec, sloppy }) =>
             end('ok', undefined, () => {
               op.sloppy = sloppy;
@@ -141,7 +141,7 @@ export function startWorkload(cluster: SimCluster, history: History, prng: Prng,
         ...(opts.dw !== undefined && { dw: opts.dw }),
         ...(ttlMs !== undefined && { ttlMs }),
       };
-      const written =
+      const written = whenRunning(machine, () =>
         seen === undefined
           ? node.coordinator.write(req)
           : conditionalWrite(
@@ -156,7 +156,8 @@ export function startWorkload(cluster: SimCluster, history: History, prng: Prng,
               () => machine.proc.clock.now(),
               req,
               seen.etag === undefined ? { ifNoneMatch: { any: true }, r: cluster.options.params.r } : { ifMatch: { any: false, tags: [seen.etag] }, r: cluster.options.params.r },
-            );
+            ),
+      );
       written.then(
         (res) =>
           end('ok', undefined, () => {
