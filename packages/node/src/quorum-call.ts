@@ -1,4 +1,5 @@
 import type { Clock } from '@ringkv/core';
+import { setRunningTimeout } from './running-timeout.js';
 
 /** One replica's answer as the quorum counts it. */
 export interface Answer<T> {
@@ -50,7 +51,7 @@ export function callQuorum<T>(opts: QuorumCallOptions<T>): Promise<QuorumCallRes
       finished = true;
       resolve({ outcome, answers, failures, primaryCount, settled });
     };
-    const cancelTimer = opts.clock.setTimer(opts.timeoutMs, () => {
+    const cancelTimer = setRunningTimeout(opts.clock, opts.timeoutMs, () => {
       settle();
       finish('timeout');
     });

@@ -1,13 +1,14 @@
 import type { Clock, Random } from '@ringkv/core';
+import { setIoFirstTimer } from './io-first-timer.js';
 
-/** The real clock: wall time and Node timers (unref'd so they never keep a process alive on their own). */
+/**
+ * The real clock: wall time and Node timers (unref'd so they never keep a
+ * process alive on their own; a late one lets waiting I/O go first, see
+ * io-first-timer.ts).
+ */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimer(ms, fn) {
-    const t = setTimeout(fn, ms);
-    t.unref();
-    return () => clearTimeout(t);
-  },
+  setTimer: (ms, fn) => setIoFirstTimer(fn, ms),
 };
 
 export const systemRandom: Random = {

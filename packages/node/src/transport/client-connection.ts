@@ -10,6 +10,8 @@ import { ProtocolError, handshakeFrameBytesMax, messageType, parseChallenge, par
 import { resultOf } from './rpc-result.js';
 import type { TransportLogger } from './transport-logger.js';
 import { tlsConnectOptions, type TransportTls } from './transport-tls.js';
+import { setRunningTimeout } from '../running-timeout.js';
+import { systemClock } from '../system-ports.js';
 
 export interface ClientConnectionOptions {
   readonly address: string;
@@ -34,7 +36,8 @@ export interface ClientConnectionOptions {
 interface PendingCall {
   readonly resolve: (result: RpcResult) => void;
   readonly reject: (error: TransportError) => void;
-  readonly timer: NodeJS.Timeout;
+  /** cancels the call's timeout */
+  readonly cancelTimer: () => void;
 }
 
 interface QueuedFrame {
@@ -60,7 +63,7 @@ export class ClientConnection {
   private readonly writer: FrameWriter;
   private readonly pending = new Map<number, PendingCall>();
   private queued: QueuedFrame[] = [];
-  private connectTimer: NodeJS.Timeout | undefined;
+  private readonly cancelConnectTimer: () => void;
   private socketError: Error | undefined;
   /** Our Hello nonce, when we have a secret; the peer's Challenge must prove itself over it. */
   private readonly nonce: Buffer | undefined;
@@ -72,9 +75,10 @@ export class ClientConnection {
     this.decoder = new FrameDecoder(Math.min(handshakeFrameBytesMax, options.frameBytesMax));
     this.nonce = options.secret === undefined ? undefined : newNonce();
     this.encoder = new FrameEncoder(options.frameBytesMax);
-    this.connectTimer = setTimeout(
-      () => this.close('UNREACHABLE', `no connection and handshake within ${options.connectTimeoutMs} ms`),
-      options.connectTimeoutMs,
+    // Timeouts count only time this process ran (running-timeout.ts): a peer's answer that arrived
+    // while it was stopped is taken, not timed out.
+    this.cancelConnectTimer = setRunningTimeout(systemClock, options.connectTimeoutMs, () =>
+      this.close('UNREACHABLE', `no connection and handshake within ${options.connectTimeoutMs} ms`),
     );
     const target = {
       host: options.host,
@@ -110,12 +114,12 @@ export class ClientConnection {
     }
     return new Promise((resolve, reject) => {
       // Deleting the id makes a late response fall on the floor in onResponse.
-      const timer = setTimeout(() => {
+      const cancelTimer = setRunningTimeout(systemClock, timeoutMs, () => {
         if (this.pending.delete(id)) {
           reject(new TransportError('TIMEOUT', `${this.options.address}: no response within ${timeoutMs} ms`));
         }
-      }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
+      });
+      this.pending.set(id, { resolve, reject, cancelTimer });
       if (this.state === 'ready') this.writer.write(frame);
       else this.queued.push({ id, frame });
     });
@@ -126,13 +130,13 @@ export class ClientConnection {
     if (this.state === 'closed') return;
     const wasReady = this.state === 'ready';
     this.state = 'closed';
-    clearTimeout(this.connectTimer);
+    this.cancelConnectTimer();
     this.queued = [];
     this.socket.destroy();
     const calls = [...this.pending.values()];
     this.pending.clear();
     for (const call of calls) {
-      clearTimeout(call.timer);
+      call.cancelTimer();
       call.reject(new TransportError(code, `${this.options.address}: ${reason}`));
     }
     this.options.onClosed(this, wasReady);
@@ -188,8 +192,7 @@ export class ClientConnection {
     if (secret !== undefined && !this.peerProved) throw new ProtocolError('the peer did not prove the cluster secret');
     this.decoder.setFrameBytesMax(this.options.frameBytesMax);
     this.state = 'ready';
-    clearTimeout(this.connectTimer);
-    this.connectTimer = undefined;
+    this.cancelConnectTimer();
     const queued = this.queued;
     this.queued = [];
     for (const { id, frame } of queued) {
@@ -204,7 +207,7 @@ export class ClientConnection {
     const call = this.pending.get(response.id);
     if (call === undefined) return; // timed out earlier: the caller has moved on
     this.pending.delete(response.id);
-    clearTimeout(call.timer);
+    call.cancelTimer();
     call.resolve(resultOf(response));
   }
 }
