@@ -20,6 +20,11 @@ export interface FaultOptions {
    * and then goes on where it was, its timers late (off by default)
    */
   readonly pauses?: boolean;
+  /**
+   * non-transitive partitions: two sides cut off from each other while the
+   * nodes between them reach both (off by default)
+   */
+  readonly bridges?: boolean;
   /** mean simulated ms between two faults */
   readonly meanGapMs: number;
 }
@@ -40,7 +45,7 @@ export interface FaultLog {
   readonly what: string;
 }
 
-type FaultKind = 'crash' | 'partition' | 'loss' | 'clock' | 'join' | 'leave' | 'diskFull' | 'pause';
+type FaultKind = 'crash' | 'partition' | 'loss' | 'clock' | 'join' | 'leave' | 'diskFull' | 'pause' | 'bridge';
 
 /**
  * Schedules random faults over `durationMs`, each undone after a while:
@@ -57,6 +62,7 @@ export function scheduleFaults(cluster: SimCluster, prng: Prng, durationMs: numb
   if (opts.membership) kinds.push('join', 'leave');
   if (opts.diskFull === true) kinds.push('diskFull');
   if (opts.pauses === true) kinds.push('pause');
+  if (opts.bridges === true) kinds.push('bridge');
   if (kinds.length === 0) return;
   const endAt = scheduler.now + durationMs;
   const note = (what: string): void => void log.push({ at: scheduler.elapsedMs, what });
@@ -90,6 +96,25 @@ export function scheduleFaults(cluster: SimCluster, prng: Prng, durationMs: numb
         const groups = [shuffled.slice(0, cut), shuffled.slice(cut)];
         network.partition(groups);
         note(`partition ${groups.map((g) => g.map((a) => a.split(':')[0]).join(',')).join(' | ')}`);
+        scheduler.schedule(undoAfter, () => {
+          network.heal();
+          note('heal');
+        });
+        break;
+      }
+      case 'bridge': {
+        // at least one node on each side and one in the middle
+        const ids = cluster.machines.map((m) => m.address);
+        if (ids.length < 3) break;
+        const shuffled = [...ids].sort(() => prng.next() - 0.5);
+        const bridgeCount = prng.between(1, ids.length - 2);
+        const cut = prng.between(1, ids.length - bridgeCount - 1);
+        const left = shuffled.slice(0, cut);
+        const right = shuffled.slice(cut, ids.length - bridgeCount);
+        const bridge = shuffled.slice(ids.length - bridgeCount);
+        network.bridgePartition(left, right);
+        const names = (g: readonly string[]): string => g.map((a) => a.split(':')[0]).join(',');
+        note(`bridge partition ${names(left)} | ${names(right)}, bridged by ${names(bridge)}`);
         scheduler.schedule(undoAfter, () => {
           network.heal();
           note('heal');
@@ -173,7 +198,7 @@ export function healAll(cluster: SimCluster): void {
   for (const m of cluster.machines) if (m.node === undefined) void cluster.restart(m.id);
 }
 
-const faultKeys = ['crashes', 'machineCrashes', 'partitions', 'messageLoss', 'clockJumps', 'diskLoss', 'membership', 'diskFull', 'pauses'] as const;
+const faultKeys = ['crashes', 'machineCrashes', 'partitions', 'messageLoss', 'clockJumps', 'diskLoss', 'membership', 'diskFull', 'pauses', 'bridges'] as const;
 export type FaultName = (typeof faultKeys)[number];
 
 /** The fault kinds switched on, by name (for command lines and replay commands). */
@@ -184,5 +209,5 @@ export function faultNames(f: FaultOptions): FaultName[] {
 export function faultsFromNames(names: readonly string[]): FaultOptions {
   for (const n of names) if (!(faultKeys as readonly string[]).includes(n)) throw new Error(`unknown fault "${n}" (known: ${faultKeys.join(', ')})`);
   const on = (k: FaultName): boolean => names.includes(k);
-  return { ...allFaults, crashes: on('crashes'), machineCrashes: on('machineCrashes'), partitions: on('partitions'), messageLoss: on('messageLoss'), clockJumps: on('clockJumps'), diskLoss: on('diskLoss'), membership: on('membership'), diskFull: on('diskFull'), pauses: on('pauses') };
+  return { ...allFaults, crashes: on('crashes'), machineCrashes: on('machineCrashes'), partitions: on('partitions'), messageLoss: on('messageLoss'), clockJumps: on('clockJumps'), diskLoss: on('diskLoss'), membership: on('membership'), diskFull: on('diskFull'), pauses: on('pauses'), bridges: on('bridges') };
 }

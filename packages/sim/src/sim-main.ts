@@ -36,7 +36,7 @@ const { values } = parseArgs({
 
 if (values.help) {
   process.stdout.write(`usage: pnpm sim [--seeds COUNT] [--from SEED] [--nodes N] [--quorum N,R,W] [--duration-ms MS] [--clients C] [--keys K]
-                [--faults crashes,machineCrashes,partitions,messageLoss,clockJumps,diskLoss,membership,diskFull,pauses]
+                [--faults crashes,machineCrashes,partitions,messageLoss,clockJumps,diskLoss,membership,diskFull,pauses,bridges]
                 [--dw D] [--counters K] [--windows K] [--ttl SHARE] [--conditional SHARE] [--vary-quorums] [--lww K]
                 | --seed SEED [--verbose]
 
@@ -52,6 +52,9 @@ room again).
 
 pauses (not on by default) stops a node process for 0.3-5 s, as SIGSTOP or a
 long GC pause does: what falls due for it waits and runs, late, when it resumes.
+
+bridges (not on by default) cuts two groups of nodes off from each other while
+the nodes between them reach both (a non-transitive partition).
 
 machineCrashes (not on by default) makes half the crashes power losses that
 keep only fsynced writes: meaningful with --dw (every write sent with ?dw=D).

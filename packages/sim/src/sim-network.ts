@@ -68,6 +68,21 @@ export class SimNetwork {
     }
   }
 
+  /**
+   * A bridge: the two sides cannot reach each other, but every node in
+   * `bridge` reaches both (a non-transitive partition: a router down between
+   * two racks, a firewall rule). Replaces any earlier cut.
+   */
+  bridgePartition(left: readonly string[], right: readonly string[]): void {
+    this.cuts.clear();
+    for (const a of left) {
+      for (const b of right) {
+        this.cuts.add(`${a}>${b}`);
+        this.cuts.add(`${b}>${a}`);
+      }
+    }
+  }
+
   /** Cuts one direction only (asymmetric partitions). */
   cut(from: string, to: string): void {
     this.cuts.add(`${from}>${to}`);
