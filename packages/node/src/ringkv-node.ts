@@ -5,6 +5,7 @@ import { ClusterView } from './cluster-view.js';
 import { Coordinator } from './coordinator.js';
 import { HintedHandoff } from './hinted-handoff.js';
 import type { Logger } from './logger.js';
+import { saveReporter } from './save-reporter.js';
 import { MemberGossip } from './member-gossip.js';
 import { loadMembers, loadRing, saveMembers, saveRing } from './member-persistence.js';
 import { ReplicaClient } from './replica-client.js';
@@ -192,9 +193,10 @@ export class RingkvNode {
     this.view.learn(known);
     const ring = await loadRing(this.deps.store);
     if (ring !== undefined) this.view.learnRing(ring);
-    const persistError = (what: string) => (err: unknown) => this.deps.logger.error({ err: String(err) }, `could not persist the ${what}`);
-    this.view.onMembersChange(() => void saveMembers(this.deps.store, this.view.members.values()).catch(persistError('member table')));
-    this.view.onRingChange(() => void saveRing(this.deps.store, this.view.ringState).catch(persistError('ring state')));
+    const reportMembersSave = saveReporter(this.deps.logger, 'member table');
+    const reportRingSave = saveReporter(this.deps.logger, 'ring state');
+    this.view.onMembersChange(() => reportMembersSave(saveMembers(this.deps.store, this.view.members.values())));
+    this.view.onRingChange(() => reportRingSave(saveRing(this.deps.store, this.view.ringState)));
     await this.deps.transport.listen(
       makeRpcHandler({
         view: this.view,
