@@ -100,7 +100,7 @@ const covers = (w: HistoryOp, d: Dot): boolean => {
  * by simulated time `t`: its deadline is at or below some node's clock by
  * then. An unknown deadline (the outcome is unknown) may have passed at any time.
  */
-function mayHaveExpired(op: HistoryOp, t: number, opts: CheckOptions): boolean {
+export function mayHaveExpired(op: HistoryOp, t: number, opts: Pick<CheckOptions, 'clockPeakBy'>): boolean {
   if (op.kind !== 'put' || op.ttlMs === undefined) return false;
   if (op.expiresAt === undefined) return true;
   return clockPeak(opts, t) >= op.expiresAt;

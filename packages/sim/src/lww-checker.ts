@@ -19,7 +19,7 @@
  * expired, an older result is not counted.
  */
 import { compareDots, type Dot, type KvRecord, type Sibling } from '@ringkv/core';
-import { clockPeak, mustSee, type CheckOptions, type Violation } from './checker.js';
+import { mayHaveExpired, mustSee, type CheckOptions, type Violation } from './checker.js';
 import type { HistoryOp } from './history.js';
 
 /** A version's place in the LWW order. */
@@ -33,12 +33,6 @@ const show = (s: Stamp): string => `${s.dot.actor}:${s.dot.counter}@${s.writtenA
 
 type Acked = HistoryOp & { readonly dot: Dot; readonly writtenAt: number };
 const isAcked = (o: HistoryOp): o is Acked => o.kind !== 'get' && o.outcome === 'ok' && o.dot !== undefined && o.writtenAt !== undefined;
-
-/** Whether a put sent with ?ttl may have expired by simulated time t (an unknown deadline: at any time). */
-function mayHaveExpired(op: HistoryOp, t: number, opts: Pick<CheckOptions, 'clockPeakBy'>): boolean {
-  if (op.kind !== 'put' || op.ttlMs === undefined) return false;
-  return op.expiresAt === undefined || clockPeak(opts, t) >= op.expiresAt;
-}
 
 /** Newer than `a` in the LWW order, or of unknown stamp (its outcome is unknown). */
 const mayBeNewer = (x: HistoryOp, a: Acked): boolean =>
