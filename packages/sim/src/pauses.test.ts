@@ -10,8 +10,8 @@ import { simEpochMs } from './scheduler.js';
  * requests that waited for a stopped node are served when it wakes. Before
  * the failure detector left its own pauses out of its peers' silence
  * (core/running-time.ts), a node woke convinced that every peer was dead and
- * refused them: 43 of 173 such requests failed in these seeds, against 15
- * of 159 with it (the rest meet partitions, loss and crashes).
+ * refused them: 43 of 166 such requests failed in these seeds, against 13
+ * of 168 with it (the rest meet partitions, loss and crashes).
  */
 describe('pauses, simulated', () => {
   it('keep every property, and a woken node serves the requests that waited for it (seeds 1-30)', async () => {

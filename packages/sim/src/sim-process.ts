@@ -16,7 +16,8 @@ export class SimProcess {
   alive = true;
   /** stopped (SIGSTOP, a long GC pause, a stuck VM): what falls due waits for resume() */
   private pausedSince: number | undefined;
-  private held: (() => void)[] = [];
+  /** what fell due while paused: I/O (messages, disk completions, client requests) and timers, each in due order */
+  private held: { io: (() => void)[]; timers: (() => void)[] } = { io: [], timers: [] };
   /** every offset this process's clock has had, oldest first (so the checker can tell what it read when) */
   private readonly segments: ClockSegment[];
   private diedAt: number | undefined;
@@ -47,7 +48,7 @@ export class SimProcess {
   /** The process is killed (or stopped): nothing addressed to it runs any more. */
   die(): void {
     this.alive = false;
-    this.held = [];
+    this.held = { io: [], timers: [] };
     this.diedAt ??= this.scheduler.now;
   }
 
@@ -73,32 +74,38 @@ export class SimProcess {
 
   /**
    * The process stops running: its timers, the messages that reach it and
-   * its disk completions wait, in the order they fell due, until resume().
-   * Its clock goes on, so on waking it finds its timers late, as after SIGSTOP.
+   * its disk completions wait until resume(). Its clock goes on, so on
+   * waking it finds its timers late, as after SIGSTOP.
    */
   pause(): void {
     this.pausedSince ??= this.scheduler.now;
   }
 
+  /**
+   * Runs what was held: first the I/O that waited, then the late timers, as
+   * a real node does — libuv runs due timers before it polls, but the node's
+   * clock defers a late timer behind the waiting I/O (node/io-first-timer.ts).
+   */
   resume(): void {
     if (this.pausedSince === undefined) return;
     this.pausedSince = undefined;
-    const due = this.held;
-    this.held = [];
-    for (const fn of due) this.scheduler.schedule(0, () => this.run(fn));
+    const { io, timers } = this.held;
+    this.held = { io: [], timers: [] };
+    for (const fn of [...io, ...timers]) this.scheduler.schedule(0, () => this.run(fn));
   }
 
   /** Runs `fn` now, or when the process resumes if it is paused (never if it dies first). */
-  run(fn: () => void): void {
+  run(fn: () => void, kind: 'io' | 'timer' = 'io'): void {
     if (!this.alive) return;
-    if (this.pausedSince !== undefined) this.held.push(fn);
-    else fn();
+    if (this.pausedSince === undefined) fn();
+    else if (kind === 'io') this.held.io.push(fn);
+    else this.held.timers.push(fn);
   }
 
-  /** Schedules `fn` unless the process died by then (held while it is paused). */
-  after(ms: number, fn: () => void): () => void {
+  /** Schedules `fn` unless the process died by then (held while it is paused; `kind` says where it waits). */
+  after(ms: number, fn: () => void, kind: 'io' | 'timer' = 'io'): () => void {
     let cancelled = false;
-    const cancel = this.scheduler.schedule(ms, () => this.run(() => cancelled || fn()));
+    const cancel = this.scheduler.schedule(ms, () => this.run(() => cancelled || fn(), kind));
     return () => {
       // a timer cancelled while it waits for the process to resume never runs, as with clearTimeout
       cancelled = true;
@@ -108,6 +115,6 @@ export class SimProcess {
 
   readonly clock: Clock = {
     now: () => this.scheduler.now + this.offsetMs,
-    setTimer: (ms, fn) => this.after(ms, fn),
+    setTimer: (ms, fn) => this.after(ms, fn, 'timer'),
   };
 }
