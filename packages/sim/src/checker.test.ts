@@ -223,3 +223,26 @@ describe('checkHistory: quorums chosen per operation', () => {
     expect(stale(1, 2)).toBe(0);
   });
 });
+
+describe('checkHistory: the final state after a collected tombstone (simulator seed 80234, --quorum 2,1,2)', () => {
+  const a1 = dot('a', 1);
+  const a2 = dot('a', 2);
+  const a3 = dot('a', 3);
+  const lostWrites = (ops: HistoryOp[]): string[] =>
+    checkHistory(ops, [finalOf('v3', a3)], { strictQuorums: true, clients: 2 })
+      .filter((v) => v.property === 'lost-write' || v.property === 'resurrected')
+      .map((v) => `${v.property}: ${v.detail}`);
+  const put1 = (): HistoryOp => op({ kind: 'put', value: 'v1', dot: a1 });
+  const del2 = (): HistoryOp => op({ kind: 'del', dot: a2, contextIn: ctx({ a: 1 }) });
+  const put3 = (): HistoryOp => op({ kind: 'put', value: 'v3', dot: a3 });
+
+  it('lets an acknowledged delete be gone once a later read found no record (collected), and a blind write recreated the key', () => {
+    expect(lostWrites([put1(), del2(), op({ kind: 'get', readValues: [] }), put3()])).toEqual([]);
+  });
+
+  it('still flags the delete as lost when nothing shows its tombstone was collected', () => {
+    const found = lostWrites([put1(), del2(), put3()]);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^lost-write: .*\(del \) dot a:2 acknowledged and never replaced, but gone$/);
+  });
+});
