@@ -148,4 +148,20 @@ describe('membership across a local pause (this node stopped: GC pause, SIGSTOP,
     expect(m.health('n1', 12_800)).toBe('suspect');
     expect(m.health('n1', 10_000 + settings.deadAfterMs)).toBe('dead');
   });
+
+  it('still convicts a silent peer within about a round more than usual when the wall clock steps back', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 600_000 }), (stepBackMs) => {
+        const m = gossiping(10_000);
+        // the peer dies at 10 000; this node's clock steps back, and it goes on gossiping on time without hearing it
+        const resumeAt = 10_000 + intervalMs - stepBackMs;
+        let t = resumeAt;
+        for (; t <= resumeAt + settings.deadAfterMs + 2 * intervalMs; t += intervalMs) {
+          m.expectToRunBy(t, t + intervalMs);
+          m.beat(t);
+        }
+        expect(m.health('n1', t - intervalMs)).toBe('dead');
+      }),
+    );
+  });
 });

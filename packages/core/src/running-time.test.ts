@@ -54,4 +54,24 @@ describe('RunningTime (a failure detector measuring silence in it ignores local 
     expect(t.expectBy(9000, 9500)).toBe(7500);
     expect(t.at(9200)).toBe(1700);
   });
+
+  it('never goes back at its periodic work, whatever steps the wall clock takes either way', () => {
+    const walk = fc.array(fc.record({ gap: fc.integer({ min: 1, max: 2000 }), late: fc.integer({ min: 0, max: 5000 }), step: fc.integer({ min: -120_000, max: 120_000 }) }), { maxLength: 40 });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1e12 }), walk, (start, run) => {
+        const t = new RunningTime();
+        let now = start;
+        t.expectBy(now, now + 1);
+        let last = t.at(now);
+        for (const { gap, late, step } of run) {
+          t.expectBy(now, now + gap);
+          now += gap + late + step; // the wall clock may step back by more than the time that passed
+          t.expectBy(now, now + 1);
+          const at = t.at(now);
+          expect(at).toBeGreaterThanOrEqual(last);
+          last = at;
+        }
+      }),
+    );
+  });
 });

@@ -11,12 +11,18 @@
  *
  * A pause is seen as lateness: the node's periodic work says by when it will
  * run again (`expectBy`); any time past that deadline before it does is time
- * it was not running. Pure: the caller passes the clock readings.
+ * it was not running. A forward step of the wall clock looks the same and is
+ * left out the same way; a backward step is seen at the next `expectBy` (the
+ * clock reads less than at the one before), and running time then goes on
+ * from where it was rather than back — otherwise every peer's silence would
+ * read negative and a dead peer pass for alive for as long as the step.
+ * Pure: the caller passes the clock readings.
  */
 export class RunningTime {
-  /** time counted as not running, settled at the last `expectBy` */
-  private stoppedMs = 0;
+  /** wall-clock time minus running time, settled at the last `expectBy`: time not running, less backward steps */
+  private offsetMs = 0;
   private deadline: number | undefined;
+  private lastNow: number | undefined;
 
   /**
    * The node is running at `now` and will run again by `by`. Returns how
@@ -24,7 +30,10 @@ export class RunningTime {
    */
   expectBy(now: number, by: number): number {
     const late = this.lateness(now);
-    this.stoppedMs += late;
+    this.offsetMs += late;
+    // the clock stepped back: carry on from the last reading (the time since it is not known; at most a round)
+    if (this.lastNow !== undefined && now < this.lastNow) this.offsetMs -= this.lastNow - now;
+    this.lastNow = now;
     this.deadline = by;
     return late;
   }
@@ -35,7 +44,7 @@ export class RunningTime {
    * and in both cases has not been listening since the deadline.
    */
   at(now: number): number {
-    return now - this.stoppedMs - this.lateness(now);
+    return now - this.offsetMs - this.lateness(now);
   }
 
   private lateness(now: number): number {
