@@ -64,6 +64,11 @@ export class OwnershipHandoff {
       readonly clock: Clock;
       readonly logger: Logger;
       readonly isUp: (id: string) => boolean;
+      /**
+       * One anti-entropy exchange of a partition with a peer (AntiEntropy.exchange): sends it
+       * every key whose record differs from ours, merges theirs here. Rejects if it failed.
+       */
+      readonly reconcile: (partition: number, peer: string) => Promise<unknown>;
       readonly settings: OwnershipHandoffSettings;
     },
   ) {
@@ -186,6 +191,33 @@ export class OwnershipHandoff {
     }
   }
 
+  /**
+   * Before a partition this node gave up is dropped, its copy is compared with
+   * the new replicas' (one anti-entropy exchange each, a single request when
+   * the trees are equal) and whatever they lack is sent. Dirty marks cover
+   * only writes taken while this node knew it was handing the partition off;
+   * a node cut off while the ring changed went on taking writes as a replica
+   * of the old ring, unmarked, and acknowledged them (alone with w=1, or with
+   * another stale replica): dropped unsent, they were lost (simulator seed
+   * 100611, pauses and bridges). Drops only once at least one new replica has
+   * everything (anti-entropy spreads it to the others); otherwise keeps the
+   * data and tries again next round.
+   */
+  private async reconciledBeforeDrop(p: number, replicas: readonly string[]): Promise<boolean> {
+    const { view, isUp, reconcile, logger } = this.deps;
+    let reconciled = 0;
+    for (const peer of replicas) {
+      if (peer === view.self.id || !isUp(peer)) continue;
+      try {
+        await reconcile(p, peer);
+        reconciled++;
+      } catch (err) {
+        logger.warn({ partition: p, peer, err: String(err) }, 'could not compare a given-up partition with its new replica; keeping it for now');
+      }
+    }
+    return reconciled > 0;
+  }
+
   /** Partitions this node no longer replicates: forward late writes for a while, then drop the data. */
   private async dropGivenUp(): Promise<void> {
     const { view, replica, clock, settings, logger } = this.deps;
@@ -208,6 +240,7 @@ export class OwnershipHandoff {
       }
       await this.flushDirty(p, replicas);
       if (now - since < settings.drainMs) continue;
+      if (!(await this.reconciledBeforeDrop(p, replicas))) continue;
       const dropped = await replica.dropPartition(p);
       await this.flushDirty(p, replicas);
       this.foreignSince.delete(p);

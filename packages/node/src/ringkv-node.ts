@@ -154,6 +154,7 @@ export class RingkvNode {
       clock,
       logger: deps.logger,
       isUp,
+      reconcile: (partition, peer) => this.antiEntropy.exchange(partition, peer),
       settings: {
         intervalMs: deps.handoffIntervalMs,
         batchCountMax: deps.handoffBatchCountMax,

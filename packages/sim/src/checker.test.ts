@@ -246,3 +246,20 @@ describe('checkHistory: the final state after a collected tombstone (simulator s
     expect(found[0]).toMatch(/^lost-write: .*\(del \) dot a:2 acknowledged and never replaced, but gone$/);
   });
 });
+
+describe('checkHistory: a w=1 write and a lost disk', () => {
+  const a1 = dot('a', 1);
+  const lost = (w: number, diskLossAt: number[]): string[] =>
+    checkHistory([op({ kind: 'put', value: 'v1', dot: a1, quorum: w })], [{ key: 'k', replicas: new Map([['n1', undefined]]) }], { strictQuorums: true, clients: 1, quorums: { n: 3, r: 2, w: 2 }, diskLossAt })
+      .map((v) => v.property);
+
+  it('lets a write acknowledged by one replica be gone when a disk was lost after it began', () => {
+    expect(lost(1, [t + 100])).toEqual([]);
+  });
+
+  it('still flags it without a disk loss after it, and always with w >= 2', () => {
+    expect(lost(1, [])).toEqual(['lost-write']);
+    expect(lost(1, [0])).toEqual(['lost-write']);
+    expect(lost(2, [t + 100])).toEqual(['lost-write']);
+  });
+});

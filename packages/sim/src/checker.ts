@@ -30,6 +30,21 @@ export interface CheckOptions {
   readonly endedAt?: number;
   /** keys under the last-writer-wins policy, checked by its rules (lww-checker.ts) instead of the sibling rules */
   readonly lwwKey?: (key: string) => boolean;
+  /** simulated times at which a node lost its disk (the diskLoss fault) */
+  readonly diskLossAt?: readonly number[];
+}
+
+/**
+ * Whether an acknowledged write may have been lost with a disk: acknowledged
+ * by a single replica (w=1), and some node lost its disk after the write
+ * began and before `by` — the acknowledging replica may have been that node,
+ * before anything copied the write elsewhere (simulator seeds 100334 and
+ * 100506: a w=1 write taken as a hint on a partitioned fallback, whose disk
+ * went 0.2–0.4 s later). A run loses at most one disk, so w ≥ 2 is never excused.
+ */
+export function mayBeLostWithDisk(op: HistoryOp, opts: Pick<CheckOptions, 'quorums' | 'diskLossAt'>, by = Infinity): boolean {
+  if ((op.quorum ?? opts.quorums?.w) !== 1) return false;
+  return (opts.diskLossAt ?? []).some((t) => t >= op.invokedAt && t <= by);
 }
 
 export interface Violation {
@@ -66,8 +81,9 @@ const sameDot = (a: Dot, b: Dot): boolean => a.actor === b.actor && a.counter ==
  * coordinated under the same ring (same epoch, unchanged while they ran),
  * when the quorums the two were sent with overlap.
  */
-export function mustSee(write: HistoryOp, read: HistoryOp, opts: Pick<CheckOptions, 'strictQuorums' | 'quorums'>): boolean {
+export function mustSee(write: HistoryOp, read: HistoryOp, opts: Pick<CheckOptions, 'strictQuorums' | 'quorums' | 'diskLossAt'>): boolean {
   if ((write.completedAt ?? Infinity) >= read.invokedAt) return false;
+  if (mayBeLostWithDisk(write, opts, read.completedAt ?? Infinity)) return false;
   if (write.ringEpoch === undefined || write.ringEpoch !== read.ringEpoch) return false;
   const q = opts.quorums;
   if (q === undefined) return opts.strictQuorums;
@@ -157,7 +173,7 @@ export function checkHistory(ops: readonly HistoryOp[], finals: readonly FinalKe
       // Absent everywhere: fine for deletes (their tombstones were collected), but every
       // acknowledged put must have been replaced by a later write.
       for (const op of writes) {
-        if (op.outcome === 'ok' && op.kind === 'put' && op.dot !== undefined && !coveredByAny(op.dot) && !mayHaveExpired(op, endedAt, opts)) {
+        if (op.outcome === 'ok' && op.kind === 'put' && op.dot !== undefined && !coveredByAny(op.dot) && !mayHaveExpired(op, endedAt, opts) && !mayBeLostWithDisk(op, opts)) {
           violations.push({ property: 'lost-write', key: final.key, detail: `op ${op.id} (put ${op.value ?? ''}) acknowledged and never replaced, key absent everywhere` });
         }
       }
@@ -173,7 +189,7 @@ export function checkHistory(ops: readonly HistoryOp[], finals: readonly FinalKe
       d.kind === 'del' && keyOps.some((r) => r.kind === 'get' && r.outcome === 'ok' && r.invokedAt > (d.completedAt ?? Infinity) && r.readContext === undefined);
     for (const w of writes) {
       if (w.dot === undefined) continue;
-      if (w.outcome === 'ok' && !coveredByAny(w.dot) && !present(w.dot) && !mayHaveExpired(w, endedAt, opts) && !collected(w)) {
+      if (w.outcome === 'ok' && !coveredByAny(w.dot) && !present(w.dot) && !mayHaveExpired(w, endedAt, opts) && !collected(w) && !mayBeLostWithDisk(w, opts)) {
         violations.push({ property: 'lost-write', key: final.key, detail: `op ${w.id} (${w.kind} ${w.value ?? ''}) dot ${dotName(w.dot)} acknowledged and never replaced, but gone` });
       }
       const replacer = coveredByAcked(w.dot);

@@ -14,7 +14,7 @@
  *   those of the increments acknowledged by primaries under the same ring
  *   before it began (a read that held them all would sum at least that much).
  */
-import { mustSee, type CheckOptions, type FinalKeyState, type Violation } from './checker.js';
+import { mayBeLostWithDisk, mustSee, type CheckOptions, type FinalKeyState, type Violation } from './checker.js';
 import { showTotals, sumDeltas, totalsOf } from './counter-totals.js';
 import type { HistoryOp } from './history.js';
 import { checkWindowCounter } from './window-checker.js';
@@ -31,7 +31,7 @@ export function windowKeyName(i: number): string {
 
 const isWindowKey = (name: string): boolean => name.startsWith('#w');
 
-export function checkCounters(ops: readonly HistoryOp[], finals: readonly FinalKeyState[], opts: Pick<CheckOptions, 'strictQuorums' | 'quorums' | 'clockPeakBy' | 'endedAt'>): Violation[] {
+export function checkCounters(ops: readonly HistoryOp[], finals: readonly FinalKeyState[], opts: Pick<CheckOptions, 'strictQuorums' | 'quorums' | 'clockPeakBy' | 'endedAt' | 'diskLossAt'>): Violation[] {
   const out: Violation[] = [];
   for (const final of finals) {
     const keyOps = ops.filter((o) => o.key === final.key);
@@ -48,7 +48,8 @@ export function checkCounters(ops: readonly HistoryOp[], finals: readonly FinalK
       }
     }
     const end = totalsOf(final.replicas.values());
-    const acked = sumDeltas(increments.filter((o) => o.outcome === 'ok'));
+    // an increment acknowledged by one replica whose disk may have gone since may be missing, never counted twice
+    const acked = sumDeltas(increments.filter((o) => o.outcome === 'ok' && !mayBeLostWithDisk(o, opts)));
     const possible = sumDeltas(increments.filter((o) => o.outcome === 'ok' || o.outcome === 'info' || o.outcome === 'pending'));
     if (end.p < acked.p || end.n < acked.n) {
       out.push({ property: 'counter-lost', key: final.key, detail: `the end state holds ${showTotals(end)}, acknowledged increments add up to ${showTotals(acked)}` });

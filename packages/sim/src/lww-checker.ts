@@ -19,7 +19,7 @@
  * expired, an older result is not counted.
  */
 import { compareDots, type Dot, type KvRecord, type Sibling } from '@ringkv/core';
-import { mayHaveExpired, mustSee, type CheckOptions, type Violation } from './checker.js';
+import { mayBeLostWithDisk, mayHaveExpired, mustSee, type CheckOptions, type Violation } from './checker.js';
 import type { HistoryOp } from './history.js';
 
 /** A version's place in the LWW order. */
@@ -41,7 +41,8 @@ const mayBeNewer = (x: HistoryOp, a: Acked): boolean =>
 export function checkLwwKey(keyOps: readonly HistoryOp[], key: string, end: KvRecord | undefined, opts: CheckOptions, out: Violation[]): void {
   const endedAt = opts.endedAt ?? Infinity;
   const writes = keyOps.filter((o) => o.kind === 'put' || o.kind === 'del');
-  const acked = writes.filter(isAcked);
+  // a w=1 write whose only replica may have lost its disk since need not survive (checker.ts)
+  const acked = writes.filter(isAcked).filter((a) => !mayBeLostWithDisk(a, opts));
   /** `a` is gone by time t without loss: it, or a newer write, was a delete or a TTL put that may have expired. */
   const erased = (a: Acked, t: number): boolean =>
     a.kind === 'del' ||

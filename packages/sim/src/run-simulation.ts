@@ -4,6 +4,7 @@ import { checkCounters, counterKeyName, windowKeyName } from './counter-checker.
 import { allFaults, healAll, scheduleFaults, type FaultLog, type FaultOptions } from './faults.js';
 import { History } from './history.js';
 import { Prng } from './prng.js';
+import { simEpochMs } from './scheduler.js';
 import { SimCluster, defaultSimClusterOptions, type SimClusterOptions } from './sim-cluster.js';
 import { defaultWorkload, isLwwKey, lwwKeyName, lwwKeyPrefix, startWorkload, type WorkloadOptions } from './workload.js';
 
@@ -83,10 +84,11 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
   const { n, r, w } = opts.cluster.params;
   const strictQuorums = r + w > n;
   const clockPeakBy = (t: number): number => cluster.clockPeakBy(t);
+  const diskLossAt = faultLog.filter((f) => f.what.startsWith('disk-lost')).map((f) => simEpochMs + f.at);
   const violations: Violation[] = [
     ...violations0,
-    ...checkHistory(history.ops, finals, { strictQuorums, quorums: { n, r, w }, clients: opts.workload.clients, clockPeakBy, endedAt: scheduler.now, lwwKey: isLwwKey }),
-    ...checkCounters(history.ops, counterFinals, { strictQuorums, quorums: { n, r, w }, clockPeakBy, endedAt: scheduler.now }),
+    ...checkHistory(history.ops, finals, { strictQuorums, quorums: { n, r, w }, clients: opts.workload.clients, clockPeakBy, endedAt: scheduler.now, lwwKey: isLwwKey, diskLossAt }),
+    ...checkCounters(history.ops, counterFinals, { strictQuorums, quorums: { n, r, w }, clockPeakBy, endedAt: scheduler.now, diskLossAt }),
   ];
   violations.push(...(await undeliveredHints(cluster)));
   // A full disk (the diskFull fault) is an error the node must report to its operator, not a broken invariant.

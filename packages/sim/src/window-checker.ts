@@ -22,14 +22,14 @@
  *   said had ended when the read began.
  */
 import { counterStateOf, joinAllPn, type PnCounter } from '@ringkv/core';
-import { clockPeak, mustSee, settledAt, type CheckOptions, type FinalKeyState, type Violation } from './checker.js';
+import { clockPeak, mayBeLostWithDisk, mustSee, settledAt, type CheckOptions, type FinalKeyState, type Violation } from './checker.js';
 import { showTotals as show, sumDeltas, totalsOfState } from './counter-totals.js';
 import type { HistoryOp } from './history.js';
 
 /** A window state in one line, to compare and to show. */
 const describe = (s: PnCounter | undefined): string => (s === undefined ? 'no window' : `the window ending ${String(s.windowEnd)} with ${show(totalsOfState(s))}`);
 
-type WindowCheckOptions = Pick<CheckOptions, 'strictQuorums' | 'quorums' | 'clockPeakBy' | 'endedAt'>;
+type WindowCheckOptions = Pick<CheckOptions, 'strictQuorums' | 'quorums' | 'clockPeakBy' | 'endedAt' | 'diskLossAt'>;
 
 export function checkWindowCounter(keyOps: readonly HistoryOp[], final: FinalKeyState, opts: WindowCheckOptions, out: Violation[]): void {
   const key = final.key;
@@ -46,8 +46,9 @@ export function checkWindowCounter(keyOps: readonly HistoryOp[], final: FinalKey
   if (end !== undefined) {
     const window = end.windowEnd;
     const totals = totalsOfState(end);
-    const acked = sumDeltas(increments.filter((o) => o.outcome === 'ok' && o.windowEnd === window));
-    const unknown = sumDeltas(increments.filter((o) => o.outcome === 'info' || o.outcome === 'pending'));
+    const lostWithDisk = (o: HistoryOp): boolean => mayBeLostWithDisk(o, opts);
+    const acked = sumDeltas(increments.filter((o) => o.outcome === 'ok' && o.windowEnd === window && !lostWithDisk(o)));
+    const unknown = sumDeltas(increments.filter((o) => o.outcome === 'info' || o.outcome === 'pending' || (o.outcome === 'ok' && o.windowEnd === window && lostWithDisk(o))));
     if (totals.p < acked.p || totals.n < acked.n) {
       out.push({ property: 'counter-lost', key, detail: `window ending ${String(window)} holds ${show(totals)} at the end, increments acknowledged in it add up to ${show(acked)}` });
     }
