@@ -95,4 +95,14 @@ describe('LWW keys in checkHistory', () => {
     replicas.set('n3', finalOf([100, 1]).replicas.get('n3'));
     expect(check([put(100, 1), put(200, 2)], { key, replicas })).toEqual(['divergent']);
   });
+
+  it('lets a write made after a delete whose tombstone was collected win with an older stamp (seed 110162)', () => {
+    // the clock stepped back between the delete (stamped 200) and the later put (stamped 100)
+    const collected = emptyDots(); // the record no longer holds the delete's dot
+    const withTombstone = dotsAdd(emptyDots(), dot(2));
+    const ops = (context: typeof collected): HistoryOp[] => [put(150, 1), del(200, 2), put(100, 3), get(100, 3, { readContext: dotsAdd(context, dot(3)) })];
+    expect(check(ops(collected), finalOf([100, 3]))).toEqual([]);
+    // ...but not while the tombstone is still there: then the delete is newer and must win
+    expect(check(ops(withTombstone), finalOf([100, 3]))).toContain('lww-stale-read');
+  });
 });

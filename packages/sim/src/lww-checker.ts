@@ -18,7 +18,7 @@
  * when a TTL put that may be newer than the write in question may have
  * expired, an older result is not counted.
  */
-import { compareDots, type Dot, type KvRecord, type Sibling } from '@ringkv/core';
+import { compareDots, dotsHas, type Dot, type Dots, type KvRecord, type Sibling } from '@ringkv/core';
 import { mayBeLostWithDisk, mayHaveExpired, mustSee, type CheckOptions, type Violation } from './checker.js';
 import type { HistoryOp } from './history.js';
 
@@ -51,6 +51,21 @@ export function checkLwwKey(keyOps: readonly HistoryOp[], key: string, end: KvRe
   /** the TTL hole above: `a`, or a TTL put newer than it (or of unknown stamp), is a TTL put that may have expired by t */
   const ttlHole = (a: Acked, t: number): boolean => writes.some((x) => (x === a || mayBeNewer(x, a)) && mayHaveExpired(x, t, opts));
 
+  /**
+   * A collected tombstone orders nothing: once a delete's tombstone is gone from a record (its dot is
+   * no longer in the history), a write made after it is stamped without regard to it and may carry
+   * an older stamp — after a clock stepped back (simulator seed 110162, --quorum 2,1,2). Shown such a
+   * later version instead of the delete (or of what it superseded) is right, as after a collected
+   * tombstone with siblings.
+   */
+  const laterThanCollected = (a: Acked, shown: Stamp, history: Dots | undefined): boolean => {
+    const writer = writes.find((w) => w.dot !== undefined && w.dot.actor === shown.dot.actor && w.dot.counter === shown.dot.counter);
+    if (writer === undefined) return false;
+    // `a` itself, or an acknowledged delete at least as new that superseded it, was collected before `shown` was written
+    return acked.some(
+      (d) => d.kind === 'del' && (d === a || order(d, a) >= 0) && !(history !== undefined && dotsHas(history, d.dot)) && writer.invokedAt > (d.completedAt ?? Infinity),
+    );
+  };
   const top = acked.reduce<Acked | undefined>((m, a) => (m === undefined || order(a, m) > 0 ? a : m), undefined);
   const newestAtEnd = newest(end?.siblings ?? []);
   if ((end?.siblings.length ?? 0) > 1) {
@@ -59,7 +74,7 @@ export function checkLwwKey(keyOps: readonly HistoryOp[], key: string, end: KvRe
   if (top !== undefined) {
     if (newestAtEnd === undefined) {
       if (!erased(top, endedAt)) out.push({ property: 'lww-lost-write', key, detail: `op ${top.id} (${top.kind} ${top.value ?? ''} ${show(top)}) is the newest acknowledged write, but the key is empty at the end and nothing newer erased it` });
-    } else if (order(newestAtEnd, top) < 0 && !ttlHole(top, endedAt)) {
+    } else if (order(newestAtEnd, top) < 0 && !ttlHole(top, endedAt) && !laterThanCollected(top, newestAtEnd, end?.history)) {
       out.push({ property: 'lww-lost-write', key, detail: `the key holds ${show(newestAtEnd)} at the end, older than op ${top.id} (${top.kind} ${top.value ?? ''} ${show(top)}), acknowledged` });
     }
   }
@@ -73,7 +88,7 @@ export function checkLwwKey(keyOps: readonly HistoryOp[], key: string, end: KvRe
       // a sloppy write's stand-ins are not the read's replicas: only hinted handoff brings it there
       if (a.sloppy !== false || !mustSee(a, r, opts)) continue;
       const got = r.readNewest;
-      if (got === undefined ? erased(a, t) : order(got, a) >= 0 || ttlHole(a, t)) continue;
+      if (got === undefined ? erased(a, t) : order(got, a) >= 0 || ttlHole(a, t) || laterThanCollected(a, got, r.readContext)) continue;
       out.push({
         property: 'lww-stale-read',
         key,
