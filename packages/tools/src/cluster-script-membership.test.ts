@@ -15,6 +15,7 @@ import { RingkvClient } from '@ringkv/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MembershipRecord } from './cluster-membership-record.js';
 import { readClusterRecord } from './cluster-record.js';
+import { waitFor } from './test-support/wait-for.js';
 import { randomBasePortBelowEphemeral, takenPorts } from './free-ports.js';
 import { cliEntry } from './node-process.js';
 
@@ -94,7 +95,15 @@ describe.skipIf(!built)('scripts/cluster add and remove', () => {
     const n4 = r.nodes.find((n) => n.id === 'n4');
     expect(n4).toMatchObject({ httpPort: base + 3, rpcPort: base + 103 });
     expect(n4?.args).toEqual(expect.arrayContaining(['--gossip-interval-ms', '200', '--seeds']));
-    const status = await client.clusterStatus({ node: url(4) });
+    // The script waited until the node it asks (n1) saw no transfer pending; n4 hears the last
+    // done-marks by gossip a round or two later (a clean-clone CI run once saw 14 still pending).
+    const status = await waitFor(
+      async () => {
+        const s = await client.clusterStatus({ node: url(4) });
+        return s.transfers.pending === 0 ? s : undefined;
+      },
+      { what: 'n4 to see every transfer of epoch 2 done' },
+    );
     expect(status).toMatchObject({ epoch: 2, transfers: { pending: 0 } });
   });
 
