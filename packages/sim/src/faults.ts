@@ -66,6 +66,13 @@ export function scheduleFaults(cluster: SimCluster, prng: Prng, durationMs: numb
   if (kinds.length === 0) return;
   const endAt = scheduler.now + durationMs;
   const note = (what: string): void => void log.push({ at: scheduler.elapsedMs, what });
+  const shuffledAddresses = (): string[] => cluster.machines.map((m) => m.address).sort(() => prng.next() - 0.5);
+  const names = (group: readonly string[]): string => group.map((a) => a.split(':')[0]).join(',');
+  const healAfter = (ms: number): void =>
+    void scheduler.schedule(ms, () => {
+      network.heal();
+      note('heal');
+    });
   let diskLost = false;
 
   const next = (): void => {
@@ -90,35 +97,25 @@ export function scheduleFaults(cluster: SimCluster, prng: Prng, durationMs: numb
         break;
       }
       case 'partition': {
-        const ids = cluster.machines.map((m) => m.address);
-        const shuffled = [...ids].sort(() => prng.next() - 0.5);
-        const cut = prng.between(1, ids.length - 1);
+        const shuffled = shuffledAddresses();
+        const cut = prng.between(1, shuffled.length - 1);
         const groups = [shuffled.slice(0, cut), shuffled.slice(cut)];
         network.partition(groups);
-        note(`partition ${groups.map((g) => g.map((a) => a.split(':')[0]).join(',')).join(' | ')}`);
-        scheduler.schedule(undoAfter, () => {
-          network.heal();
-          note('heal');
-        });
+        note(`partition ${groups.map(names).join(' | ')}`);
+        healAfter(undoAfter);
         break;
       }
       case 'bridge': {
-        // at least one node on each side and one in the middle
-        const ids = cluster.machines.map((m) => m.address);
-        if (ids.length < 3) break;
-        const shuffled = [...ids].sort(() => prng.next() - 0.5);
-        const bridgeCount = prng.between(1, ids.length - 2);
-        const cut = prng.between(1, ids.length - bridgeCount - 1);
+        // at least one node on each side and one in the middle, which is in neither group
+        if (cluster.machines.length < 3) break;
+        const shuffled = shuffledAddresses();
+        const bridgeCount = prng.between(1, shuffled.length - 2);
+        const cut = prng.between(1, shuffled.length - bridgeCount - 1);
         const left = shuffled.slice(0, cut);
-        const right = shuffled.slice(cut, ids.length - bridgeCount);
-        const bridge = shuffled.slice(ids.length - bridgeCount);
-        network.bridgePartition(left, right);
-        const names = (g: readonly string[]): string => g.map((a) => a.split(':')[0]).join(',');
-        note(`bridge partition ${names(left)} | ${names(right)}, bridged by ${names(bridge)}`);
-        scheduler.schedule(undoAfter, () => {
-          network.heal();
-          note('heal');
-        });
+        const right = shuffled.slice(cut, shuffled.length - bridgeCount);
+        network.partition([left, right]);
+        note(`bridge partition ${names(left)} | ${names(right)}, bridged by ${names(shuffled.slice(shuffled.length - bridgeCount))}`);
+        healAfter(undoAfter);
         break;
       }
       case 'loss': {
@@ -208,6 +205,5 @@ export function faultNames(f: FaultOptions): FaultName[] {
 
 export function faultsFromNames(names: readonly string[]): FaultOptions {
   for (const n of names) if (!(faultKeys as readonly string[]).includes(n)) throw new Error(`unknown fault "${n}" (known: ${faultKeys.join(', ')})`);
-  const on = (k: FaultName): boolean => names.includes(k);
-  return { ...allFaults, crashes: on('crashes'), machineCrashes: on('machineCrashes'), partitions: on('partitions'), messageLoss: on('messageLoss'), clockJumps: on('clockJumps'), diskLoss: on('diskLoss'), membership: on('membership'), diskFull: on('diskFull'), pauses: on('pauses'), bridges: on('bridges') };
+  return { ...allFaults, ...Object.fromEntries(faultKeys.map((k) => [k, names.includes(k)])) };
 }

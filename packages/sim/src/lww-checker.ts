@@ -18,7 +18,7 @@
  * when a TTL put that may be newer than the write in question may have
  * expired, an older result is not counted.
  */
-import { compareDots, dotsHas, type Dot, type Dots, type KvRecord, type Sibling } from '@ringkv/core';
+import { compareDots, dotsHas, resolveLww, type Dot, type Dots, type KvRecord } from '@ringkv/core';
 import { mayBeLostWithDisk, mayHaveExpired, mustSee, type CheckOptions, type Violation } from './checker.js';
 import type { HistoryOp } from './history.js';
 
@@ -67,7 +67,7 @@ export function checkLwwKey(keyOps: readonly HistoryOp[], key: string, end: KvRe
     );
   };
   const top = acked.reduce<Acked | undefined>((m, a) => (m === undefined || order(a, m) > 0 ? a : m), undefined);
-  const newestAtEnd = newest(end?.siblings ?? []);
+  const newestAtEnd = end === undefined ? undefined : resolveLww(end).siblings[0];
   if ((end?.siblings.length ?? 0) > 1) {
     out.push({ property: 'lww-siblings', key, detail: `${end?.siblings.length} versions at the end` });
   }
@@ -96,8 +96,4 @@ export function checkLwwKey(keyOps: readonly HistoryOp[], key: string, end: KvRe
       });
     }
   }
-}
-
-function newest(siblings: readonly Sibling[]): Stamp | undefined {
-  return siblings.reduce<Stamp | undefined>((m, s) => (m === undefined || order(s, m) > 0 ? s : m), undefined);
 }

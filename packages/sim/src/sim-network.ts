@@ -57,28 +57,17 @@ export class SimNetwork {
     };
   }
 
-  /** Cuts all links between the groups (each address in exactly one group). */
+  /**
+   * Cuts all links between the groups (an address in at most one group);
+   * replaces any earlier cut. An address in no group keeps reaching every
+   * group: left out of two groups, it bridges them (a non-transitive partition).
+   */
   partition(groups: readonly (readonly string[])[]): void {
     this.cuts.clear();
     for (const g of groups) {
       for (const h of groups) {
         if (g === h) continue;
         for (const a of g) for (const b of h) this.cuts.add(`${a}>${b}`);
-      }
-    }
-  }
-
-  /**
-   * A bridge: the two sides cannot reach each other, but every node in
-   * `bridge` reaches both (a non-transitive partition: a router down between
-   * two racks, a firewall rule). Replaces any earlier cut.
-   */
-  bridgePartition(left: readonly string[], right: readonly string[]): void {
-    this.cuts.clear();
-    for (const a of left) {
-      for (const b of right) {
-        this.cuts.add(`${a}>${b}`);
-        this.cuts.add(`${b}>${a}`);
       }
     }
   }

@@ -1,4 +1,4 @@
-import { RingkvError, compareLww, decodeContext, emptyDots, encodeContext, etagOf, liveSiblings, readContext, type Dots, type KvRecord, type Sibling } from '@ringkv/core';
+import { RingkvError, decodeContext, emptyDots, encodeContext, etagOf, liveSiblings, readContext, resolveLww, type Dots, type KvRecord } from '@ringkv/core';
 import { conditionalWrite, type WriteRequest } from '@ringkv/node';
 import { describe, liveNodeOf, opEnding, steadyClock, whenRunning } from './client-ops.js';
 import { counterStep } from './counter-workload.js';
@@ -194,7 +194,7 @@ function recordRead(op: HistoryOp, rec: KvRecord | undefined, lww: boolean): voi
   // An LWW key's read answers one version (a tombstone for a deleted key): its place in the LWW order.
   if (lww && rec !== undefined) {
     op.readSiblings = rec.siblings.length;
-    const newest = rec.siblings.reduce<Sibling | undefined>((m, s) => (m === undefined || compareLww(s, m) > 0 ? s : m), undefined);
+    const newest = resolveLww(rec).siblings[0];
     if (newest !== undefined) op.readNewest = { writtenAt: newest.writtenAt, dot: newest.dot, deleted: newest.value === null };
   }
 }
