@@ -37,6 +37,7 @@ export interface NodeFlags extends SecurityFlags {
   /** --lww-prefix, repeatable */
   readonly lwwPrefix?: readonly string[];
   readonly expiryPurgeIntervalMs?: string;
+  readonly scrubIntervalHours?: string;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -133,6 +134,7 @@ export function parseNodeFlags(flags: NodeFlags, cwd: string = process.cwd()): N
   // A prefix is compared with keys as UTF-8 bytes; an empty one would put every key under LWW by accident.
   const lwwPrefixes = [...new Set(flags.lwwPrefix ?? [])];
   const expiryPurgeIntervalMs = int('--expiry-purge-interval-ms', flags.expiryPurgeIntervalMs, NODE_DEFAULTS.expiryPurgeIntervalMs, 10, 86_400_000);
+  const scrubIntervalHours = int('--scrub-interval-hours', flags.scrubIntervalHours, NODE_DEFAULTS.scrubIntervalHours, 0, 24 * 24); // a timer beyond 24.8 days would fire at once
   for (const p of lwwPrefixes) {
     if (p === '' || Buffer.byteLength(p, 'utf8') > 1024) problems.push(`--lww-prefix: expected 1-1024 bytes of UTF-8, got "${p.slice(0, 40)}"`);
   }
@@ -182,6 +184,7 @@ export function parseNodeFlags(flags: NodeFlags, cwd: string = process.cwd()): N
     tombstoneGraceMs,
     ...(lwwPrefixes.length > 0 && { lwwPrefixes }),
     ...(flags.expiryPurgeIntervalMs !== undefined && { expiryPurgeIntervalMs }),
+    ...(flags.scrubIntervalHours !== undefined && { scrubIntervalHours }),
     requestTimeoutMs,
     valueBytesMax,
     syncWrites: flags.sync === true,

@@ -106,6 +106,11 @@ export class NodeMetrics {
       () => node.gossip.stats.stoppedMs / 1000,
     );
     counter('ringkv_local_pauses_total', 'spans longer than a gossip round in which this node was stopped (see the warning in its log)', () => node.gossip.stats.longPauses);
+    const corrupt = node.corruptRecords.stats;
+    counter('ringkv_corrupt_records_total', 'stored records that failed their checksum: refused, then repaired from the other replicas', () => corrupt.records);
+    counter('ringkv_corrupt_hints_total', 'stored hinted copies that failed their checksum (dropped; anti-entropy covers their data)', () => corrupt.hints);
+    counter('ringkv_corrupt_keys_repaired_total', 'corrupt records replaced by what the other replicas hold', () => corrupt.keysRepaired);
+    counter('ringkv_actor_renewals_total', 'new version-actor generations taken because a corrupt copy may have held this node\'s dots', () => replica.stats.actorsRenewed);
     counter('ringkv_ownership_transfers_total', 'partition ownership transfers completed', () => ownership.totals.transfersDone);
     counter('ringkv_ownership_keys_sent_total', 'keys sent by ownership handoff', () => ownership.totals.keysSent);
     counter('ringkv_ownership_bytes_sent_total', 'bytes sent by ownership handoff', () => ownership.totals.bytesSent);

@@ -87,6 +87,8 @@ export interface NodeOptions {
   readonly lwwPrefixes?: readonly string[];
   /** milliseconds between expiry purge rounds (default NODE_DEFAULTS.expiryPurgeIntervalMs) */
   readonly expiryPurgeIntervalMs?: number;
+  /** hours between scrubs (every record's checksum checked); 0: only on request (default NODE_DEFAULTS.scrubIntervalHours) */
+  readonly scrubIntervalHours?: number;
   /** authentication, cluster secret, TLS; none by default (loopback only) */
   readonly security?: NodeSecurity;
   /** client request limits; defaults in NODE_LIMIT_DEFAULTS */
@@ -118,6 +120,8 @@ export const NODE_DEFAULTS = {
   aeIntervalMs: 1000,
   tombstoneGraceMs: 60_000,
   expiryPurgeIntervalMs: 1000,
+  // Riak rebuilds its anti-entropy trees weekly for the same reason: damage to keys nobody reads.
+  scrubIntervalHours: 168,
 } as const;
 
 /** Defaults of NodeLimits not already in HTTP_LIMIT_DEFAULTS. */

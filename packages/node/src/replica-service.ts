@@ -12,6 +12,7 @@ import {
   purgeExpired,
   recordEquals,
   resolveLww,
+  RecordFormatError,
   RingkvError,
   type Dot,
   type Dots,
@@ -19,7 +20,7 @@ import {
   type WriteRequest,
   type WriteResult as VersionedWrite,
 } from '@ringkv/core';
-import type { ReplicaStore } from '@ringkv/storage';
+import { CorruptRecordError, type ReplicaStore } from '@ringkv/storage';
 import { decodeHint, encodeHint, type HintRecord } from './hint-record.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { partitionKeyId } from './partition-key-id.js';
@@ -53,6 +54,12 @@ export interface ReplicaOptions {
    * they carry, so no stored sibling is ever dropped for being over it.
    */
   readonly siblingsMax?: number;
+  /**
+   * Starts a new actor generation (persisted before it resolves) and returns
+   * its name. Without it a copy that failed its checksum cannot be read as
+   * absent (a dot could be numbered again), and such a key is refused.
+   */
+  readonly renewActor?: () => Promise<string>;
 }
 
 /** Builds a computed write's version from the key's local copies and the dot counter it will get. */
@@ -72,6 +79,8 @@ export interface ReplicaStats {
   hintsCompleted: number;
   /** records changed by the expiry purger (expired versions dropped) */
   expiredPurged: number;
+  /** new actor generations started because a stored copy holding our dots was lost to corruption */
+  actorsRenewed: number;
 }
 
 const counterFloorMeta = 'counter-floor';
@@ -85,11 +94,17 @@ const counterFloorMeta = 'counter-floor';
 export class ReplicaService {
   private readonly locks = new KeyedMutex();
   private counterFloor = 0;
-  readonly stats: ReplicaStats = { merges: 0, mergesChanged: 0, writesCoordinated: 0, hintsStored: 0, hintsCompleted: 0, expiredPurged: 0 };
+  readonly stats: ReplicaStats = { merges: 0, mergesChanged: 0, writesCoordinated: 0, hintsStored: 0, hintsCompleted: 0, expiredPurged: 0, actorsRenewed: 0 };
   readonly lww: LwwPrefixes;
   private readonly now: () => number;
 
   private listener: StoreListener = () => undefined;
+  /** told of every stored copy found corrupt (the node counts, logs and repairs it: corrupt-records.ts) */
+  onCorrupt: (error: CorruptRecordError) => void = () => undefined;
+  private actorName: string;
+  /** whether the current actor may have numbered a dot (unknown for one a previous run used: assume so) */
+  private actorUsed = true;
+  private renewing: Promise<void> | undefined;
   /** set by tombstone GC: an incoming tombstone it already collected here (no need to store it again) */
   alreadyCollected: (partition: number, key: Uint8Array, record: KvRecord) => boolean = () => false;
   /** set by the ownership handoff: writes to these partitions must be re-sent to their new replicas */
@@ -99,10 +114,11 @@ export class ReplicaService {
   constructor(
     readonly store: ReplicaStore,
     /** this replica's version actor: node id plus store epoch */
-    readonly actor: string,
+    actor: string,
     private readonly options: ReplicaOptions,
     private readonly trees: PartitionTrees,
   ) {
+    this.actorName = actor;
     this.lww = options.lww ?? new LwwPrefixes([]);
     // Without a clock nothing is judged expired here; readers still filter by theirs.
     this.now = options.now ?? (() => 0);
@@ -119,6 +135,11 @@ export class ReplicaService {
     return purgeExpired(this.lww.covers(key) ? resolveLww(rec) : rec, now);
   }
 
+  /** This replica's version actor: node id plus store epoch; renewed when a stored copy holding its dots is lost. */
+  get actor(): string {
+    return this.actorName;
+  }
+
   onStore(listener: StoreListener): void {
     this.listener = listener;
   }
@@ -129,19 +150,101 @@ export class ReplicaService {
     this.counterFloor = bytes === undefined ? 0 : Number(new TextDecoder().decode(bytes)) || 0;
   }
 
+  /** The key's record, for a reader. A copy found corrupt is reported and refused (CorruptRecordError): "absent" would be a lie a quorum counts. */
   async read(partition: number, key: Uint8Array): Promise<KvRecord | undefined> {
     const bytes = await this.readBytes(partition, key);
-    return bytes === undefined ? undefined : decodeRecord(bytes);
+    try {
+      return bytes === undefined ? undefined : decodeRecord(bytes);
+    } catch (err) {
+      throw this.refused(err, 'record', partition, key);
+    }
   }
 
-  /** The key's record as stored (encodeRecord's bytes), undecoded. */
-  readBytes(partition: number, key: Uint8Array): Promise<Uint8Array | undefined> {
-    return this.store.getRecordBytes(partition, key);
+  /** The key's record as stored (encodeRecord's bytes), undecoded; a copy that failed its checksum is reported and refused. */
+  async readBytes(partition: number, key: Uint8Array): Promise<Uint8Array | undefined> {
+    try {
+      return await this.store.getRecordBytes(partition, key);
+    } catch (err) {
+      throw this.refused(err, 'record', partition, key);
+    }
   }
 
+  /** The key's hinted copy, for a reader; a corrupt one is reported and refused like a record. */
   async readHint(partition: number, key: Uint8Array): Promise<HintRecord | undefined> {
-    const bytes = await this.store.getHintBytes(partition, key);
-    return bytes === undefined ? undefined : decodeHint(bytes);
+    try {
+      const bytes = await this.store.getHintBytes(partition, key);
+      return bytes === undefined ? undefined : decodeHint(bytes);
+    } catch (err) {
+      throw this.refused(err, 'hint', partition, key);
+    }
+  }
+
+  /** A read's error: a corrupt copy is reported (and the actor renewed in the background) and refused as CorruptRecordError. */
+  private refused(err: unknown, kind: 'record' | 'hint', partition: number, key: Uint8Array): unknown {
+    const corrupt = asCorrupt(err, kind, partition, key);
+    if (corrupt === undefined) return err;
+    this.reportCorrupt(corrupt).catch(() => undefined);
+    return corrupt;
+  }
+
+  /**
+   * A stored copy failed its checksum (or does not decode). Tells the node,
+   * and resolves once this replica numbers no dot its current actor may have
+   * used: the lost copy may have held dots of ours that no other copy has
+   * (a write acknowledged by this replica alone, a hint in flight), and the
+   * next write of the key would otherwise number one of them again — two
+   * versions with one dot, one silently dropped everywhere. Renewing the actor
+   * is what a restart after an unclean shutdown does (node-identity.ts).
+   */
+  async reportCorrupt(error: CorruptRecordError): Promise<void> {
+    this.onCorrupt(error);
+    if (this.renewing !== undefined) return this.renewing;
+    if (!this.actorUsed) return;
+    const renew = this.options.renewActor;
+    if (renew === undefined) throw error;
+    this.actorUsed = false;
+    this.renewing = renew()
+      .then((actor) => {
+        this.actorName = actor;
+        this.stats.actorsRenewed++;
+      })
+      .catch((err: unknown) => {
+        this.actorUsed = true;
+        throw err;
+      })
+      .finally(() => (this.renewing = undefined));
+    return this.renewing;
+  }
+
+  /**
+   * The key's record for a change under its lock: as stored and decoded, or,
+   * when the stored copy is corrupt, absent — after reportCorrupt resolved, so
+   * what is written next numbers no dot twice. (The partition's tree still
+   * counts the lost copy until the node rebuilds it.)
+   */
+  private async loadData(partition: number, key: Uint8Array): Promise<{ before: Uint8Array | undefined; current: KvRecord | undefined; corrupt?: true }> {
+    try {
+      const before = await this.store.getRecordBytes(partition, key);
+      return { before, current: before === undefined ? undefined : decodeRecord(before) };
+    } catch (err) {
+      const corrupt = asCorrupt(err, 'record', partition, key);
+      if (corrupt === undefined) throw err;
+      await this.reportCorrupt(corrupt);
+      return { before: undefined, current: undefined, corrupt: true };
+    }
+  }
+
+  /** The key's hinted copy for a change under its lock; a corrupt one is reported and read as absent, as in loadData. */
+  private async loadHint(partition: number, key: Uint8Array): Promise<HintRecord | undefined> {
+    try {
+      const bytes = await this.store.getHintBytes(partition, key);
+      return bytes === undefined ? undefined : decodeHint(bytes);
+    } catch (err) {
+      const corrupt = asCorrupt(err, 'hint', partition, key);
+      if (corrupt === undefined) throw err;
+      await this.reportCorrupt(corrupt);
+      return undefined;
+    }
   }
 
   /**
@@ -153,8 +256,7 @@ export class ReplicaService {
   async merge(partition: number, key: Uint8Array, incoming: KvRecord, durable = false): Promise<KvRecord> {
     return this.locks.run(lockKey(partition, key), async () => {
       this.stats.merges++;
-      const before = await this.store.getRecordBytes(partition, key);
-      const current = before === undefined ? undefined : decodeRecord(before);
+      const { before, current } = await this.loadData(partition, key);
       const arriving = this.settle(key, incoming);
       if (current === undefined && this.alreadyCollected(partition, key, arriving)) {
         if (durable) await this.store.syncBarrier();
@@ -174,7 +276,7 @@ export class ReplicaService {
   /** Keeps a version for a down primary (`target`) until it can be handed over. */
   async mergeHint(partition: number, key: Uint8Array, incoming: KvRecord, target: string, durable = false): Promise<void> {
     await this.locks.run(lockKey(partition, key), async () => {
-      const current = await this.readHint(partition, key);
+      const current = await this.loadHint(partition, key);
       const record = this.settle(key, current === undefined ? incoming : mergeRecords(current.record, incoming));
       const targets = new Set(current?.targets ?? []);
       targets.add(target);
@@ -196,9 +298,8 @@ export class ReplicaService {
   async write(partition: number, key: Uint8Array, w: LocalWrite, hintFor?: string, durable = false): Promise<LocalWriteResult> {
     if (hintFor !== undefined) return this.writeHint(partition, key, w, hintFor, durable);
     return this.locks.run(lockKey(partition, key), async () => {
-      const before = await this.store.getRecordBytes(partition, key);
-      const current = before === undefined ? undefined : decodeRecord(before);
-      const hint = await this.readHint(partition, key);
+      const { before, current } = await this.loadData(partition, key);
+      const hint = await this.loadHint(partition, key);
       const result = this.applyLocal(key, current, { actor: this.actor, counterFloor: this.floorBeside(hint?.record), ...w });
       await this.storeData(partition, key, before, result.record, durable);
       this.stats.writesCoordinated++;
@@ -208,8 +309,8 @@ export class ReplicaService {
 
   private async writeHint(partition: number, key: Uint8Array, w: LocalWrite, hintFor: string, durable: boolean): Promise<LocalWriteResult> {
     return this.locks.run(lockKey(partition, key), async () => {
-      const current = await this.readHint(partition, key);
-      const data = await this.read(partition, key);
+      const current = await this.loadHint(partition, key);
+      const { current: data } = await this.loadData(partition, key);
       const result = this.applyLocal(key, current?.record, { actor: this.actor, counterFloor: this.floorBeside(data), ...w });
       const targets = new Set(current?.targets ?? []);
       targets.add(hintFor);
@@ -232,9 +333,8 @@ export class ReplicaService {
    */
   async writeComputed(partition: number, key: Uint8Array, compute: ComputeWrite, hintFor?: string, durable = false): Promise<LocalWriteResult> {
     return this.locks.run(lockKey(partition, key), async () => {
-      const before = await this.store.getRecordBytes(partition, key);
-      const data = before === undefined ? undefined : decodeRecord(before);
-      const hint = await this.readHint(partition, key);
+      const { before, current: data } = await this.loadData(partition, key);
+      const hint = await this.loadHint(partition, key);
       const written = hintFor === undefined ? data : hint?.record;
       const counterFloor = this.floorBeside(hintFor === undefined ? hint?.record : data);
       const dot = Math.max(written === undefined ? 0 : dotsMaxCounter(written.history, this.actor), counterFloor) + 1;
@@ -256,6 +356,7 @@ export class ReplicaService {
 
   /** A new version over what is kept (expired versions are not carried along as siblings); LWW keys supersede all of it. */
   private applyLocal(key: Uint8Array, current: KvRecord | undefined, w: WriteRequest): LocalWriteResult {
+    this.actorUsed = true;
     const base = current === undefined ? undefined : this.settle(key, current);
     const result = this.lww.covers(key) ? applyLwwWrite(base, w) : applyWrite(base, w);
     const siblingsMax = this.options.siblingsMax;
@@ -279,9 +380,8 @@ export class ReplicaService {
    */
   async purgeExpired(partition: number, key: Uint8Array, now = this.now()): Promise<boolean> {
     return this.locks.run(lockKey(partition, key), async () => {
-      const before = await this.store.getRecordBytes(partition, key);
-      if (before === undefined) return false;
-      const current = decodeRecord(before);
+      const { before, current } = await this.loadData(partition, key);
+      if (before === undefined || current === undefined) return false;
       const kept = this.settle(key, current, now);
       if (kept === current || recordEquals(kept, current)) return false;
       await this.storeData(partition, key, before, kept);
@@ -298,7 +398,7 @@ export class ReplicaService {
    */
   async completeHint(partition: number, key: Uint8Array, target: string, sent: KvRecord): Promise<void> {
     await this.locks.run(lockKey(partition, key), async () => {
-      const current = await this.readHint(partition, key);
+      const current = await this.loadHint(partition, key);
       if (current === undefined || !recordEquals(current.record, sent)) return;
       const targets = current.targets.filter((t) => t !== target);
       this.stats.hintsCompleted++;
@@ -318,9 +418,8 @@ export class ReplicaService {
    */
   async reapTombstone(partition: number, key: Uint8Array, expected: KvRecord): Promise<boolean> {
     return this.locks.run(lockKey(partition, key), async () => {
-      const before = await this.store.getRecordBytes(partition, key);
-      if (before === undefined) return false;
-      const current = decodeRecord(before);
+      const { before, current } = await this.loadData(partition, key);
+      if (before === undefined || current === undefined) return false;
       if (!recordEquals(current, expected) || current.siblings.some((s) => s.value !== null)) return false;
       await this.raiseCounterFloor(dotsMaxCounter(current.history, this.actor));
       await this.storeData(partition, key, before, undefined);
@@ -352,6 +451,27 @@ export class ReplicaService {
     this.listener(partition, key, record);
   }
 
+  /**
+   * Drops the key's copy here if it is (still) corrupt: when every other
+   * replica answered the repair and none had the key, there is nothing to
+   * repair it from. The actor was renewed when it was found; the tree has
+   * no entry for it once rebuilt.
+   */
+  async discardCorrupt(partition: number, key: Uint8Array): Promise<boolean> {
+    return this.locks.run(lockKey(partition, key), async () => {
+      // Not loadData: this copy was reported already, and reporting it again would queue its repair again.
+      try {
+        const bytes = await this.store.getRecordBytes(partition, key);
+        if (bytes !== undefined) decodeRecord(bytes);
+        return false;
+      } catch (err) {
+        if (asCorrupt(err, 'record', partition, key) === undefined) throw err;
+        await this.store.deleteRecord(partition, key);
+        return true;
+      }
+    });
+  }
+
   /** Runs `fn` holding the key's lock (the handoff clears dirty marks this way without racing a write). */
   withKeyLock<T>(partition: number, key: Uint8Array, fn: () => Promise<T>): Promise<T> {
     return this.locks.run(lockKey(partition, key), fn);
@@ -363,12 +483,18 @@ export class ReplicaService {
    */
   async dropPartition(partition: number): Promise<number> {
     let dropped = 0;
-    for await (const { key } of this.store.scanPartition(partition)) {
+    // Every stored key, corrupt ones too (a checked scan skips them, and they must go as well).
+    for await (const key of this.store.scanPartitionKeys(partition)) {
       const k = new Uint8Array(key);
       await this.locks.run(lockKey(partition, k), async () => {
-        const before = await this.store.getRecordBytes(partition, k);
-        if (before === undefined) return;
-        await this.raiseCounterFloor(dotsMaxCounter(decodeRecord(before).history, this.actor));
+        const { before, current, corrupt } = await this.loadData(partition, k);
+        if (corrupt === true) {
+          // The actor is renewed by now: nothing of it to keep, nor a tree entry to take out (the rebuild has none).
+          await this.store.deleteRecord(partition, k);
+          return;
+        }
+        if (before === undefined || current === undefined) return;
+        await this.raiseCounterFloor(dotsMaxCounter(current.history, this.actor));
         await this.storeData(partition, k, before, undefined);
         dropped++;
       });
@@ -387,6 +513,13 @@ export class ReplicaService {
     this.counterFloor = counter;
     await this.store.putMeta(counterFloorMeta, new TextEncoder().encode(String(counter)), { sync: true });
   }
+}
+
+/** A stored copy's failure as CorruptRecordError: its checksum failed, or it does not decode (written before checksums, or by a bug). */
+function asCorrupt(err: unknown, kind: 'record' | 'hint', partition: number, key: Uint8Array): CorruptRecordError | undefined {
+  if (err instanceof CorruptRecordError) return err;
+  if (err instanceof RecordFormatError || (kind === 'hint' && err instanceof Error && err.message === 'corrupt hint record')) return new CorruptRecordError(kind, partition, key);
+  return undefined;
 }
 
 /** One lock per key covers both its data record and its hinted copy: a new dot must be numbered past both. */

@@ -17,6 +17,8 @@ import { Recovery } from './recovery.js';
 import { TombstoneGc } from './tombstone-gc.js';
 import { ExpiryPurge, expiryPurgeDefaults } from './expiry-purge.js';
 import { decodeRecord } from '@ringkv/core';
+import { CorruptRecords } from './corrupt-records.js';
+import { PeriodicTask } from './periodic-task.js';
 
 /** The ports and settings a node's logic runs on; real ones in a process, simulated ones in `sim`. */
 export interface RingkvNodeDeps {
@@ -47,6 +49,22 @@ export interface RingkvNodeDeps {
   readonly siblingsMax?: number;
   /** pause between two expiry purge rounds (default expiryPurgeDefaults.intervalMs) */
   readonly expiryPurgeIntervalMs?: number;
+  /**
+   * Persists a new actor generation (epoch) and returns its actor name: taken
+   * when a stored copy that may hold this node's dots is lost to corruption.
+   * Without it such a key is refused rather than repaired.
+   */
+  readonly renewActor?: () => Promise<string>;
+  /** pause between two scrubs (every record's checksum read, trees rebuilt); 0 or unset: only on request */
+  readonly scrubIntervalMs?: number;
+}
+
+/** What one scrub found. */
+export interface ScrubOutcome {
+  readonly partitions: number;
+  readonly records: number;
+  readonly corrupt: number;
+  readonly ms: number;
 }
 
 /**
@@ -67,6 +85,9 @@ export class RingkvNode {
   readonly recovery: Recovery;
   readonly ownership: OwnershipHandoff;
   readonly expiryPurge: ExpiryPurge;
+  readonly corruptRecords: CorruptRecords;
+  private readonly scrubTask: PeriodicTask;
+  private scrubbing: Promise<ScrubOutcome> | undefined;
   readonly startedAt: number;
   private stopped = false;
   private treesBuilt: Promise<void> | undefined;
@@ -86,8 +107,27 @@ export class RingkvNode {
         now: () => clock.now(),
         lww: new LwwPrefixes(deps.lwwPrefixes ?? []),
         ...(deps.siblingsMax === undefined ? {} : { siblingsMax: deps.siblingsMax }),
+        ...(deps.renewActor === undefined ? {} : { renewActor: deps.renewActor }),
       },
       this.trees,
+    );
+    this.corruptRecords = new CorruptRecords({
+      trees: this.trees,
+      clock,
+      logger: deps.logger,
+      repairKey: (p, key) => this.repairKey(p, key),
+      rebuildTree: async (p) => void (await this.trees.build(p, this.observeStored)),
+      retryMs: 30_000,
+    });
+    this.replica.onCorrupt = (e) => this.corruptRecords.found(e);
+    // Scans (tree builds, handoff, backups) skip a corrupt copy and report it here.
+    deps.store.onCorrupt = (e) =>
+      void this.replica.reportCorrupt(e).catch((err: unknown) => deps.logger.error({ err: String(err) }, 'renewing the actor after a corrupt record failed'));
+    this.scrubTask = new PeriodicTask(
+      clock,
+      () => deps.scrubIntervalMs ?? 0,
+      () => this.scrub(),
+      (err) => deps.logger.error({ err: String(err) }, 'scrub failed'),
     );
     this.expiryPurge = new ExpiryPurge({
       replica: this.replica,
@@ -218,11 +258,67 @@ export class RingkvNode {
     this.expiryPurge.start();
     // Trees are built in the background; anti-entropy starts once they are.
     this.treesBuilt = this.trees
-      .buildAll((p, key, bytes) => this.gc.track(p, key, decodeRecord(bytes)), () => this.stopped)
+      .buildAll(this.observeStored, () => this.stopped)
       .then(() => {
-        if (!this.stopped) this.antiEntropy.start();
+        if (this.stopped) return;
+        this.antiEntropy.start();
+        if ((this.deps.scrubIntervalMs ?? 0) > 0) this.scrubTask.start();
       })
       .catch((err: unknown) => this.deps.logger.error({ err: String(err) }, 'building merkle trees failed'));
+  }
+
+  /** Every record a tree build reads: tombstone GC keeps its candidates this way. */
+  private readonly observeStored = (p: number, key: Uint8Array, bytes: Uint8Array): void => this.gc.track(p, key, decodeRecord(bytes));
+
+  /**
+   * Reads every stored record, checking its checksum, by rebuilding each
+   * partition's Merkle tree from the store (a corrupt copy is reported, left
+   * out of the tree and repaired; see corrupt-records.ts). Catches the damage
+   * of keys nobody reads, which reads and writes would never meet — as Riak
+   * rebuilds its AAE trees, and for the same reason. One partition at a time:
+   * its writes wait only while its own tree is rebuilt.
+   */
+  scrub(): Promise<ScrubOutcome> {
+    this.scrubbing ??= (async () => {
+      const started = this.deps.clock.now();
+      const before = this.corruptRecords.stats.records + this.corruptRecords.stats.hints;
+      let records = 0;
+      let partitions = 0;
+      for (let p = 0; p < this.deps.params.partitionCount && !this.stopped; p++) {
+        records += await this.trees.build(p, this.observeStored);
+        partitions++;
+      }
+      // hints are checked too: their scan reports what fails
+      for await (const _ of this.deps.store.scanHints()) if (this.stopped) break;
+      const corrupt = this.corruptRecords.stats.records + this.corruptRecords.stats.hints - before;
+      const outcome = { partitions, records, corrupt, ms: this.deps.clock.now() - started };
+      this.deps.logger[corrupt > 0 ? 'warn' : 'info'](outcome, `scrub done: ${records} records checked, ${corrupt} corrupt`);
+      return outcome;
+    })().finally(() => (this.scrubbing = undefined));
+    return this.scrubbing;
+  }
+
+  /**
+   * corrupt-records' repair of one key: merges what every other replica of the
+   * partition holds. When all of them answered and none had the key, a copy
+   * still corrupt here is dropped (nothing to repair it from). False when
+   * some did not answer: it is tried again later.
+   */
+  private async repairKey(partition: number, key: Uint8Array): Promise<boolean> {
+    const others = this.view.preferenceList(partition).filter((id) => id !== this.deps.self.id);
+    let answered = 0;
+    for (const node of others) {
+      try {
+        const copy = await this.peers.get({ node, primary: true }, partition, key, this.deps.requestTimeoutMs);
+        answered++;
+        if (copy.rec !== undefined) await this.replica.merge(partition, key, copy.rec);
+      } catch {
+        // down, slow, or corrupt there too: counted as not answered
+      }
+    }
+    if (answered < others.length) return false;
+    await this.replica.discardCorrupt(partition, key);
+    return true;
   }
 
   /** Resolves when every partition's Merkle tree is built (tests, status). */
@@ -236,6 +332,8 @@ export class RingkvNode {
     await this.handoff.stop();
     await this.ownership.stop();
     await this.expiryPurge.stop();
+    await this.scrubTask.stop();
+    await this.corruptRecords.stop();
     await this.antiEntropy.stop();
     await this.deps.transport.close();
   }

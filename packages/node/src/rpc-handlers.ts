@@ -1,5 +1,5 @@
 import { RingkvError, partitionOfKey, recordToWire, type PeerInfo, type RpcResult } from '@ringkv/core';
-import { StoreFullError } from '@ringkv/storage';
+import { CorruptRecordError, StoreFullError } from '@ringkv/storage';
 import { AE_OPS, parseEntriesBody, parsePartitionBody, parseSegmentsBody, parseStrayCopiesBody, parseSyncBody } from './anti-entropy-ops.js';
 import type { AntiEntropy } from './anti-entropy.js';
 import type { ClusterView } from './cluster-view.js';
@@ -160,8 +160,10 @@ export function makeRpcHandler(deps: RpcHandlerDeps): (from: PeerInfo, op: strin
   };
   // A write refused by a full disk stored nothing here: say so by its own code rather than as an
   // internal error, so the caller's log names the cause (it uses a stand-in either way).
+  // A copy this replica found corrupt is refused as such (the coordinator asks another replica).
   return (from, op, body) =>
     dispatch(from, op, body).catch((err: unknown) => {
+      if (err instanceof CorruptRecordError) return { ok: false, code: err.code, message: err.message };
       if (!(err instanceof StoreFullError)) throw err;
       const e = storeFullError(err);
       return { ok: false, code: e.code, message: e.message };

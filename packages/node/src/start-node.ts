@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { validateClusterParams, type MemberInfo } from '@ringkv/core';
-import { LevelStore, ReplicaStore, loadOrCreateIdentity, markCleanShutdown } from '@ringkv/storage';
+import { LevelStore, ReplicaStore, loadOrCreateIdentity, markCleanShutdown, renewEpoch } from '@ringkv/storage';
 import { pino } from 'pino';
 import { buildHttpApi } from './http-api.js';
 import { HTTP_LIMIT_DEFAULTS } from './http-limits.js';
@@ -76,6 +76,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       random: systemRandom,
       transport,
       store: new ReplicaStore(store),
+      renewActor: async () => `${options.id}#${await renewEpoch(store, options.id, Math.floor(Date.now() / 1000))}`,
       logger,
       seeds: options.seeds,
       requestTimeoutMs: options.requestTimeoutMs,
@@ -87,6 +88,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       tombstoneGraceMs: options.tombstoneGraceMs ?? NODE_DEFAULTS.tombstoneGraceMs,
       lwwPrefixes: options.lwwPrefixes ?? [],
       expiryPurgeIntervalMs: options.expiryPurgeIntervalMs ?? NODE_DEFAULTS.expiryPurgeIntervalMs,
+      scrubIntervalMs: (options.scrubIntervalHours ?? NODE_DEFAULTS.scrubIntervalHours) * 3_600_000,
       siblingsMax: limits.siblingsMax,
       freshStore: identity.created,
     });

@@ -67,7 +67,8 @@ export interface Violation {
     | 'counter-expired-read'
     | 'lww-lost-write'
     | 'lww-stale-read'
-    | 'lww-siblings';
+    | 'lww-siblings'
+    | 'foreign-value';
   readonly key: string;
   readonly detail: string;
 }
@@ -135,6 +136,36 @@ export function mayHaveExpired(op: HistoryOp, t: number, opts: Pick<CheckOptions
  * (purged: its dot stays, it is superseded), and so may what it replaced;
  * that is expiry, not loss — but what it replaced must never come back.
  */
+/**
+ * Property **foreign-value**: every value a read returned, and every value a
+ * replica holds at the end, is one some client wrote to that key (the
+ * workload never writes the same value twice). Catches bytes changed on the
+ * way or at rest — a stored record the disk damaged that was served, repaired
+ * from or spread by anti-entropy — which the dot-based checks cannot see: a
+ * damaged value keeps its dot.
+ */
+export function checkValuesWritten(ops: readonly HistoryOp[], finals: readonly FinalKeyState[]): Violation[] {
+  const violations: Violation[] = [];
+  const written = new Set<string>();
+  for (const op of ops) if (op.kind === 'put' && op.value !== undefined) written.add(`${op.key}\u0000${op.value}`);
+  const dec = new TextDecoder();
+  for (const op of ops) {
+    for (const value of op.kind === 'get' ? (op.readValues ?? []) : []) {
+      if (!written.has(`${op.key}\u0000${value}`)) violations.push({ property: 'foreign-value', key: op.key, detail: `get op ${op.id} read "${value.slice(0, 40)}", which no client wrote` });
+    }
+  }
+  for (const final of finals) {
+    for (const [node, held] of final.replicas) {
+      for (const s of held?.siblings ?? []) {
+        if (s.value === null) continue;
+        const value = dec.decode(s.value);
+        if (!written.has(`${final.key}\u0000${value}`)) violations.push({ property: 'foreign-value', key: final.key, detail: `replica ${node} holds "${value.slice(0, 40)}", which no client wrote` });
+      }
+    }
+  }
+  return violations;
+}
+
 export function checkHistory(ops: readonly HistoryOp[], finals: readonly FinalKeyState[], opts: CheckOptions): Violation[] {
   const violations: Violation[] = [];
   const endedAt = opts.endedAt ?? Infinity;
@@ -148,6 +179,7 @@ export function checkHistory(ops: readonly HistoryOp[], finals: readonly FinalKe
     list.push(op);
     byKey.set(op.key, list);
   }
+  violations.push(...checkValuesWritten(ops, finals));
   for (const final of finals) {
     const keyOps = byKey.get(final.key) ?? [];
     const records = [...final.replicas.values()];

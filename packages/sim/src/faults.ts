@@ -1,3 +1,4 @@
+import { dataRange, hintRange, parseDataKey, parseHintKey } from '@ringkv/storage';
 import type { Prng } from './prng.js';
 import type { SimCluster } from './sim-cluster.js';
 import { calmNetwork } from './sim-network.js';
@@ -25,6 +26,11 @@ export interface FaultOptions {
    * nodes between them reach both (off by default)
    */
   readonly bridges?: boolean;
+  /**
+   * one bit of a stored record (or hint) flips on a node's disk — bit rot, a
+   * torn or misdirected write — which its checksum must catch (off by default)
+   */
+  readonly corruption?: boolean;
   /** mean simulated ms between two faults */
   readonly meanGapMs: number;
 }
@@ -45,7 +51,7 @@ export interface FaultLog {
   readonly what: string;
 }
 
-type FaultKind = 'crash' | 'partition' | 'loss' | 'clock' | 'join' | 'leave' | 'diskFull' | 'pause' | 'bridge';
+type FaultKind = 'crash' | 'partition' | 'loss' | 'clock' | 'join' | 'leave' | 'diskFull' | 'pause' | 'bridge' | 'corrupt';
 
 /**
  * Schedules random faults over `durationMs`, each undone after a while:
@@ -63,6 +69,7 @@ export function scheduleFaults(cluster: SimCluster, prng: Prng, durationMs: numb
   if (opts.diskFull === true) kinds.push('diskFull');
   if (opts.pauses === true) kinds.push('pause');
   if (opts.bridges === true) kinds.push('bridge');
+  if (opts.corruption === true) kinds.push('corrupt');
   if (kinds.length === 0) return;
   const endAt = scheduler.now + durationMs;
   const note = (what: string): void => void log.push({ at: scheduler.elapsedMs, what });
@@ -170,6 +177,15 @@ export function scheduleFaults(cluster: SimCluster, prng: Prng, durationMs: numb
         });
         break;
       }
+      case 'corrupt': {
+        const m = prng.pick(cluster.machines);
+        const what = prng.chance(0.8) ? 'record' : 'hint';
+        const key = m.memory.damage(what === 'record' ? dataRange() : hintRange(), (n) => prng.int(n));
+        if (key === undefined) break;
+        const parsed = what === 'record' ? parseDataKey(key) : parseHintKey(key);
+        note(`corrupt ${what} of ${new TextDecoder().decode(parsed.key)} on ${m.id}`);
+        break;
+      }
       case 'clock': {
         const m = prng.pick(cluster.machines);
         m.proc.jumpClock(prng.between(-60_000, 60_000));
@@ -195,7 +211,7 @@ export function healAll(cluster: SimCluster): void {
   for (const m of cluster.machines) if (m.node === undefined) void cluster.restart(m.id);
 }
 
-const faultKeys = ['crashes', 'machineCrashes', 'partitions', 'messageLoss', 'clockJumps', 'diskLoss', 'membership', 'diskFull', 'pauses', 'bridges'] as const;
+const faultKeys = ['crashes', 'machineCrashes', 'partitions', 'messageLoss', 'clockJumps', 'diskLoss', 'membership', 'diskFull', 'pauses', 'bridges', 'corruption'] as const;
 export type FaultName = (typeof faultKeys)[number];
 
 /** The fault kinds switched on, by name (for command lines and replay commands). */

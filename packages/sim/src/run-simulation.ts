@@ -1,3 +1,4 @@
+import { CorruptRecordError } from '@ringkv/storage';
 import { encodeCounterKey, mergeRecords, partitionOfKey, recordEquals } from '@ringkv/core';
 import { checkHistory, type FinalKeyState, type Violation } from './checker.js';
 import { checkCounters, counterKeyName, windowKeyName } from './counter-checker.js';
@@ -31,6 +32,12 @@ export interface SimulationResult {
     readonly readRepairs: number;
     /** records whose expired versions a replica purged (by the purger or when storing the key) */
     readonly expiredPurged: number;
+    /** stored records and hints found failing their checksum (the corruption fault) */
+    readonly corruptFound: number;
+    /** of those keys, the ones repaired at once from the other replicas */
+    readonly corruptRepaired: number;
+    /** new actor generations taken because of them */
+    readonly actorsRenewed: number;
   };
   /** each key's replicas on the ring at the end and what each held (to trace a violation) */
   readonly finals: readonly FinalKeyState[];
@@ -75,6 +82,12 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
   const recovering = (): string[] => cluster.liveNodes().filter((m) => m.node?.recovery.active === true).map((m) => m.id);
   for (let waited = 0; recovering().length > 0 && waited < 120_000; waited += 1000) await scheduler.runFor(1000);
   if (recovering().length > 0) violations0.push({ property: 'recovery-stuck', key: '-', detail: `${recovering().join(', ')} still recovering 120 s after healing` });
+  if (opts.faults.corruption === true) {
+    // As the weekly scrub would: find what the disks damaged in keys nobody read since, and repair it.
+    const live = cluster.liveNodes().map((m) => m.node).filter((x) => x !== undefined);
+    await cluster.run(Promise.all(live.map((node) => node.scrub())), 120_000);
+    await cluster.run(Promise.all(live.map((node) => node.corruptRecords.settled())), 120_000);
+  }
   const kvNames = [...Array.from({ length: opts.workload.keys }, (_, k) => `k${k}`), ...Array.from({ length: lwwKeys }, (_, i) => lwwKeyName(i))];
   const kvKeys = kvNames.map((name) => ({ name, bytes: enc.encode(name) }));
   const counterNames = [...Array.from({ length: opts.workload.counters ?? 0 }, (_, i) => counterKeyName(i)), ...Array.from({ length: opts.workload.windows ?? 0 }, (_, i) => windowKeyName(i))];
@@ -92,8 +105,11 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
   ];
   violations.push(...(await undeliveredHints(cluster)));
   // A full disk (the diskFull fault) is an error the node must report to its operator, not a broken invariant.
+  // So is a record the corruption fault damaged: the node must say so (and repair it).
+  const expected = (e: { msg: string; detail: string }): boolean =>
+    e.detail.includes('StoreFullError') || (opts.faults.corruption === true && e.msg.includes('failed its checksum'));
   for (const e of cluster.errors) {
-    if (!e.detail.includes('StoreFullError')) violations.push({ property: 'node-error', key: '-', detail: `${e.node}: ${e.msg} ${e.detail}` });
+    if (!expected(e)) violations.push({ property: 'node-error', key: '-', detail: `${e.node}: ${e.msg} ${e.detail}` });
   }
   const count = (o: string): number => history.ops.filter((x) => x.outcome === o).length;
   const live = cluster.liveNodes().map((m) => m.node).filter((x) => x !== undefined);
@@ -112,6 +128,9 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
       hintsDelivered: sum((n) => n.handoff.stats.delivered),
       readRepairs: sum((n) => n.coordinator.stats.readRepairs),
       expiredPurged: sum((n) => n.replica.stats.expiredPurged),
+      corruptFound: sum((n) => n.corruptRecords.stats.records + n.corruptRecords.stats.hints),
+      corruptRepaired: sum((n) => n.corruptRecords.stats.keysRepaired),
+      actorsRenewed: sum((n) => n.replica.stats.actorsRenewed),
     },
     finals: [...finals, ...counterFinals],
   };
@@ -152,7 +171,11 @@ async function undeliveredHints(cluster: SimCluster): Promise<Violation[]> {
     if (node === undefined) continue;
     const hints = await cluster.run(collect(node.replica.store.scanHints()));
     for (const h of hints) {
-      const hint = await cluster.run(node.replica.readHint(h.partition, h.key));
+      // A hint found corrupt is dropped (its data is anti-entropy's to bring): nothing left to deliver.
+      const hint = await cluster.run(node.replica.readHint(h.partition, h.key)).catch((err: unknown) => {
+        if (err instanceof CorruptRecordError) return undefined;
+        throw err;
+      });
       for (const target of hint?.targets ?? []) {
         const owner = cluster.machine(target).node;
         const held = owner === undefined ? undefined : await cluster.run(owner.replica.read(h.partition, h.key));

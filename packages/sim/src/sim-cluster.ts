@@ -2,7 +2,7 @@ import type { ClusterParams, MemberInfo } from '@ringkv/core';
 import { pendingTransfers } from '@ringkv/core';
 import { ClusterAdmin, RingkvNode } from '@ringkv/node';
 import { CaptureLogger } from './capture-logger.js';
-import { MemoryStore, ReplicaStore, loadOrCreateIdentity, markCleanShutdown } from '@ringkv/storage';
+import { MemoryStore, ReplicaStore, loadOrCreateIdentity, markCleanShutdown, renewEpoch } from '@ringkv/storage';
 import { Prng } from './prng.js';
 import { Scheduler } from './scheduler.js';
 import { SimNetwork } from './sim-network.js';
@@ -163,6 +163,7 @@ export class SimCluster {
       aeIntervalMs: this.options.aeIntervalMs,
       tombstoneGraceMs: this.options.tombstoneGraceMs,
       freshStore: identity.created,
+      renewActor: async () => `${m.id}#${await renewEpoch(store, m.id, Math.floor(proc.clock.now() / 1000))}`,
       ...(this.options.lwwPrefixes !== undefined && { lwwPrefixes: this.options.lwwPrefixes }),
     });
     await node.start();

@@ -36,7 +36,7 @@ const { values } = parseArgs({
 
 if (values.help) {
   process.stdout.write(`usage: pnpm sim [--seeds COUNT] [--from SEED] [--nodes N] [--quorum N,R,W] [--duration-ms MS] [--clients C] [--keys K]
-                [--faults crashes,machineCrashes,partitions,messageLoss,clockJumps,diskLoss,membership,diskFull,pauses,bridges]
+                [--faults crashes,machineCrashes,partitions,messageLoss,clockJumps,diskLoss,membership,diskFull,pauses,bridges,corruption]
                 [--dw D] [--counters K] [--windows K] [--ttl SHARE] [--conditional SHARE] [--vary-quorums] [--lww K]
                 | --seed SEED [--verbose]
 
@@ -55,6 +55,11 @@ long GC pause does: what falls due for it waits and runs, late, when it resumes.
 
 bridges (not on by default) cuts two groups of nodes off from each other while
 the nodes between them reach both (a non-transitive partition).
+
+corruption (not on by default) flips one bit of a stored record or hint on a
+node's disk, as bit rot does: the node must notice (checksums), never serve or
+spread the damaged copy, and repair it from the other replicas. Every node is
+scrubbed after healing, as its periodic scrub would.
 
 machineCrashes (not on by default) makes half the crashes power losses that
 keep only fsynced writes: meaningful with --dw (every write sent with ?dw=D).
@@ -166,7 +171,7 @@ const count = Number(values.seeds);
 const started = Date.now();
 let simulatedMs = 0;
 let ops = 0;
-const repair = { aeKeysRepaired: 0, tombstonesReaped: 0, hintsDelivered: 0, readRepairs: 0, expiredPurged: 0 };
+const repair = { aeKeysRepaired: 0, tombstonesReaped: 0, hintsDelivered: 0, readRepairs: 0, expiredPurged: 0, corruptFound: 0, corruptRepaired: 0, actorsRenewed: 0 };
 const failing: { seed: number; first: string; count: number }[] = [];
 const barWidth = 30;
 for (let i = 0; i < count; i++) {
@@ -194,7 +199,8 @@ process.stdout.write(
     `${ops} client ops, ${(simulatedMs / 3_600_000).toFixed(2)} simulated hours in ${((Date.now() - started) / 1000).toFixed(0)} s\n` +
     `repair work seen: ${repair.readRepairs} read repairs, ${repair.hintsDelivered} hints delivered, ` +
     `${repair.aeKeysRepaired} keys repaired by anti-entropy, ${repair.tombstonesReaped} tombstones collected` +
-    `${repair.expiredPurged > 0 ? `, ${repair.expiredPurged} expired records purged` : ''}\n`,
+    `${repair.expiredPurged > 0 ? `, ${repair.expiredPurged} expired records purged` : ''}` +
+    `${repair.corruptFound > 0 ? `, ${repair.corruptFound} corrupt copies found (${repair.corruptRepaired} keys repaired, ${repair.actorsRenewed} actors renewed)` : ''}\n`,
 );
 for (const f of failing) process.stdout.write(`seed ${f.seed}: ${f.count} violations, first: ${f.first}\n  replay: ${replayCommand(f.seed)}\n`);
 process.exit(failing.length > 0 ? 1 : 0);

@@ -3,7 +3,7 @@
  * can map it to an exit status or HTTP error in one place (DESIGN §6).
  */
 
-export type StorageErrorCode = 'STORE_LOCKED' | 'STORE_CLOSED' | 'IDENTITY_MISMATCH' | 'CORRUPT_META' | 'STORE_FULL';
+export type StorageErrorCode = 'STORE_LOCKED' | 'STORE_CLOSED' | 'IDENTITY_MISMATCH' | 'CORRUPT_META' | 'CORRUPT_RECORD' | 'STORE_FULL';
 
 export class StorageError extends Error {
   constructor(
@@ -65,5 +65,21 @@ export class CorruptMetaError extends StorageError {
   constructor(name: string, detail: string) {
     super('CORRUPT_META', `metadata record "${name}" is corrupt: ${detail}`);
     this.name = 'CorruptMetaError';
+  }
+}
+
+/**
+ * A stored data record or hint failed its checksum (record-envelope.ts): the
+ * disk changed it. The node treats the key's copy here as lost and repairs it
+ * from the other replicas; it never serves or replicates the bad bytes.
+ */
+export class CorruptRecordError extends StorageError {
+  constructor(
+    readonly kind: 'record' | 'hint',
+    readonly partition: number,
+    readonly key: Uint8Array,
+  ) {
+    super('CORRUPT_RECORD', `stored ${kind} of a key in partition ${partition} failed its checksum`);
+    this.name = 'CorruptRecordError';
   }
 }

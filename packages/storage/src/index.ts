@@ -10,14 +10,16 @@ export type { CrashOptions } from './memory-store.js';
 export { GroupCommit } from './group-commit.js';
 export type { BatchWriter, GroupCommitOptions, GroupCommitStats } from './group-commit.js';
 export { ReplicaStore } from './replica-store.js';
-export type { PartitionScanOptions, RecordEntry, WriteOptions } from './replica-store.js';
-export { loadOrCreateIdentity, markCleanShutdown } from './node-identity.js';
+export type { CorruptionListener, PartitionScanOptions, RecordEntry, WriteOptions } from './replica-store.js';
+export { seal as sealRecord, unseal as unsealRecord } from './record-envelope.js';
+export { loadOrCreateIdentity, markCleanShutdown, renewEpoch } from './node-identity.js';
 export type { NodeIdentity } from './node-identity.js';
 export { dataKey, dataRange, dirtyKey, dirtyPartitionRange, parseDirtyKey, hintKey, hintPartitionRange, hintRange, keySpace, metaKey, parseDataKey, parseHintKey, partitionCountMax, partitionRange } from './keys.js';
 export type { ByteRange } from './keys.js';
 export { compareBytes } from './bytes.js';
 export {
   CorruptMetaError,
+  CorruptRecordError,
   IdentityMismatchError,
   StorageError,
   StoreClosedError,

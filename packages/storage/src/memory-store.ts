@@ -87,6 +87,33 @@ export class MemoryStore implements Store {
     return this.#unsynced.length;
   }
 
+  /**
+   * Flips one bit of one stored value within `range`, in what reads see and in
+   * what a crash would leave alike — bit rot in a table file (the simulator's
+   * corruption fault). `choose(n)` picks the entry (0..n-1) and the bit
+   * (0..8×length-1). Returns the key damaged, or undefined when the range is empty.
+   */
+  damage(range: StoreRange, choose: (n: number) => number): Uint8Array | undefined {
+    checkRange(range);
+    this.#assertUsable('damage');
+    const { keys } = this.#live.snapshot();
+    const from = range.gte === undefined ? 0 : lowerBound(keys, range.gte);
+    const to = range.lt === undefined ? keys.length : lowerBound(keys, range.lt);
+    if (to <= from) return undefined;
+    const key = keys[from + choose(to - from)] as Uint8Array;
+    const value = this.#live.get(key) as Uint8Array;
+    if (value.length === 0) return undefined;
+    const bit = choose(value.length * 8);
+    for (const map of [this.#live, this.#durable]) {
+      const held = map.get(key);
+      if (held === undefined || held.length * 8 <= bit) continue;
+      const flipped = copyBytes(held);
+      flipped[bit >> 3] = (flipped[bit >> 3] as number) ^ (1 << (bit & 7));
+      map.set(key, flipped);
+    }
+    return copyBytes(key);
+  }
+
   /** Entries held, for assertions in tests. */
   get size(): number {
     return this.#live.size;

@@ -72,6 +72,22 @@ export async function loadOrCreateIdentity(
 }
 
 /**
+ * Starts a new epoch for the running node (persisted, synced, before it
+ * resolves): the node lost a stored copy that may hold dots of its current
+ * actor (a corrupt record), and must not number those dots again. Returns the
+ * new epoch, never below the stored one + 1 nor below `proposed`.
+ */
+export async function renewEpoch(store: Store, nodeId: string, proposed: number): Promise<number> {
+  const stored = await store.get(metaKey(identityName));
+  if (stored === undefined) throw new CorruptMetaError(identityName, 'missing while the node runs');
+  const previous = decodeIdentity(stored);
+  if (previous.nodeId !== nodeId) throw new IdentityMismatchError(nodeId, previous.nodeId);
+  const epoch = checkEpoch(Math.max(previous.epoch + 1, checkEpoch(proposed)));
+  await store.write([{ type: 'put', key: metaKey(identityName), value: encodeIdentity({ format: identityFormat, nodeId, epoch }) }], { sync: true });
+  return epoch;
+}
+
+/**
  * Records that this run stopped cleanly. Call it after the last data write
  * has completed and just before closing the store.
  */

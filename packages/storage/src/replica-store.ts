@@ -7,6 +7,8 @@
  */
 import type { Store, StoreOp } from '@ringkv/core';
 import { successor } from './bytes.js';
+import { CorruptRecordError } from './errors.js';
+import { seal, unseal } from './record-envelope.js';
 import {
   dataKey,
   dataRange,
@@ -46,11 +48,19 @@ function dirtyMark(partition: number, key: Uint8Array, stamp: number): StoreOp {
   return { type: 'put', key: dirtyKey(partition, key), value: Uint8Array.from(String(stamp), (c) => c.charCodeAt(0)) };
 }
 
+/** Told of every stored record or hint a scan skipped because it failed its checksum. */
+export type CorruptionListener = (error: CorruptRecordError) => void;
+
 export class ReplicaStore {
+  /** Scans skip corrupt entries (they are not there as far as trees, handoff and backups go) and report them here. */
+  onCorrupt: CorruptionListener = () => undefined;
+
   constructor(readonly store: Store) {}
 
-  getRecordBytes(partition: number, key: Uint8Array): Promise<Uint8Array | undefined> {
-    return this.store.get(dataKey(partition, key));
+  /** The record's bytes as encoded (without the checksum envelope); throws CorruptRecordError when they fail their checksum. */
+  async getRecordBytes(partition: number, key: Uint8Array): Promise<Uint8Array | undefined> {
+    const stored = await this.store.get(dataKey(partition, key));
+    return stored === undefined ? undefined : checked(stored, 'record', partition, key);
   }
 
   /**
@@ -73,7 +83,7 @@ export class ReplicaStore {
     const empty = new Uint8Array(0);
     return this.store.write(
       [
-        { type: 'put', key: dataKey(partition, key), value: bytes },
+        { type: 'put', key: dataKey(partition, key), value: seal(bytes) },
         ...expiries.map((e) => ({ type: 'put' as const, key: expiryKey(e, partition, key), value: empty })),
         ...(dirtyStamp === undefined ? [] : [dirtyMark(partition, key, dirtyStamp)]),
       ],
@@ -107,9 +117,17 @@ export class ReplicaStore {
     const range = partitionRange(partition);
     const gte = options.afterKey === undefined ? range.gte : successor(dataKey(partition, options.afterKey));
     const scan = options.limit === undefined ? { gte, lt: range.lt } : { gte, lt: range.lt, limit: options.limit };
-    for await (const [storageKey, bytes] of this.store.iterate(scan)) {
-      yield { key: parseDataKey(storageKey).key, bytes };
+    for await (const [storageKey, stored] of this.store.iterate(scan)) {
+      const key = parseDataKey(storageKey).key;
+      const bytes = unseal(stored);
+      if (bytes === undefined) this.onCorrupt(new CorruptRecordError('record', partition, key));
+      else yield { key, bytes };
     }
+  }
+
+  /** Every key stored in a partition, unchecked: corrupt records included (dropping a partition must find them too). */
+  async *scanPartitionKeys(partition: number): AsyncGenerator<Uint8Array> {
+    for await (const [storageKey] of this.store.iterate(partitionRange(partition))) yield parseDataKey(storageKey).key;
   }
 
   /**
@@ -124,13 +142,15 @@ export class ReplicaStore {
     return n;
   }
 
-  getHintBytes(partition: number, key: Uint8Array): Promise<Uint8Array | undefined> {
-    return this.store.get(hintKey(partition, key));
+  /** The hint's bytes as encoded; throws CorruptRecordError when they fail their checksum. */
+  async getHintBytes(partition: number, key: Uint8Array): Promise<Uint8Array | undefined> {
+    const stored = await this.store.get(hintKey(partition, key));
+    return stored === undefined ? undefined : checked(stored, 'hint', partition, key);
   }
 
   /** Hints are synced like the write they carry would be on its primary: they are someone else's data. */
   putHintBytes(partition: number, key: Uint8Array, bytes: Uint8Array, options: WriteOptions = {}): Promise<void> {
-    return this.store.write([{ type: 'put', key: hintKey(partition, key), value: bytes }], options);
+    return this.store.write([{ type: 'put', key: hintKey(partition, key), value: seal(bytes) }], options);
   }
 
   deleteHint(partition: number, key: Uint8Array, options: WriteOptions = {}): Promise<void> {
@@ -144,16 +164,21 @@ export class ReplicaStore {
     const range = hintRange();
     const gte = options.after === undefined ? range.gte : successor(hintKey(options.after.partition, options.after.key));
     const scan = options.limit === undefined ? { gte, lt: range.lt } : { gte, lt: range.lt, limit: options.limit };
-    for await (const [storageKey, bytes] of this.store.iterate(scan)) {
+    for await (const [storageKey, stored] of this.store.iterate(scan)) {
       const { partition, key } = parseHintKey(storageKey);
-      yield { partition, key, bytes };
+      const bytes = unseal(stored);
+      if (bytes === undefined) this.onCorrupt(new CorruptRecordError('hint', partition, key));
+      else yield { partition, key, bytes };
     }
   }
 
   /** The hinted copies kept for keys of one partition, in key order (bytes as stored by putHintBytes). */
   async *scanPartitionHints(partition: number): AsyncGenerator<RecordEntry> {
-    for await (const [storageKey, bytes] of this.store.iterate(hintPartitionRange(partition))) {
-      yield { key: parseHintKey(storageKey).key, bytes };
+    for await (const [storageKey, stored] of this.store.iterate(hintPartitionRange(partition))) {
+      const key = parseHintKey(storageKey).key;
+      const bytes = unseal(stored);
+      if (bytes === undefined) this.onCorrupt(new CorruptRecordError('hint', partition, key));
+      else yield { key, bytes };
     }
   }
 
@@ -221,4 +246,10 @@ export class ReplicaStore {
   deleteMeta(name: string, options: WriteOptions = { sync: true }): Promise<void> {
     return this.store.write([{ type: 'del', key: metaKey(name) }], options);
   }
+}
+
+function checked(stored: Uint8Array, kind: 'record' | 'hint', partition: number, key: Uint8Array): Uint8Array {
+  const bytes = unseal(stored);
+  if (bytes === undefined) throw new CorruptRecordError(kind, partition, key);
+  return bytes;
 }
