@@ -184,7 +184,7 @@ export class Coordinator {
   /** Applies an increment here as a computed write and replicates it; also serves forwarded increments. */
   async coordinateIncrement(partition: number, req: IncrementRequest): Promise<IncrementResult> {
     const { replica, clock } = this.deps;
-    const step = new IncrementStep(replica.actor, req, clock.now());
+    const step = new IncrementStep(req, clock.now());
     const written = await this.coordinateLocal(partition, req.key, req, (hintFor, durable) => replica.writeComputed(partition, req.key, step.compute, hintFor, durable));
     return step.result(written.sloppy);
   }

@@ -17,7 +17,7 @@ function replica(actor: string): ReplicaService {
 
 /** Runs one increment on the replica's data copy (or its hinted copy for `hintFor`). */
 async function incr(r: ReplicaService, delta: number, hintFor?: string, now = 1000): Promise<{ value: number; record: KvRecord }> {
-  const step = new IncrementStep(r.actor, { key, delta, w: 1, pw: 0 }, now);
+  const step = new IncrementStep({ key, delta, w: 1, pw: 0 }, now);
   const { record } = await r.writeComputed(p, key, step.compute, hintFor);
   return { value: step.result(false).value, record };
 }

@@ -35,15 +35,15 @@ export class IncrementStep {
   state: PnCounter | undefined;
 
   constructor(
-    private readonly actor: string,
     private readonly req: IncrementRequest,
     /** the coordinator's clock when the increment arrived */
     private readonly now: number,
   ) {}
 
+  // The actor comes with the dot: the replica may have renewed it (a corrupt copy) since this step was made.
   readonly compute: ComputeWrite = (local, dot) => {
     const joined = counterStateOf([local.data, local.hint]);
-    const state = incrementPn(joined, { actor: this.actor, dot, delta: this.req.delta, now: this.now, ttlMs: this.req.ttlMs });
+    const state = incrementPn(joined, { actor: dot.actor, dot: dot.counter, delta: this.req.delta, now: this.now, ttlMs: this.req.ttlMs });
     this.state = state;
     return {
       value: encodePn(state),

@@ -62,10 +62,14 @@ export interface ReplicaOptions {
   readonly renewActor?: () => Promise<string>;
 }
 
-/** Builds a computed write's version from the key's local copies and the dot counter it will get. */
+/**
+ * Builds a computed write's version from the key's local copies and the dot
+ * it will get: this replica's actor as of now (it may have been renewed while
+ * the copies were read) and its counter.
+ */
 export type ComputeWrite = (
   local: { readonly data: KvRecord | undefined; readonly hint: KvRecord | undefined },
-  dot: number,
+  dot: Dot,
 ) => Omit<LocalWrite, 'context'>;
 
 /** A write applied here: the new record, the writer's context, the new dot and the delta the others are sent. */
@@ -198,10 +202,15 @@ export class ReplicaService {
    */
   async reportCorrupt(error: CorruptRecordError): Promise<void> {
     this.onCorrupt(error);
+    return this.renewActorIfUsed(error);
+  }
+
+  /** Takes a new actor unless the current one numbered nothing yet; joins a renewal under way. */
+  private renewActorIfUsed(error: CorruptRecordError): Promise<void> {
     if (this.renewing !== undefined) return this.renewing;
-    if (!this.actorUsed) return;
+    if (!this.actorUsed) return Promise.resolve();
     const renew = this.options.renewActor;
-    if (renew === undefined) throw error;
+    if (renew === undefined) return Promise.reject(error);
     this.actorUsed = false;
     this.renewing = renew()
       .then((actor) => {
@@ -338,7 +347,7 @@ export class ReplicaService {
       const written = hintFor === undefined ? data : hint?.record;
       const counterFloor = this.floorBeside(hintFor === undefined ? hint?.record : data);
       const dot = Math.max(written === undefined ? 0 : dotsMaxCounter(written.history, this.actor), counterFloor) + 1;
-      const w = compute({ data, hint: hint?.record }, dot);
+      const w = compute({ data, hint: hint?.record }, { actor: this.actor, counter: dot });
       const context = written?.history ?? emptyDots();
       const result = this.applyLocal(key, written, { ...w, actor: this.actor, counterFloor, context });
       if (result.dot.counter !== dot) throw new InvariantViolation(`computed write got dot ${result.dot.counter}, expected ${dot}`);
@@ -465,7 +474,10 @@ export class ReplicaService {
         if (bytes !== undefined) decodeRecord(bytes);
         return false;
       } catch (err) {
-        if (asCorrupt(err, 'record', partition, key) === undefined) throw err;
+        const corrupt = asCorrupt(err, 'record', partition, key);
+        if (corrupt === undefined) throw err;
+        // Renewed when it was found — unless that renewal is still under way: nothing of ours may be numbered again.
+        await this.renewActorIfUsed(corrupt);
         await this.store.deleteRecord(partition, key);
         return true;
       }

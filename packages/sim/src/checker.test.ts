@@ -1,6 +1,6 @@
 import { dotsAdd, dotsFromVersionVector, emptyDots, type Dot, type Dots, type KvRecord } from '@ringkv/core';
 import { describe, expect, it } from 'vitest';
-import { checkHistory, type FinalKeyState } from './checker.js';
+import { checkHistory, checkValuesWritten, type FinalKeyState } from './checker.js';
 import type { HistoryOp } from './history.js';
 
 /**
@@ -261,5 +261,26 @@ describe('checkHistory: a w=1 write and a lost disk', () => {
     expect(lost(1, [])).toEqual(['lost-write']);
     expect(lost(1, [0])).toEqual(['lost-write']);
     expect(lost(2, [t + 100])).toEqual(['lost-write']);
+  });
+});
+
+describe('checkValuesWritten (foreign-value)', () => {
+  const a1 = dot('a', 1);
+  const foreign = (ops: HistoryOp[], final: FinalKeyState): string[] => checkValuesWritten(ops, [final]).map((v) => v.detail);
+
+  it('passes reads and replicas that show only values clients wrote, whatever the outcome of the write', () => {
+    const ops = [op({ kind: 'put', value: 'v1', dot: a1, outcome: 'info' }), read(['v1'], ctx({ a: 1 }))];
+    expect(foreign(ops, finalOf('v1', a1))).toEqual([]);
+  });
+
+  it('flags a read of a value no client wrote (a damaged copy served)', () => {
+    const ops = [op({ kind: 'put', value: 'v1', dot: a1 }), read(['v3'], ctx({ a: 1 }))];
+    expect(foreign(ops, finalOf('v1', a1))).toEqual(['get op ' + String((ops[1] as HistoryOp).id) + ' read "v3", which no client wrote']);
+  });
+
+  it('flags a replica holding one at the end (a damaged copy kept or spread), and a value written to another key', () => {
+    const ops = [op({ kind: 'put', value: 'v1', dot: a1 }), op({ kind: 'put', key: 'other', value: 'w1' })];
+    expect(foreign(ops, finalOf('v0', a1))).toHaveLength(3);
+    expect(foreign(ops, finalOf('w1', a1))).toHaveLength(3);
   });
 });

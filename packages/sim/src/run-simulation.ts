@@ -177,6 +177,10 @@ async function undeliveredHints(cluster: SimCluster): Promise<Violation[]> {
         throw err;
       });
       for (const target of hint?.targets ?? []) {
+        if (!cluster.machines.some((x) => x.id === target)) {
+          out.push({ property: 'hint-undelivered', key: new TextDecoder().decode(h.key), detail: `${m.id} holds a hint for "${target}", which is no node (a damaged hint?)` });
+          continue;
+        }
         const owner = cluster.machine(target).node;
         const held = owner === undefined ? undefined : await cluster.run(owner.replica.read(h.partition, h.key));
         const covered = held !== undefined && hint !== undefined && recordEquals(mergeRecords(held, hint.record), held);

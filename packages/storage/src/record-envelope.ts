@@ -9,8 +9,10 @@
  *
  * where the payload is the record's bytes as core encodes them (what trees
  * hash, RPCs carry and backups hold: the envelope never leaves the store).
- * 0xC1 is the one byte msgpack never uses, so records written before the
- * envelope existed (they start with a msgpack array) are still read, unchecked.
+ * 0xC1 is the one byte msgpack never uses. Records and hints written before
+ * the envelope existed start with a msgpack array of up to 15 items
+ * (0x90-0x9F) and are still read, unchecked; no single flipped bit turns
+ * 0xC1 into one of those, so a damaged marker is caught too.
  * CRC-32 catches every error of up to 32 bits in a row and all but 2^-32 of
  * the rest; it is what LevelDB uses for its own blocks (as CRC-32C).
  */
@@ -28,10 +30,12 @@ export function seal(payload: Uint8Array): Uint8Array {
   return out;
 }
 
-/** The payload of stored bytes, or undefined when they fail their checksum (or are too short to hold one). */
+/** The payload of stored bytes, or undefined when they fail their checksum (or are neither sealed nor as written before checksums). */
 export function unseal(stored: Uint8Array): Uint8Array | undefined {
-  if (stored[0] !== marker) return stored; // written before checksums: read as is (decoding still validates it)
-  if (stored.length < headerBytes) return undefined;
+  const first = stored[0];
+  if (first === undefined) return undefined;
+  if (first >= 0x90 && first <= 0x9f) return stored; // written before checksums: read as is (decoding still validates it)
+  if (first !== marker || stored.length < headerBytes) return undefined;
   const payload = stored.subarray(headerBytes);
   const expected = new DataView(stored.buffer, stored.byteOffset, headerBytes).getUint32(1);
   return crc32(payload) === expected ? payload : undefined;

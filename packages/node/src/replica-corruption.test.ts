@@ -1,0 +1,161 @@
+/**
+ * A stored copy the disk damaged (its checksum fails): readers are refused,
+ * writers and merges read it as absent — and only after the replica took a new
+ * actor, since the lost copy may hold dots of its own that no other copy has.
+ */
+import { counterStateOf, emptyDots, pnValue, type Clock, type KvRecord } from '@ringkv/core';
+import { IncrementStep } from './counter-increment.js';
+import { CorruptRecordError, MemoryStore, ReplicaStore, dataRange, hintRange } from '@ringkv/storage';
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from './logger.js';
+import { PartitionTrees } from './partition-trees.js';
+import { ReplicaService } from './replica-service.js';
+
+const clock: Clock = { now: () => 1_000, setTimer: () => () => undefined };
+const enc = new TextEncoder();
+const key = enc.encode('k');
+
+function setup(options: { renew?: boolean } = {}) {
+  const backend = new MemoryStore();
+  const store = new ReplicaStore(backend);
+  let epoch = 1;
+  const replica = new ReplicaService(
+    store,
+    'n1#1',
+    { syncWrites: false, now: () => clock.now(), ...(options.renew === false ? {} : { renewActor: async () => `n1#${++epoch}` }) },
+    new PartitionTrees(store, 4, clock, silentLogger),
+  );
+  const reported: CorruptRecordError[] = [];
+  replica.onCorrupt = (e) => reported.push(e);
+  const write = (value: string, hintFor?: string) =>
+    replica.write(0, key, { context: emptyDots(), value: enc.encode(value), contentType: 't', writtenAt: clock.now() }, hintFor);
+  // one bit of the (only) stored record flips; which one is chosen by `bit`
+  const damage = (bit = 77, range = dataRange()) => backend.damage(range, (n) => (n === 1 ? 0 : bit % n));
+  return { backend, store, replica, reported, write, damage };
+}
+
+describe('a stored record that fails its checksum', () => {
+  it('is refused to readers, and reported', async () => {
+    const { replica, reported, write, damage } = setup();
+    await write('v1');
+    expect(damage()).toBeDefined();
+    await expect(replica.read(0, key)).rejects.toBeInstanceOf(CorruptRecordError);
+    await expect(replica.readBytes(0, key)).rejects.toBeInstanceOf(CorruptRecordError);
+    expect(reported.map((e) => [e.kind, e.partition])).toEqual([
+      ['record', 0],
+      ['record', 0],
+    ]);
+  });
+
+  it('any flipped bit of it is caught', async () => {
+    for (let bit = 0; bit < 8 * 40; bit += 7) {
+      const { replica, write, damage } = setup();
+      await write('some value');
+      damage(bit);
+      await expect(replica.read(0, key), `bit ${bit}`).rejects.toBeInstanceOf(CorruptRecordError);
+    }
+  });
+
+  it('a write over it takes a new actor first, so no dot of the old one is numbered again', async () => {
+    const { replica, write, damage } = setup();
+    await write('v1');
+    const second = await write('v2');
+    expect(second.dot).toEqual({ actor: 'n1#1', counter: 2 });
+    damage();
+    const third = await write('v3');
+    // without the renewal this would be (n1#1, 1): a dot the lost copy — and maybe a peer's — already had
+    expect(third.dot.actor).toBe('n1#2');
+    expect(replica.actor).toBe('n1#2');
+    expect(replica.stats.actorsRenewed).toBe(1);
+    expect((await replica.read(0, key))?.siblings.map((s) => s.dot)).toEqual([third.dot]);
+  });
+
+  it('is refused to writers too when the actor cannot be renewed', async () => {
+    const { write, damage } = setup({ renew: false });
+    await write('v1');
+    damage();
+    await expect(write('v2')).rejects.toBeInstanceOf(CorruptRecordError);
+  });
+
+  it('a merge replaces it with what the other replica holds', async () => {
+    const { replica, write, damage } = setup();
+    const first = await write('v1');
+    const good: KvRecord = first.record;
+    damage();
+    await replica.merge(0, key, good);
+    expect(await replica.read(0, key)).toEqual(good);
+  });
+
+  it('one renewal covers every copy found corrupt until the new actor numbers a dot', async () => {
+    const { replica, write, damage } = setup();
+    await write('v1');
+    damage();
+    await replica.merge(0, key, (await setup().write('elsewhere')).record);
+    expect(replica.stats.actorsRenewed).toBe(1);
+    damage(90);
+    await replica.merge(0, key, (await setup().write('again')).record);
+    expect(replica.stats.actorsRenewed).toBe(1); // n1#2 has numbered nothing: none of its dots can be lost
+    damage(101);
+    const w = await write('mine');
+    expect(w.dot.actor).toBe('n1#2');
+    damage(130);
+    await write('mine again');
+    expect(replica.stats.actorsRenewed).toBe(2);
+    expect(replica.actor).toBe('n1#3');
+  });
+
+  it('scans skip it and report it; dropping the partition removes it too', async () => {
+    const { store, replica, reported, write, damage } = setup();
+    // as the node wires it (ringkv-node.ts)
+    store.onCorrupt = (e) => void replica.reportCorrupt(e);
+    await write('v1');
+    damage();
+    const scanned = [];
+    for await (const e of store.scanPartition(0)) scanned.push(e);
+    expect(scanned).toEqual([]);
+    expect(reported).toHaveLength(1);
+    expect(await store.hasData(0)).toBe(true);
+    await replica.dropPartition(0);
+    expect(await store.hasData(0)).toBe(false);
+  });
+
+  it('a damaged hint is refused to readers and read as absent by the next hinted write', async () => {
+    const { replica, reported, write, damage } = setup();
+    await write('for n2', 'n2');
+    expect(damage(60, hintRange())).toBeDefined();
+    await expect(replica.readHint(0, key)).rejects.toBeInstanceOf(CorruptRecordError);
+    expect(reported.at(-1)?.kind).toBe('hint');
+    const next = await write('for n2 again', 'n2');
+    expect(next.dot.actor).toBe('n1#2');
+    expect((await replica.readHint(0, key))?.targets).toEqual(['n2']);
+  });
+
+  it('discardCorrupt drops only a copy that is still corrupt', async () => {
+    const { replica, write, damage } = setup();
+    await write('v1');
+    expect(await replica.discardCorrupt(0, key)).toBe(false);
+    damage();
+    expect(await replica.discardCorrupt(0, key)).toBe(true);
+    expect(await replica.read(0, key)).toBeUndefined();
+    // the copy was never reported here: discarding it renews the actor all the same
+    expect((await write('v2')).dot.actor).toBe('n1#2');
+  });
+});
+
+describe('a counter increment over a corrupt copy', () => {
+  it('counts under the renewed actor, whose entry no copy elsewhere can outrank', async () => {
+    const { replica, damage } = setup();
+    const increment = async (delta: number) => {
+      const step = new IncrementStep({ key, delta, w: 1, pw: 0 }, clock.now());
+      const { record } = await replica.writeComputed(0, key, step.compute);
+      return counterStateOf([record]);
+    };
+    await increment(5);
+    damage();
+    const after = await increment(2);
+    // the lost copy's n1#1 entry (dot 1, +5) lives on at the other replicas; an n1#1 entry with dot 1
+    // and +2 here would be the same entry to them, and the +2 would vanish in the join
+    expect(after?.entries.map((e) => e.actor)).toEqual(['n1#2']);
+    expect(pnValue(after, clock.now())).toBe(2);
+  });
+});
