@@ -12,6 +12,7 @@ import { getCommand } from './get-command.js';
 import { nodeCommand } from './node-command.js';
 import { putCommand } from './put-command.js';
 import { repairCommand } from './repair-command.js';
+import { repairStoreCommand } from './repair-store-command.js';
 import { restoreCommand } from './restore-command.js';
 import { statusCommand } from './status-command.js';
 
@@ -47,7 +48,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     .option('--token <token>', 'bearer token for nodes started with --auth-token (default: $RINGKV_TOKEN)')
     .option('--ca <file>', 'PEM CA to verify https:// nodes against (default: $RINGKV_CA)')
     .hook('preAction', (root) => setCredentialFlags(root.opts<CredentialFlags>()));
-  for (const make of [nodeCommand, getCommand, putCommand, delCommand, statusCommand, incrCommand, counterCommand, repairCommand, clusterCommand, backupCommand, restoreCommand]) {
+  for (const make of [nodeCommand, getCommand, putCommand, delCommand, statusCommand, incrCommand, counterCommand, repairCommand, repairStoreCommand, clusterCommand, backupCommand, restoreCommand]) {
     const command = make(ctx);
     command.copyInheritedSettings(program);
     program.addCommand(command);

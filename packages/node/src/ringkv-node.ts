@@ -127,7 +127,7 @@ export class RingkvNode {
       clock,
       () => deps.scrubIntervalMs ?? 0,
       () => this.scrub(),
-      (err) => deps.logger.error({ err: String(err) }, 'scrub failed'),
+      (err) => deps.logger.error({ err: String(err) }, `scrub failed${storeDamageAdvice(err)}`),
     );
     this.expiryPurge = new ExpiryPurge({
       replica: this.replica,
@@ -264,7 +264,7 @@ export class RingkvNode {
         this.antiEntropy.start();
         if ((this.deps.scrubIntervalMs ?? 0) > 0) this.scrubTask.start();
       })
-      .catch((err: unknown) => this.deps.logger.error({ err: String(err) }, 'building merkle trees failed'));
+      .catch((err: unknown) => this.deps.logger.error({ err: String(err) }, `building merkle trees failed${storeDamageAdvice(err)}`));
   }
 
   /** Every record a tree build reads: tombstone GC keeps its candidates this way. */
@@ -337,4 +337,13 @@ export class RingkvNode {
     await this.antiEntropy.stop();
     await this.deps.transport.close();
   }
+}
+
+/**
+ * What an operator must do when a scan met a table block LevelDB itself found
+ * damaged: no read or write can get past it (see storage's store-repair.ts).
+ */
+function storeDamageAdvice(err: unknown): string {
+  if ((err as { code?: unknown } | null)?.code !== 'LEVEL_CORRUPTION') return '';
+  return ': LevelDB found a damaged table block; stop this node and run `ringkv repair-store --data DIR` on its data directory, then start it again';
 }

@@ -78,8 +78,9 @@ export class CorruptRecordError extends StorageError {
     readonly kind: 'record' | 'hint',
     readonly partition: number,
     readonly key: Uint8Array,
+    options?: { cause?: unknown },
   ) {
-    super('CORRUPT_RECORD', `stored ${kind} of a key in partition ${partition} failed its checksum`);
+    super('CORRUPT_RECORD', `stored ${kind} of a key in partition ${partition} failed its checksum`, options);
     this.name = 'CorruptRecordError';
   }
 }

@@ -12,7 +12,9 @@ export type { BatchWriter, GroupCommitOptions, GroupCommitStats } from './group-
 export { ReplicaStore } from './replica-store.js';
 export type { CorruptionListener, PartitionScanOptions, RecordEntry, WriteOptions } from './replica-store.js';
 export { seal as sealRecord, unseal as unsealRecord } from './record-envelope.js';
-export { loadOrCreateIdentity, markCleanShutdown, renewEpoch } from './node-identity.js';
+export { forgetCleanShutdown, loadOrCreateIdentity, markCleanShutdown, renewEpoch } from './node-identity.js';
+export { repairStore } from './store-repair.js';
+export type { StoreRepairOutcome } from './store-repair.js';
 export type { NodeIdentity } from './node-identity.js';
 export { dataKey, dataRange, dirtyKey, dirtyPartitionRange, parseDirtyKey, hintKey, hintPartitionRange, hintRange, keySpace, metaKey, parseDataKey, parseHintKey, partitionCountMax, partitionRange } from './keys.js';
 export type { ByteRange } from './keys.js';

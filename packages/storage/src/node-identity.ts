@@ -88,6 +88,15 @@ export async function renewEpoch(store: Store, nodeId: string, proposed: number)
 }
 
 /**
+ * Makes the next start behave as after a crash (a new epoch): for a store
+ * that lost records offline (repairStore), which may have held dots of the
+ * node's current actor.
+ */
+export async function forgetCleanShutdown(store: Store): Promise<void> {
+  await store.write([{ type: 'del', key: metaKey(cleanShutdownName) }], { sync: true });
+}
+
+/**
  * Records that this run stopped cleanly. Call it after the last data write
  * has completed and just before closing the store.
  */

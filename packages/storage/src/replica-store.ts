@@ -59,7 +59,7 @@ export class ReplicaStore {
 
   /** The record's bytes as encoded (without the checksum envelope); throws CorruptRecordError when they fail their checksum. */
   async getRecordBytes(partition: number, key: Uint8Array): Promise<Uint8Array | undefined> {
-    const stored = await this.store.get(dataKey(partition, key));
+    const stored = await getChecked(this.store, dataKey(partition, key), 'record', partition, key);
     return stored === undefined ? undefined : checked(stored, 'record', partition, key);
   }
 
@@ -144,7 +144,7 @@ export class ReplicaStore {
 
   /** The hint's bytes as encoded; throws CorruptRecordError when they fail their checksum. */
   async getHintBytes(partition: number, key: Uint8Array): Promise<Uint8Array | undefined> {
-    const stored = await this.store.get(hintKey(partition, key));
+    const stored = await getChecked(this.store, hintKey(partition, key), 'hint', partition, key);
     return stored === undefined ? undefined : checked(stored, 'hint', partition, key);
   }
 
@@ -245,6 +245,20 @@ export class ReplicaStore {
 
   deleteMeta(name: string, options: WriteOptions = { sync: true }): Promise<void> {
     return this.store.write([{ type: 'del', key: metaKey(name) }], options);
+  }
+}
+
+/**
+ * A point read; LevelDB's own finding of a damaged table block under the key
+ * ("corrupted compressed block contents") is the key's copy lost, like a
+ * failed checksum. (Scans over such a block fail as a whole: see repairStore.)
+ */
+async function getChecked(store: Store, storageKey: Uint8Array, kind: 'record' | 'hint', partition: number, key: Uint8Array): Promise<Uint8Array | undefined> {
+  try {
+    return await store.get(storageKey);
+  } catch (err) {
+    if ((err as { code?: unknown } | null)?.code === 'LEVEL_CORRUPTION') throw new CorruptRecordError(kind, partition, key, { cause: err });
+    throw err;
   }
 }
 
