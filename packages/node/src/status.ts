@@ -42,6 +42,8 @@ export async function buildStatus(node: RingkvNode, metrics?: NodeMetrics): Prom
       indexEntries: await node.deps.store.countExpiryEntries(),
     },
     store: storeStatus(node),
+    /** stored copies found damaged (checksums) and what became of them; non-zero means a failing disk */
+    corruption: { ...node.corruptRecords.stats },
     /** the most requested keys (Space-Saving estimates), most requested first */
     hotKeys: metrics?.topKeys() ?? [],
   };
