@@ -8,7 +8,7 @@ export interface CorruptRecordStats {
   records: number;
   /** hinted copies found so */
   hints: number;
-  /** keys brought back from another replica right after */
+  /** corrupt copies replaced by what the other replicas hold (or dropped when none holds the key) */
   keysRepaired: number;
   /** Merkle trees rebuilt so their counts leave the lost copies out */
   treesRebuilt: number;
@@ -19,15 +19,18 @@ export interface CorruptRecordsDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   /**
-   * Fetches the key from the partition's other replicas and merges what they
-   * hold here; resolves false when some of them did not answer (tried again later).
+   * Replaces the key's corrupt copy with what the partition's other replicas
+   * hold: 'replaced'; 'intact' when the copy was no longer corrupt; 'retry'
+   * when some replica did not answer (the copy stays refused until it does).
    */
-  readonly repairKey: (partition: number, key: Uint8Array) => Promise<boolean>;
+  readonly repairKey: (partition: number, key: Uint8Array) => Promise<RepairOutcome>;
   /** pause before trying again a key some replicas did not answer for */
   readonly retryMs: number;
   /** rebuilds one partition's tree from the store (a checked scan: corrupt copies are left out) */
   readonly rebuildTree: (partition: number) => Promise<void>;
 }
+
+export type RepairOutcome = 'replaced' | 'intact' | 'retry';
 
 /** Keys waiting for their repair, at most; beyond it anti-entropy finds them (the rebuilt trees no longer count them). */
 const pendingKeysMax = 10_000;
@@ -47,15 +50,16 @@ export class CorruptRecords {
   private readonly keysDue = new Map<string, { partition: number; key: Uint8Array }>();
   private working: Promise<void> | undefined;
   private stopped = false;
-  private readonly retries = new Set<() => void>();
+  private readonly retries = new Map<string, () => void>();
   private repairing: string | undefined;
 
   constructor(private readonly deps: CorruptRecordsDeps) {}
 
   /** A stored copy was found corrupt (any path: a read, a write, a scan). */
   found(error: CorruptRecordError): void {
-    // The repair's own merge meets the copy it is replacing: already counted.
-    if (error.kind === 'record' && this.repairing === idOf(error.partition, error.key)) return;
+    // Met again before its repair (the tree rebuild's scan, a read, a retry's wait): already counted and queued.
+    const id = idOf(error.partition, error.key);
+    if (error.kind === 'record' && (this.repairing === id || this.keysDue.has(id) || this.retries.has(id))) return;
     if (error.kind === 'record') this.stats.records++;
     else this.stats.hints++;
     const keyHex = Buffer.from(error.key).toString('hex').slice(0, 128);
@@ -79,25 +83,29 @@ export class CorruptRecords {
     if (!this.stopped) this.working ??= this.work().finally(() => (this.working = undefined));
   }
 
-  /** Resolves once every repair asked for so far has been tried (tests, the simulator's quiet phase). */
+  /** Resolves once every repair asked for so far is done, retries included (tests, the simulator's quiet phase). */
   async settled(): Promise<void> {
-    while (this.working !== undefined) await this.working;
+    while (!this.stopped && (this.working !== undefined || this.retries.size > 0)) {
+      if (this.working !== undefined) await this.working;
+      else await new Promise<void>((resolve) => this.deps.clock.setTimer(this.deps.retryMs / 10, resolve));
+    }
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const cancel of this.retries) cancel();
+    for (const cancel of this.retries.values()) cancel();
     this.retries.clear();
     await this.working;
   }
 
   private retryLater(partition: number, key: Uint8Array): void {
+    const id = idOf(partition, key);
     const cancel = this.deps.clock.setTimer(this.deps.retryMs, () => {
-      this.retries.delete(cancel);
+      this.retries.delete(id);
       this.due(partition, key);
       this.kick();
     });
-    this.retries.add(cancel);
+    this.retries.set(id, cancel);
   }
 
   /** Trees first (so anti-entropy sees the loss even when no replica answers now), then the keys. */
@@ -116,15 +124,15 @@ export class CorruptRecords {
         if (this.stopped) return;
         this.keysDue.delete(id);
         this.repairing = id;
-        const repaired = await this.deps
+        const outcome = await this.deps
           .repairKey(partition, key)
-          .catch((err: unknown) => {
+          .catch((err: unknown): RepairOutcome => {
             this.deps.logger.warn({ partition, err: String(err) }, 'repairing a corrupt record failed; trying again later');
-            return false;
+            return 'retry';
           })
           .finally(() => (this.repairing = undefined));
-        if (repaired) this.stats.keysRepaired++;
-        else this.retryLater(partition, key);
+        if (outcome === 'replaced') this.stats.keysRepaired++;
+        else if (outcome === 'retry') this.retryLater(partition, key);
       }
     }
   }

@@ -19,7 +19,12 @@ export function encodeHint(h: HintRecord): Uint8Array {
 }
 
 export function decodeHint(bytes: Uint8Array): HintRecord {
-  const x: unknown = packr.unpack(bytes);
+  let x: unknown;
+  try {
+    x = packr.unpack(bytes);
+  } catch {
+    throw new Error('corrupt hint record');
+  }
   if (!Array.isArray(x) || x[0] !== hintFormatVersion || !Array.isArray(x[1]) || !(x[2] instanceof Uint8Array)) {
     throw new Error('corrupt hint record');
   }

@@ -77,7 +77,19 @@ export class ReplicaClient {
     const member = this.view.member(node);
     if (member === undefined) throw new Error(`unknown member ${node}`);
     const res = await this.transport.request(member.rpc, op, body, timeoutMs);
-    if (!res.ok) throw new Error(`${node}: ${res.code} ${res.message}`);
+    if (!res.ok) throw new ReplicaRefusal(node, res.code, res.message);
     return res.body;
+  }
+}
+
+/** A replica answered, with an error (its code as the RPC handler gave it: RECOVERING, CORRUPT_RECORD, …). */
+export class ReplicaRefusal extends Error {
+  constructor(
+    readonly node: string,
+    readonly code: string,
+    detail: string,
+  ) {
+    super(`${node}: ${code} ${detail}`);
+    this.name = 'ReplicaRefusal';
   }
 }

@@ -15,14 +15,15 @@ const clock: Clock = { now: () => 1_000, setTimer: () => () => undefined };
 const enc = new TextEncoder();
 const key = enc.encode('k');
 
-function setup(options: { renew?: boolean } = {}) {
+function setup(options: { renew?: boolean; node?: string } = {}) {
+  const node = options.node ?? 'n1';
   const backend = new MemoryStore();
   const store = new ReplicaStore(backend);
   let epoch = 1;
   const replica = new ReplicaService(
     store,
-    'n1#1',
-    { syncWrites: false, now: () => clock.now(), ...(options.renew === false ? {} : { renewActor: async () => `n1#${++epoch}` }) },
+    `${node}#1`,
+    { syncWrites: false, now: () => clock.now(), ...(options.renew === false ? {} : { renewActor: async () => `${node}#${++epoch}` }) },
     new PartitionTrees(store, 4, clock, silentLogger),
   );
   const reported: CorruptRecordError[] = [];
@@ -56,50 +57,54 @@ describe('a stored record that fails its checksum', () => {
     }
   });
 
-  it('a write over it takes a new actor first, so no dot of the old one is numbered again', async () => {
+  it('writes and merges are refused too: a merge over it would leave a record without what it held', async () => {
+    const { replica, write, damage } = setup();
+    const first = await write('v1');
+    damage();
+    await expect(write('v2')).rejects.toBeInstanceOf(CorruptRecordError);
+    await expect(replica.merge(0, key, first.record)).rejects.toBeInstanceOf(CorruptRecordError);
+  });
+
+  it('its repair replaces it with what the other replicas hold, under a new actor', async () => {
     const { replica, write, damage } = setup();
     await write('v1');
     const second = await write('v2');
     expect(second.dot).toEqual({ actor: 'n1#1', counter: 2 });
     damage();
+    // the other replicas hold v2 (n1#1:2) and a concurrent write of their own
+    const theirs = (await setup({ node: 'n2' }).write('elsewhere')).record;
+    expect(await replica.replaceCorrupt(0, key, [second.record, theirs])).toBe(true);
+    expect((await replica.read(0, key))?.siblings.map((s) => new TextDecoder().decode(s.value ?? new Uint8Array()))).toEqual(['v1', 'v2', 'elsewhere']); // blind writes: siblings
+    // without the renewal this write would be numbered from what the repair brought back; with it no
+    // dot of n1#1 the lost copy may have held (and no other copy has) can be numbered again
     const third = await write('v3');
-    // without the renewal this would be (n1#1, 1): a dot the lost copy — and maybe a peer's — already had
     expect(third.dot.actor).toBe('n1#2');
     expect(replica.actor).toBe('n1#2');
     expect(replica.stats.actorsRenewed).toBe(1);
-    expect((await replica.read(0, key))?.siblings.map((s) => s.dot)).toEqual([third.dot]);
   });
 
-  it('is refused to writers too when the actor cannot be renewed', async () => {
-    const { write, damage } = setup({ renew: false });
-    await write('v1');
-    damage();
-    await expect(write('v2')).rejects.toBeInstanceOf(CorruptRecordError);
-  });
-
-  it('a merge replaces it with what the other replica holds', async () => {
-    const { replica, write, damage } = setup();
+  it('is not replaced without a renewed actor', async () => {
+    const { replica, write, damage } = setup({ renew: false });
     const first = await write('v1');
-    const good: KvRecord = first.record;
     damage();
-    await replica.merge(0, key, good);
-    expect(await replica.read(0, key)).toEqual(good);
+    await expect(replica.replaceCorrupt(0, key, [first.record])).rejects.toBeInstanceOf(CorruptRecordError);
+    await expect(replica.read(0, key)).rejects.toBeInstanceOf(CorruptRecordError);
   });
 
   it('one renewal covers every copy found corrupt until the new actor numbers a dot', async () => {
     const { replica, write, damage } = setup();
+    const elsewhere = (await setup({ node: 'n2' }).write('elsewhere')).record;
     await write('v1');
     damage();
-    await replica.merge(0, key, (await setup().write('elsewhere')).record);
+    await replica.replaceCorrupt(0, key, [elsewhere]);
     expect(replica.stats.actorsRenewed).toBe(1);
     damage(90);
-    await replica.merge(0, key, (await setup().write('again')).record);
+    await replica.replaceCorrupt(0, key, [elsewhere]);
     expect(replica.stats.actorsRenewed).toBe(1); // n1#2 has numbered nothing: none of its dots can be lost
-    damage(101);
     const w = await write('mine');
     expect(w.dot.actor).toBe('n1#2');
     damage(130);
-    await write('mine again');
+    await replica.replaceCorrupt(0, key, [w.record]);
     expect(replica.stats.actorsRenewed).toBe(2);
     expect(replica.actor).toBe('n1#3');
   });
@@ -130,14 +135,15 @@ describe('a stored record that fails its checksum', () => {
     expect((await replica.readHint(0, key))?.targets).toEqual(['n2']);
   });
 
-  it('discardCorrupt drops only a copy that is still corrupt', async () => {
+  it('its repair drops it when no other replica holds the key, and merges into a copy that is intact', async () => {
     const { replica, write, damage } = setup();
-    await write('v1');
-    expect(await replica.discardCorrupt(0, key)).toBe(false);
+    const first = await write('v1');
+    expect(await replica.replaceCorrupt(0, key, [])).toBe(false);
+    expect(await replica.read(0, key)).toEqual(first.record);
     damage();
-    expect(await replica.discardCorrupt(0, key)).toBe(true);
+    expect(await replica.replaceCorrupt(0, key, [])).toBe(true);
     expect(await replica.read(0, key)).toBeUndefined();
-    // the copy was never reported here: discarding it renews the actor all the same
+    // the copy was never reported here: replacing it renews the actor all the same
     expect((await write('v2')).dot.actor).toBe('n1#2');
   });
 });
@@ -150,12 +156,31 @@ describe('a counter increment over a corrupt copy', () => {
       const { record } = await replica.writeComputed(0, key, step.compute);
       return counterStateOf([record]);
     };
+    const before = await replica.read(0, key);
     await increment(5);
     damage();
+    await expect(increment(2)).rejects.toBeInstanceOf(CorruptRecordError);
+    await replica.replaceCorrupt(0, key, before === undefined ? [] : [before]);
     const after = await increment(2);
     // the lost copy's n1#1 entry (dot 1, +5) lives on at the other replicas; an n1#1 entry with dot 1
     // and +2 here would be the same entry to them, and the +2 would vanish in the join
     expect(after?.entries.map((e) => e.actor)).toEqual(['n1#2']);
     expect(pnValue(after, clock.now())).toBe(2);
+  });
+});
+
+describe('meeting one corrupt copy again', () => {
+  it('takes no second actor, however many writes it refuses meanwhile', async () => {
+    const { replica, write, damage } = setup();
+    const other = enc.encode('other');
+    const writeOther = (v: string) => replica.write(0, other, { context: emptyDots(), value: enc.encode(v), contentType: 't', writtenAt: clock.now() });
+    await write('v1');
+    damage();
+    for (let i = 0; i < 5; i++) {
+      await expect(write(`refused ${i}`)).rejects.toBeInstanceOf(CorruptRecordError);
+      await writeOther(`minted ${i}`); // the new actor numbers dots in between
+    }
+    expect(replica.stats.actorsRenewed).toBe(1);
+    expect(replica.actor).toBe('n1#2');
   });
 });

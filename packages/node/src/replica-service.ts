@@ -109,6 +109,12 @@ export class ReplicaService {
   /** whether the current actor may have numbered a dot (unknown for one a previous run used: assume so) */
   private actorUsed = true;
   private renewing: Promise<void> | undefined;
+  /**
+   * Corrupt copies (by key) already covered by a renewal: every dot such a copy
+   * can hold was numbered before it was found, so meeting it again (a refused
+   * write, a retried repair) needs no new actor. Forgotten once it is replaced.
+   */
+  private readonly renewedFor = new Set<string>();
   /** set by tombstone GC: an incoming tombstone it already collected here (no need to store it again) */
   alreadyCollected: (partition: number, key: Uint8Array, record: KvRecord) => boolean = () => false;
   /** set by the ownership handoff: writes to these partitions must be re-sent to their new replicas */
@@ -205,8 +211,12 @@ export class ReplicaService {
     return this.renewActorIfUsed(error);
   }
 
-  /** Takes a new actor unless the current one numbered nothing yet; joins a renewal under way. */
+  /** Takes a new actor unless the current one numbered nothing yet or this copy was covered already; joins a renewal under way. */
   private renewActorIfUsed(error: CorruptRecordError): Promise<void> {
+    const copy = copyId(error.kind, error.partition, error.key);
+    if (this.renewedFor.has(copy)) return Promise.resolve();
+    this.renewedFor.add(copy);
+    // one under way covers it too: the copy's dots were all numbered before it began
     if (this.renewing !== undefined) return this.renewing;
     if (!this.actorUsed) return Promise.resolve();
     const renew = this.options.renewActor;
@@ -219,6 +229,7 @@ export class ReplicaService {
       })
       .catch((err: unknown) => {
         this.actorUsed = true;
+        this.renewedFor.delete(copy);
         throw err;
       })
       .finally(() => (this.renewing = undefined));
@@ -226,12 +237,24 @@ export class ReplicaService {
   }
 
   /**
-   * The key's record for a change under its lock: as stored and decoded, or,
-   * when the stored copy is corrupt, absent — after reportCorrupt resolved, so
-   * what is written next numbers no dot twice. (The partition's tree still
-   * counts the lost copy until the node rebuilds it.)
+   * The key's record for a change under its lock, as stored and decoded.
+   * A corrupt copy is reported, and then:
+   * - `refuse` (writes and merges): refused with CorruptRecordError. Storing
+   *   a merge over it would leave a valid-looking record without the versions
+   *   the lost copy held — versions this replica acknowledged, which a quorum
+   *   read of it must see. Only the repair (replaceCorrupt), with what every
+   *   other replica holds, replaces it; meanwhile writes go to the others and
+   *   come back here by hint or repair.
+   * - `absent` (what only needs to know the copy is gone: a hinted write's
+   *   counter floor, the purger, tombstone GC, dropping the partition): read
+   *   as absent, once reportCorrupt resolved, so what is written next numbers
+   *   no dot twice.
    */
-  private async loadData(partition: number, key: Uint8Array): Promise<{ before: Uint8Array | undefined; current: KvRecord | undefined; corrupt?: true }> {
+  private async loadData(
+    partition: number,
+    key: Uint8Array,
+    ifCorrupt: 'refuse' | 'absent',
+  ): Promise<{ before: Uint8Array | undefined; current: KvRecord | undefined; corrupt?: true }> {
     try {
       const before = await this.store.getRecordBytes(partition, key);
       return { before, current: before === undefined ? undefined : decodeRecord(before) };
@@ -239,6 +262,7 @@ export class ReplicaService {
       const corrupt = asCorrupt(err, 'record', partition, key);
       if (corrupt === undefined) throw err;
       await this.reportCorrupt(corrupt);
+      if (ifCorrupt === 'refuse') throw corrupt;
       return { before: undefined, current: undefined, corrupt: true };
     }
   }
@@ -252,6 +276,8 @@ export class ReplicaService {
       const corrupt = asCorrupt(err, 'hint', partition, key);
       if (corrupt === undefined) throw err;
       await this.reportCorrupt(corrupt);
+      // the caller writes a new hint over it: a later corruption of that one is a new copy
+      this.renewedFor.delete(copyId('hint', partition, key));
       return undefined;
     }
   }
@@ -265,7 +291,7 @@ export class ReplicaService {
   async merge(partition: number, key: Uint8Array, incoming: KvRecord, durable = false): Promise<KvRecord> {
     return this.locks.run(lockKey(partition, key), async () => {
       this.stats.merges++;
-      const { before, current } = await this.loadData(partition, key);
+      const { before, current } = await this.loadData(partition, key, 'refuse');
       const arriving = this.settle(key, incoming);
       if (current === undefined && this.alreadyCollected(partition, key, arriving)) {
         if (durable) await this.store.syncBarrier();
@@ -307,7 +333,7 @@ export class ReplicaService {
   async write(partition: number, key: Uint8Array, w: LocalWrite, hintFor?: string, durable = false): Promise<LocalWriteResult> {
     if (hintFor !== undefined) return this.writeHint(partition, key, w, hintFor, durable);
     return this.locks.run(lockKey(partition, key), async () => {
-      const { before, current } = await this.loadData(partition, key);
+      const { before, current } = await this.loadData(partition, key, 'refuse');
       const hint = await this.loadHint(partition, key);
       const result = this.applyLocal(key, current, { actor: this.actor, counterFloor: this.floorBeside(hint?.record), ...w });
       await this.storeData(partition, key, before, result.record, durable);
@@ -319,7 +345,7 @@ export class ReplicaService {
   private async writeHint(partition: number, key: Uint8Array, w: LocalWrite, hintFor: string, durable: boolean): Promise<LocalWriteResult> {
     return this.locks.run(lockKey(partition, key), async () => {
       const current = await this.loadHint(partition, key);
-      const { current: data } = await this.loadData(partition, key);
+      const { current: data } = await this.loadData(partition, key, 'absent');
       const result = this.applyLocal(key, current?.record, { actor: this.actor, counterFloor: this.floorBeside(data), ...w });
       const targets = new Set(current?.targets ?? []);
       targets.add(hintFor);
@@ -342,7 +368,7 @@ export class ReplicaService {
    */
   async writeComputed(partition: number, key: Uint8Array, compute: ComputeWrite, hintFor?: string, durable = false): Promise<LocalWriteResult> {
     return this.locks.run(lockKey(partition, key), async () => {
-      const { before, current: data } = await this.loadData(partition, key);
+      const { before, current: data } = await this.loadData(partition, key, 'refuse');
       const hint = await this.loadHint(partition, key);
       const written = hintFor === undefined ? data : hint?.record;
       const counterFloor = this.floorBeside(hintFor === undefined ? hint?.record : data);
@@ -389,7 +415,7 @@ export class ReplicaService {
    */
   async purgeExpired(partition: number, key: Uint8Array, now = this.now()): Promise<boolean> {
     return this.locks.run(lockKey(partition, key), async () => {
-      const { before, current } = await this.loadData(partition, key);
+      const { before, current } = await this.loadData(partition, key, 'absent');
       if (before === undefined || current === undefined) return false;
       const kept = this.settle(key, current, now);
       if (kept === current || recordEquals(kept, current)) return false;
@@ -427,7 +453,7 @@ export class ReplicaService {
    */
   async reapTombstone(partition: number, key: Uint8Array, expected: KvRecord): Promise<boolean> {
     return this.locks.run(lockKey(partition, key), async () => {
-      const { before, current } = await this.loadData(partition, key);
+      const { before, current } = await this.loadData(partition, key, 'absent');
       if (before === undefined || current === undefined) return false;
       if (!recordEquals(current, expected) || current.siblings.some((s) => s.value !== null)) return false;
       await this.raiseCounterFloor(dotsMaxCounter(current.history, this.actor));
@@ -461,13 +487,15 @@ export class ReplicaService {
   }
 
   /**
-   * Drops the key's copy here if it is (still) corrupt: when every other
-   * replica answered the repair and none had the key, there is nothing to
-   * repair it from. The actor was renewed when it was found; the tree has
-   * no entry for it once rebuilt.
+   * The repair of a corrupt copy: `fetched` is what every other replica of
+   * the key holds (all of them answered, so every version a quorum
+   * acknowledged is among them). A copy still corrupt is replaced by their
+   * merge — or dropped when none holds the key; one repaired meanwhile
+   * merges them like any replica. Returns whether a corrupt copy was replaced.
    */
-  async discardCorrupt(partition: number, key: Uint8Array): Promise<boolean> {
-    return this.locks.run(lockKey(partition, key), async () => {
+  async replaceCorrupt(partition: number, key: Uint8Array, fetched: readonly KvRecord[]): Promise<boolean> {
+    const replacement = fetched.reduce<KvRecord | undefined>((acc, r) => (acc === undefined ? r : mergeRecords(acc, r)), undefined);
+    const replaced = await this.locks.run(lockKey(partition, key), async () => {
       // Not loadData: this copy was reported already, and reporting it again would queue its repair again.
       try {
         const bytes = await this.store.getRecordBytes(partition, key);
@@ -478,10 +506,15 @@ export class ReplicaService {
         if (corrupt === undefined) throw err;
         // Renewed when it was found — unless that renewal is still under way: nothing of ours may be numbered again.
         await this.renewActorIfUsed(corrupt);
-        await this.store.deleteRecord(partition, key);
+        // `before` undefined: the tree, rebuilt since it was found, no longer counts the corrupt copy.
+        if (replacement === undefined) await this.store.deleteRecord(partition, key);
+        else await this.storeData(partition, key, undefined, this.settle(key, replacement));
+        this.renewedFor.delete(copyId('record', partition, key));
         return true;
       }
     });
+    if (!replaced && replacement !== undefined) await this.merge(partition, key, replacement);
+    return replaced;
   }
 
   /** Runs `fn` holding the key's lock (the handoff clears dirty marks this way without racing a write). */
@@ -499,10 +532,11 @@ export class ReplicaService {
     for await (const key of this.store.scanPartitionKeys(partition)) {
       const k = new Uint8Array(key);
       await this.locks.run(lockKey(partition, k), async () => {
-        const { before, current, corrupt } = await this.loadData(partition, k);
+        const { before, current, corrupt } = await this.loadData(partition, k, 'absent');
         if (corrupt === true) {
           // The actor is renewed by now: nothing of it to keep, nor a tree entry to take out (the rebuild has none).
           await this.store.deleteRecord(partition, k);
+          this.renewedFor.delete(copyId('record', partition, k));
           return;
         }
         if (before === undefined || current === undefined) return;
@@ -536,3 +570,5 @@ function asCorrupt(err: unknown, kind: 'record' | 'hint', partition: number, key
 
 /** One lock per key covers both its data record and its hinted copy: a new dot must be numbered past both. */
 const lockKey = partitionKeyId;
+
+const copyId = (kind: 'record' | 'hint', partition: number, key: Uint8Array): string => `${kind}:${partitionKeyId(partition, key)}`;

@@ -8,7 +8,7 @@ import type { Logger } from './logger.js';
 import { saveReporter } from './save-reporter.js';
 import { MemberGossip } from './member-gossip.js';
 import { loadMembers, loadRing, saveMembers, saveRing } from './member-persistence.js';
-import { ReplicaClient } from './replica-client.js';
+import { ReplicaClient, ReplicaRefusal } from './replica-client.js';
 import { ReplicaService } from './replica-service.js';
 import { makeRpcHandler } from './rpc-handlers.js';
 import { OwnershipHandoff } from './ownership-handoff.js';
@@ -17,7 +17,7 @@ import { Recovery } from './recovery.js';
 import { TombstoneGc } from './tombstone-gc.js';
 import { ExpiryPurge, expiryPurgeDefaults } from './expiry-purge.js';
 import { decodeRecord } from '@ringkv/core';
-import { CorruptRecords } from './corrupt-records.js';
+import { CorruptRecords, type RepairOutcome } from './corrupt-records.js';
 import { PeriodicTask } from './periodic-task.js';
 
 /** The ports and settings a node's logic runs on; real ones in a process, simulated ones in `sim`. */
@@ -299,26 +299,27 @@ export class RingkvNode {
   }
 
   /**
-   * corrupt-records' repair of one key: merges what every other replica of the
-   * partition holds. When all of them answered and none had the key, a copy
-   * still corrupt here is dropped (nothing to repair it from). False when
-   * some did not answer: it is tried again later.
+   * corrupt-records' repair of one key: what every other replica of the
+   * partition holds replaces the corrupt copy (replaceCorrupt). Only once all
+   * of them answered: a version this replica acknowledged with one other is
+   * then surely among the answers. False when some did not: the copy stays
+   * refused and is tried again later ('retry').
    */
-  private async repairKey(partition: number, key: Uint8Array): Promise<boolean> {
+  private async repairKey(partition: number, key: Uint8Array): Promise<RepairOutcome> {
     const others = this.view.preferenceList(partition).filter((id) => id !== this.deps.self.id);
-    let answered = 0;
-    for (const node of others) {
-      try {
-        const copy = await this.peers.get({ node, primary: true }, partition, key, this.deps.requestTimeoutMs);
-        answered++;
-        if (copy.rec !== undefined) await this.replica.merge(partition, key, copy.rec);
-      } catch {
-        // down, slow, or corrupt there too: counted as not answered
-      }
-    }
-    if (answered < others.length) return false;
-    await this.replica.discardCorrupt(partition, key);
-    return true;
+    const fetched = await Promise.all(
+      others.map((node) =>
+        this.peers.get({ node, primary: true }, partition, key, this.deps.requestTimeoutMs).then(
+          (copy) => ({ answered: true, rec: copy.rec }),
+          // Corrupt there too: an answer (it holds nothing it can give), or two damaged copies would wait
+          // for each other forever. Versions only the two of them held are lost with both disks.
+          // Down, slow, or not (or no longer) a replica: no answer.
+          (err: unknown) => ({ answered: err instanceof ReplicaRefusal && err.code === 'CORRUPT_RECORD', rec: undefined }),
+        ),
+      ),
+    );
+    if (fetched.some((f) => !f.answered)) return 'retry';
+    return (await this.replica.replaceCorrupt(partition, key, fetched.flatMap((f) => (f.rec === undefined ? [] : [f.rec])))) ? 'replaced' : 'intact';
   }
 
   /** Resolves when every partition's Merkle tree is built (tests, status). */

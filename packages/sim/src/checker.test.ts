@@ -262,6 +262,19 @@ describe('checkHistory: a w=1 write and a lost disk', () => {
     expect(lost(1, [0])).toEqual(['lost-write']);
     expect(lost(2, [t + 100])).toEqual(['lost-write']);
   });
+
+  it('a damaged copy of the same key counts as a lost disk for it, not for other keys', () => {
+    const lostCopy = (key: string, at: number): string[] =>
+      checkHistory([op({ kind: 'put', value: 'v1', dot: a1, quorum: 1 })], [{ key: 'k', replicas: new Map([['n1', undefined]]) }], {
+        strictQuorums: true,
+        clients: 1,
+        quorums: { n: 3, r: 2, w: 2 },
+        copiesLostAt: [{ key, at }],
+      }).map((v) => v.property);
+    expect(lostCopy('k', t + 100)).toEqual([]);
+    expect(lostCopy('other', t + 100)).toEqual(['lost-write']);
+    expect(lostCopy('k', 0)).toEqual(['lost-write']);
+  });
 });
 
 describe('checkValuesWritten (foreign-value)', () => {

@@ -32,6 +32,8 @@ export interface CheckOptions {
   readonly lwwKey?: (key: string) => boolean;
   /** simulated times at which a node lost its disk (the diskLoss fault) */
   readonly diskLossAt?: readonly number[];
+  /** when (simulated epoch ms) a stored copy of a key was damaged (the corruption fault): a copy lost, like a disk */
+  readonly copiesLostAt?: readonly { readonly key: string; readonly at: number }[];
 }
 
 /**
@@ -42,9 +44,15 @@ export interface CheckOptions {
  * 100506: a w=1 write taken as a hint on a partitioned fallback, whose disk
  * went 0.2–0.4 s later). A run loses at most one disk, so w ≥ 2 is never excused.
  */
-export function mayBeLostWithDisk(op: HistoryOp, opts: Pick<CheckOptions, 'quorums' | 'diskLossAt'>, by = Infinity): boolean {
+export function mayBeLostWithDisk(op: HistoryOp, opts: Pick<CheckOptions, 'quorums' | 'diskLossAt' | 'copiesLostAt'>, by = Infinity): boolean {
   if ((op.quorum ?? opts.quorums?.w) !== 1) return false;
-  return (opts.diskLossAt ?? []).some((t) => t >= op.invokedAt && t <= by);
+  // A damaged copy is that key's copy lost: a w=1 write may have had no other yet (seed 24 of
+  // corruption.test.ts with per-op quorums: a w=1 hint delivered to n1, whose copy was damaged
+  // before anti-entropy had spread it).
+  return (
+    (opts.diskLossAt ?? []).some((t) => t >= op.invokedAt && t <= by) ||
+    (opts.copiesLostAt ?? []).some((c) => c.key === op.key && c.at >= op.invokedAt && c.at <= by)
+  );
 }
 
 export interface Violation {
@@ -82,7 +90,7 @@ const sameDot = (a: Dot, b: Dot): boolean => a.actor === b.actor && a.counter ==
  * coordinated under the same ring (same epoch, unchanged while they ran),
  * when the quorums the two were sent with overlap.
  */
-export function mustSee(write: HistoryOp, read: HistoryOp, opts: Pick<CheckOptions, 'strictQuorums' | 'quorums' | 'diskLossAt'>): boolean {
+export function mustSee(write: HistoryOp, read: HistoryOp, opts: Pick<CheckOptions, 'strictQuorums' | 'quorums' | 'diskLossAt' | 'copiesLostAt'>): boolean {
   if ((write.completedAt ?? Infinity) >= read.invokedAt) return false;
   if (mayBeLostWithDisk(write, opts, read.completedAt ?? Infinity)) return false;
   if (write.ringEpoch === undefined || write.ringEpoch !== read.ringEpoch) return false;

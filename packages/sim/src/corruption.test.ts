@@ -5,14 +5,17 @@ import type { FaultOptions } from './faults.js';
 
 /**
  * Bit rot: one bit of a stored record or hint flips on a node's disk (beside
- * crashes, power losses, partitions and message loss). Checksums must catch
- * every one before it is served or spread — no read returns, and no replica
- * ends with, a value no client wrote (foreign-value), and replicas converge —
- * and the actor renewal must keep a dot from being numbered twice. Checked to
- * fail: without the checksum check 15 of these 30 seeds do (values no client
- * wrote, counters counting too much, two versions with one dot, tree builds
- * failing, a hint for a node that does not exist); without the renewal 7 (two
- * versions with one dot, acknowledged increments lost or unseen).
+ * crashes, partitions and message loss). Checksums must catch every one
+ * before it is served or spread — no read returns, and no replica ends with,
+ * a value no client wrote (foreign-value) — the damaged copy must be refused
+ * until it is replaced by what all the other replicas hold (a merge over it
+ * would leave a replica missing versions it acknowledged: search seed 140259,
+ * a stale read), and the actor renewal must keep a dot from being numbered
+ * twice. Checked to fail: without the checksum check 23 of seeds 1-30 do
+ * (values no client wrote, counters counting too much, two versions with one
+ * dot, tree builds failing, a hint for a node that does not exist); without
+ * the renewal seed 88 with per-op quorums does (two versions with one dot: a
+ * w=1 write only the damaged copy held, its dot numbered again).
  */
 const faults: FaultOptions = {
   crashes: true,
@@ -41,5 +44,15 @@ describe('corrupted disks, simulated', () => {
     expect(failing).toEqual([]);
     expect(found).toBeGreaterThan(100);
     expect(renewed).toBeGreaterThan(10);
+  }, 300_000);
+
+  it('keep every property with per-op quorums (w=1 writes), seeds 81-90', async () => {
+    const failing: string[] = [];
+    for (let seed = 81; seed <= 90; seed++) {
+      const r = await runSimulation(simulationOptions(seed, { faults, workload: { ...defaultWorkload, counters: 1, varyQuorums: true } }));
+      const v = r.violations[0];
+      if (v !== undefined) failing.push(`seed ${seed}: ${v.property} ${v.key}: ${v.detail}`);
+    }
+    expect(failing).toEqual([]);
   }, 300_000);
 });

@@ -31,7 +31,7 @@ export function windowKeyName(i: number): string {
 
 const isWindowKey = (name: string): boolean => name.startsWith('#w');
 
-export function checkCounters(ops: readonly HistoryOp[], finals: readonly FinalKeyState[], opts: Pick<CheckOptions, 'strictQuorums' | 'quorums' | 'clockPeakBy' | 'endedAt' | 'diskLossAt'>): Violation[] {
+export function checkCounters(ops: readonly HistoryOp[], finals: readonly FinalKeyState[], opts: Pick<CheckOptions, 'strictQuorums' | 'quorums' | 'clockPeakBy' | 'endedAt' | 'diskLossAt' | 'copiesLostAt'>): Violation[] {
   const out: Violation[] = [];
   for (const final of finals) {
     const keyOps = ops.filter((o) => o.key === final.key);

@@ -1,3 +1,4 @@
+import { isCounterKey } from '@ringkv/core';
 import { dataRange, hintRange, parseDataKey, parseHintKey } from '@ringkv/storage';
 import type { Prng } from './prng.js';
 import type { SimCluster } from './sim-cluster.js';
@@ -49,6 +50,8 @@ export const allFaults: FaultOptions = {
 export interface FaultLog {
   readonly at: number;
   readonly what: string;
+  /** the key whose stored copy a corruption fault damaged (a counter by its name) */
+  readonly key?: string;
 }
 
 type FaultKind = 'crash' | 'partition' | 'loss' | 'clock' | 'join' | 'leave' | 'diskFull' | 'pause' | 'bridge' | 'corrupt';
@@ -72,7 +75,7 @@ export function scheduleFaults(cluster: SimCluster, prng: Prng, durationMs: numb
   if (opts.corruption === true) kinds.push('corrupt');
   if (kinds.length === 0) return;
   const endAt = scheduler.now + durationMs;
-  const note = (what: string): void => void log.push({ at: scheduler.elapsedMs, what });
+  const note = (what: string, key?: string): void => void log.push({ at: scheduler.elapsedMs, what, ...(key === undefined ? {} : { key }) });
   const shuffledAddresses = (): string[] => cluster.machines.map((m) => m.address).sort(() => prng.next() - 0.5);
   const names = (group: readonly string[]): string => group.map((a) => a.split(':')[0]).join(',');
   const healAfter = (ms: number): void =>
@@ -182,8 +185,9 @@ export function scheduleFaults(cluster: SimCluster, prng: Prng, durationMs: numb
         const what = prng.chance(0.8) ? 'record' : 'hint';
         const key = m.memory.damage(what === 'record' ? dataRange() : hintRange(), (n) => prng.int(n));
         if (key === undefined) break;
-        const parsed = what === 'record' ? parseDataKey(key) : parseHintKey(key);
-        note(`corrupt ${what} of ${new TextDecoder().decode(parsed.key)} on ${m.id}`);
+        const stored = (what === 'record' ? parseDataKey(key) : parseHintKey(key)).key;
+        const name = new TextDecoder().decode(isCounterKey(stored) ? stored.subarray(1) : stored);
+        note(`corrupt ${what} of ${name} on ${m.id}`, name);
         break;
       }
       case 'clock': {

@@ -98,10 +98,11 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
   const strictQuorums = r + w > n;
   const clockPeakBy = (t: number): number => cluster.clockPeakBy(t);
   const diskLossAt = faultLog.filter((f) => f.what.startsWith('disk-lost')).map((f) => simEpochMs + f.at);
+  const copiesLostAt = faultLog.flatMap((f) => (f.key === undefined ? [] : [{ key: f.key, at: simEpochMs + f.at }]));
   const violations: Violation[] = [
     ...violations0,
-    ...checkHistory(history.ops, finals, { strictQuorums, quorums: { n, r, w }, clients: opts.workload.clients, clockPeakBy, endedAt: scheduler.now, lwwKey: isLwwKey, diskLossAt }),
-    ...checkCounters(history.ops, counterFinals, { strictQuorums, quorums: { n, r, w }, clockPeakBy, endedAt: scheduler.now, diskLossAt }),
+    ...checkHistory(history.ops, finals, { strictQuorums, quorums: { n, r, w }, clients: opts.workload.clients, clockPeakBy, endedAt: scheduler.now, lwwKey: isLwwKey, diskLossAt, copiesLostAt }),
+    ...checkCounters(history.ops, counterFinals, { strictQuorums, quorums: { n, r, w }, clockPeakBy, endedAt: scheduler.now, diskLossAt, copiesLostAt }),
   ];
   violations.push(...(await undeliveredHints(cluster)));
   // A full disk (the diskFull fault) is an error the node must report to its operator, not a broken invariant.

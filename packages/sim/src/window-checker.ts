@@ -29,7 +29,7 @@ import type { HistoryOp } from './history.js';
 /** A window state in one line, to compare and to show. */
 const describe = (s: PnCounter | undefined): string => (s === undefined ? 'no window' : `the window ending ${String(s.windowEnd)} with ${show(totalsOfState(s))}`);
 
-type WindowCheckOptions = Pick<CheckOptions, 'strictQuorums' | 'quorums' | 'clockPeakBy' | 'endedAt' | 'diskLossAt'>;
+type WindowCheckOptions = Pick<CheckOptions, 'strictQuorums' | 'quorums' | 'clockPeakBy' | 'endedAt' | 'diskLossAt' | 'copiesLostAt'>;
 
 export function checkWindowCounter(keyOps: readonly HistoryOp[], final: FinalKeyState, opts: WindowCheckOptions, out: Violation[]): void {
   const key = final.key;

@@ -194,6 +194,8 @@ describe.skipIf(!serverBuilt)('a bit flipped in a table file of n1 (3 nodes, N=3
     await cluster.restart('n2');
     await cluster.restart('n3');
     expect(exits).toEqual(['n1 exited with code 0', 'n2 exited with code 0', 'n3 exited with code 0']);
+    // until n1's failure detector has heard from them again, an r=3 read cannot be served
+    await waitFor(async () => (await get('n1', 'r=3')).status === 200, { what: 'n1 to reach n2 and n3 again (r=3)', timeoutMs: 20_000, intervalMs: 200 });
   }, 60_000);
 
   it('answers every read through n1 with the original bytes, never the damaged ones', async () => {
