@@ -171,12 +171,9 @@ export class ReplicaService {
   }
 
   /** The key's record as stored (encodeRecord's bytes), undecoded; a copy that failed its checksum is reported and refused. */
-  async readBytes(partition: number, key: Uint8Array): Promise<Uint8Array | undefined> {
-    try {
-      return await this.store.getRecordBytes(partition, key);
-    } catch (err) {
-      throw this.refused(err, 'record', partition, key);
-    }
+  readBytes(partition: number, key: Uint8Array): Promise<Uint8Array | undefined> {
+    // not async: one promise less on every read's path
+    return this.store.getRecordBytes(partition, key).catch((err: unknown) => Promise.reject(this.refused(err, 'record', partition, key)));
   }
 
   /** The key's hinted copy, for a reader; a corrupt one is reported and refused like a record. */

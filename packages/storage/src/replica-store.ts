@@ -57,10 +57,13 @@ export class ReplicaStore {
 
   constructor(readonly store: Store) {}
 
-  /** The record's bytes as encoded (without the checksum envelope); throws CorruptRecordError when they fail their checksum. */
-  async getRecordBytes(partition: number, key: Uint8Array): Promise<Uint8Array | undefined> {
-    const stored = await getChecked(this.store, dataKey(partition, key), 'record', partition, key);
-    return stored === undefined ? undefined : checked(stored, 'record', partition, key);
+  /** The record's bytes as encoded (without the checksum envelope); rejects with CorruptRecordError when they fail their checksum. */
+  getRecordBytes(partition: number, key: Uint8Array): Promise<Uint8Array | undefined> {
+    // One promise, no async layers: this is every read's and every write's first step.
+    return this.store.get(dataKey(partition, key)).then(
+      (stored) => (stored === undefined ? undefined : checked(stored, 'record', partition, key)),
+      (err: unknown) => Promise.reject(asLostCopy(err, 'record', partition, key)),
+    );
   }
 
   /**
@@ -142,10 +145,12 @@ export class ReplicaStore {
     return n;
   }
 
-  /** The hint's bytes as encoded; throws CorruptRecordError when they fail their checksum. */
-  async getHintBytes(partition: number, key: Uint8Array): Promise<Uint8Array | undefined> {
-    const stored = await getChecked(this.store, hintKey(partition, key), 'hint', partition, key);
-    return stored === undefined ? undefined : checked(stored, 'hint', partition, key);
+  /** The hint's bytes as encoded; rejects with CorruptRecordError when they fail their checksum. */
+  getHintBytes(partition: number, key: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.store.get(hintKey(partition, key)).then(
+      (stored) => (stored === undefined ? undefined : checked(stored, 'hint', partition, key)),
+      (err: unknown) => Promise.reject(asLostCopy(err, 'hint', partition, key)),
+    );
   }
 
   /** Hints are synced like the write they carry would be on its primary: they are someone else's data. */
@@ -249,17 +254,12 @@ export class ReplicaStore {
 }
 
 /**
- * A point read; LevelDB's own finding of a damaged table block under the key
- * ("corrupted compressed block contents") is the key's copy lost, like a
- * failed checksum. (Scans over such a block fail as a whole: see repairStore.)
+ * A point read's error. LevelDB's own finding of a damaged table block under
+ * the key ("corrupted compressed block contents") is the key's copy lost, like
+ * a failed checksum. (Scans over such a block fail as a whole: see repairStore.)
  */
-async function getChecked(store: Store, storageKey: Uint8Array, kind: 'record' | 'hint', partition: number, key: Uint8Array): Promise<Uint8Array | undefined> {
-  try {
-    return await store.get(storageKey);
-  } catch (err) {
-    if ((err as { code?: unknown } | null)?.code === 'LEVEL_CORRUPTION') throw new CorruptRecordError(kind, partition, key, { cause: err });
-    throw err;
-  }
+function asLostCopy(err: unknown, kind: 'record' | 'hint', partition: number, key: Uint8Array): unknown {
+  return (err as { code?: unknown } | null)?.code === 'LEVEL_CORRUPTION' ? new CorruptRecordError(kind, partition, key, { cause: err }) : err;
 }
 
 function checked(stored: Uint8Array, kind: 'record' | 'hint', partition: number, key: Uint8Array): Uint8Array {
