@@ -74,3 +74,26 @@ describe('partition trees', () => {
     );
   });
 });
+
+describe('building the trees when one partition cannot be read', () => {
+  it('builds the others and says what to do about the damaged one', async () => {
+    const backend = new MemoryStore();
+    const store = new ReplicaStore(backend);
+    for (let p = 0; p < 3; p++) await store.putRecordBytes(p, key(p), Uint8Array.of(0x92, p));
+    // LevelDB's error for a scan over a damaged table block, for partition 1 only
+    const realScan = store.scanPartition.bind(store);
+    store.scanPartition = (p, options) => {
+      if (p !== 1) return realScan(p, options);
+      return (async function* () {
+        throw Object.assign(new Error('Corruption: corrupted compressed block contents'), { code: 'LEVEL_CORRUPTION' });
+      })();
+    };
+    const errors: string[] = [];
+    const logger = { ...silentLogger, error: (_obj: unknown, msg?: string) => void errors.push(msg ?? '') };
+    const trees = new PartitionTrees(store, 3, clock, logger);
+    await trees.buildAll(() => undefined, () => false);
+    expect([0, 1, 2].map((p) => trees.tree(p)?.entryCount)).toEqual([1, undefined, 1]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/partition 1 failed: LevelDB found a damaged table block; stop this node and run `ringkv repair-store --data DIR`/);
+  });
+});

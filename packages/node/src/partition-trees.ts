@@ -1,6 +1,7 @@
 import { MerkleTree, entryHash, keySegment, type Clock, type Hash64 } from '@ringkv/core';
 import type { ReplicaStore } from '@ringkv/storage';
 import { LatestRecordCache } from './latest-record-cache.js';
+import { storeDamageAdvice } from './store-damage.js';
 import type { Logger } from './logger.js';
 
 /** Told about every stored record while a tree is built (tombstone GC keeps its candidates this way). */
@@ -84,7 +85,13 @@ export class PartitionTrees {
     let lastLogged = 0;
     for (let p = 0; p < this.partitionCount; p++) {
       if (isStopped()) return;
-      keys += await this.build(p, observe);
+      try {
+        keys += await this.build(p, observe);
+      } catch (err) {
+        // One unreadable partition (a damaged LevelDB block) must not keep anti-entropy from the others:
+        // it simply has no tree, which anti-entropy skips and its fellows are told.
+        this.logger.error({ partition: p, err: String(err) }, `building the merkle tree of partition ${p} failed${storeDamageAdvice(err)}`);
+      }
       const pct = Math.floor(((p + 1) * 100) / this.partitionCount);
       if (pct >= lastLogged + 25 || p === this.partitionCount - 1) {
         lastLogged = pct;

@@ -19,6 +19,7 @@ import { ExpiryPurge, expiryPurgeDefaults } from './expiry-purge.js';
 import { decodeRecord } from '@ringkv/core';
 import { CorruptRecords, type RepairOutcome } from './corrupt-records.js';
 import { PeriodicTask } from './periodic-task.js';
+import { storeDamageAdvice } from './store-damage.js';
 
 /** The ports and settings a node's logic runs on; real ones in a process, simulated ones in `sim`. */
 export interface RingkvNodeDeps {
@@ -338,13 +339,4 @@ export class RingkvNode {
     await this.antiEntropy.stop();
     await this.deps.transport.close();
   }
-}
-
-/**
- * What an operator must do when a scan met a table block LevelDB itself found
- * damaged: no read or write can get past it (see storage's store-repair.ts).
- */
-function storeDamageAdvice(err: unknown): string {
-  if ((err as { code?: unknown } | null)?.code !== 'LEVEL_CORRUPTION') return '';
-  return ': LevelDB found a damaged table block; stop this node and run `ringkv repair-store --data DIR` on its data directory, then start it again';
 }

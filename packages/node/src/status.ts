@@ -28,7 +28,8 @@ export async function buildStatus(node: RingkvNode, metrics?: NodeMetrics): Prom
     handoff: { ...node.handoff.stats },
     partitionsOwned: view.partitionsOwnedBySelf(),
     antiEntropy: antiEntropyStatus(node),
-    keysStored: await node.trees.countRecords(),
+    // null when the store cannot be counted (a damaged LevelDB block: see the node's log)
+    keysStored: await node.trees.countRecords().catch(() => null),
     recovering: { active: node.recovery.active, partitionsLeft: node.recovery.partitionsLeft },
     uptimeMs: node.deps.clock.now() - node.startedAt,
     requests: { ...node.coordinator.stats },
