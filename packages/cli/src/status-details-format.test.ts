@@ -29,4 +29,11 @@ describe('formatStatusDetails', () => {
   it('tolerates an old or empty status', () => {
     expect(formatStatusDetails({})).toContain('none pending');
   });
+
+  it('warns about damaged copies only when some were found', () => {
+    expect(formatStatusDetails({ corruption: { records: 0, hints: 0, keysRepaired: 0, treesRebuilt: 0 } })).not.toContain('DAMAGED');
+    expect(formatStatusDetails({ corruption: { records: 2, hints: 1, keysRepaired: 2, treesRebuilt: 2 } })).toContain(
+      'disk       DAMAGED COPIES FOUND: 2 records, 1 hints failed their checksums (2 repaired from other replicas) — check this node\'s disk',
+    );
+  });
 });

@@ -39,6 +39,13 @@ export function formatStatusDetails(raw: unknown): string {
         `${marks}/${parts.length} partitions have a safe-to-collect mark (see --json for each)`,
     );
   }
+  const damage = obj(s.corruption);
+  if ((Number(damage.records) || 0) + (Number(damage.hints) || 0) > 0) {
+    lines.push(
+      `disk       DAMAGED COPIES FOUND: ${num(damage.records)} records, ${num(damage.hints)} hints failed their checksums ` +
+        `(${num(damage.keysRepaired)} repaired from other replicas) — check this node's disk`,
+    );
+  }
   const rec = obj(s.recovering);
   if (rec.active === true) lines.push(`recovery   ACTIVE: reads refused until ${num(rec.partitionsLeft)} more partitions are synchronised`);
   return `${lines.join('\n')}\n`;

@@ -37,6 +37,8 @@ export interface ConsoleNodeSample {
   readonly recovering: { readonly active: boolean; readonly partitionsLeft: number };
   /** a write was refused for a full disk: the node needs space and a restart (see /status store) */
   readonly diskFull: boolean;
+  /** stored copies found failing their checksums since start: a failing disk (see /status corruption) */
+  readonly damagedCopies: number;
   readonly hotKeys: readonly HotKey[];
   readonly latency: LatencyHistogram;
 }
@@ -126,6 +128,7 @@ export class ConsoleNodeSampler {
       },
       recovering: { active: node.recovery.active, partitionsLeft: node.recovery.partitionsLeft },
       diskFull: storeStatus(node)?.diskFull === true,
+      damagedCopies: node.corruptRecords.stats.records + node.corruptRecords.stats.hints,
       hotKeys: this.metrics.topKeys(),
       latency,
     };

@@ -27,7 +27,9 @@ export function renderNodes(cluster) {
       h('td', {}, x.recovering.active ? h('span', { class: 'badge state-suspect' }, `recovering, ${x.recovering.partitionsLeft} left`) : h('span', { class: 'muted' }, 'no')),
       h('td', { 'data-figure': 'disk' }, x.diskFull
         ? h('span', { class: 'badge state-dead', title: 'LevelDB refuses every write until the node is restarted with space freed; its writes go to other replicas meanwhile' }, 'full: free space, restart')
-        : h('span', { class: 'muted' }, 'ok')),
+        : x.damagedCopies > 0
+          ? h('span', { class: 'badge state-suspect', title: 'stored copies failed their checksums (repaired from the other replicas): check this disk' }, `${count(x.damagedCopies)} damaged`)
+          : h('span', { class: 'muted' }, 'ok')),
       h('td', { class: 'num' }, duration(x.uptimeMs)),
     );
   });
