@@ -303,14 +303,17 @@ export class RingkvNode {
    * corrupt-records' repair of one key: what every other replica of the
    * partition holds replaces the corrupt copy (replaceCorrupt). Only once all
    * of them answered: a version this replica acknowledged with one other is
-   * then surely among the answers. False when some did not: the copy stays
-   * refused and is tried again later ('retry').
+   * then surely among the answers. They answer with whatever they hold even
+   * while recovering (`any`): a partial copy adds what it has, and a
+   * recovering replica would otherwise wait for this one's exchanges while
+   * this one waits for its answer (search seeds 160315, 160331, 160358).
+   * 'retry' when some did not answer: the copy stays refused and is tried again later.
    */
   private async repairKey(partition: number, key: Uint8Array): Promise<RepairOutcome> {
     const others = this.view.preferenceList(partition).filter((id) => id !== this.deps.self.id);
     const fetched = await Promise.all(
       others.map((node) =>
-        this.peers.get({ node, primary: true }, partition, key, this.deps.requestTimeoutMs).then(
+        this.peers.get({ node, primary: true }, partition, key, this.deps.requestTimeoutMs, undefined, true).then(
           (copy) => ({ answered: true, rec: copy.rec }),
           // Corrupt there too: an answer (it holds nothing it can give), or two damaged copies would wait
           // for each other forever. Versions only the two of them held are lost with both disks.
