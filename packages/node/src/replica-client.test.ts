@@ -73,6 +73,21 @@ describe('replica reads (replica.get)', () => {
     expect(await handler({ nodeId: 'n2' }, RPC_OPS.replicaGet, { p: 3, k: key, raw: true })).toEqual({ ok: true, body: { raw: bytes } });
     expect(await handler({ nodeId: 'n2' }, RPC_OPS.replicaGet, { p: 3, k: key })).toEqual({ ok: true, body: { rec: recordToWire(record('v')) } });
   });
+
+  it('are refused while the replica recovers — unless a damaged copy\'s repair asks for whatever it holds', async () => {
+    const bytes = encodeRecord(record('v'));
+    const replica = { readBytes: async () => bytes } as unknown as ReplicaService;
+    const view = { self: { id: 'n2' }, ringState: { epoch: 4 }, preferenceList: () => ['n1', 'n3', 'n4'] };
+    const deps = { replica, view, recovery: { active: true, unsettled: () => true }, dedupeKeepMs: 1000, now: () => 0, partitionCount: 64 } as unknown as RpcHandlerDeps;
+    const handler = makeRpcHandler(deps);
+    expect(await handler({ nodeId: 'n1' }, RPC_OPS.replicaGet, { p: 3, k: key, raw: true, e: 4 })).toMatchObject({ ok: false, code: 'RECOVERING' });
+    expect(await handler({ nodeId: 'n1' }, RPC_OPS.replicaGet, { p: 3, k: key, raw: true, e: 4, any: true })).toEqual({ ok: true, body: { raw: bytes } });
+    const { client, sent } = clientAnswering({ raw: Buffer.from(bytes) });
+    await client.get(primary, 3, key, 100, undefined, true);
+    expect(sent[0]?.body).toMatchObject({ raw: true, any: true });
+    await client.get(primary, 3, key, 100);
+    expect(sent[1]?.body).not.toHaveProperty('any');
+  });
 });
 
 describe('replica writes (replica.put) with ?dw', () => {
