@@ -1,5 +1,5 @@
 import { RingkvError, errorBody } from '@ringkv/core';
-import { StoreFullError } from '@ringkv/storage';
+import { CorruptRecordError, StoreFullError } from '@ringkv/storage';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 
 interface FastifyishError {
@@ -23,6 +23,12 @@ export function storeFullError(err: StoreFullError): RingkvError {
 export function toRingkvError(err: unknown, valueBytesMax: number): RingkvError {
   if (err instanceof RingkvError) return err;
   if (err instanceof StoreFullError) return storeFullError(err);
+  // Reaches a client only when no other replica could take the request in its place (N=1, or the others down).
+  if (err instanceof CorruptRecordError) {
+    return new RingkvError('UNAVAILABLE', "this node's stored copy of the key is damaged (it failed its checksum) and is being repaired from the other replicas; retry shortly", {
+      partition: err.partition,
+    });
+  }
   const e = err as FastifyishError;
   if (e?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return new RingkvError('VALUE_TOO_LARGE', `the value is larger than the maximum of ${valueBytesMax} bytes`, {

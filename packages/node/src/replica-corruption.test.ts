@@ -5,6 +5,7 @@
  */
 import { counterStateOf, emptyDots, pnValue, type Clock, type KvRecord } from '@ringkv/core';
 import { IncrementStep } from './counter-increment.js';
+import { toRingkvError } from './http-errors.js';
 import { CorruptRecordError, MemoryStore, ReplicaStore, dataRange, hintRange } from '@ringkv/storage';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from './logger.js';
@@ -182,5 +183,13 @@ describe('meeting one corrupt copy again', () => {
     }
     expect(replica.stats.actorsRenewed).toBe(1);
     expect(replica.actor).toBe('n1#2');
+  });
+});
+
+describe('a damaged copy seen by a client', () => {
+  it('is 503 UNAVAILABLE with what is going on, when no other replica could take the request', () => {
+    const e = toRingkvError(new CorruptRecordError('record', 7, key), 1024);
+    expect([e.code, e.status, e.details]).toEqual(['UNAVAILABLE', 503, { partition: 7 }]);
+    expect(e.message).toMatch(/damaged .* being repaired from the other replicas; retry/);
   });
 });
