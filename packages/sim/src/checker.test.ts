@@ -240,10 +240,18 @@ describe('checkHistory: the final state after a collected tombstone (simulator s
     expect(lostWrites([put1(), del2(), op({ kind: 'get', readValues: [] }), put3()])).toEqual([]);
   });
 
+  it('lets it be gone when the final history lacks its dot but holds a later one of the same actor (seeds 200063, 200284)', () => {
+    // an actor numbers a key's dot only past what its copy holds: a:3 with a:2 missing is a forgotten a:2
+    expect(lostWrites([put1(), del2(), put3()])).toEqual([]);
+  });
+
   it('still flags the delete as lost when nothing shows its tombstone was collected', () => {
-    const found = lostWrites([put1(), del2(), put3()]);
+    const b1 = dot('b', 1);
+    const found = checkHistory([put1(), del2(), op({ kind: 'put', value: 'w', dot: b1 })], [finalOf('w', b1)], { strictQuorums: true, clients: 2 })
+      .filter((v) => v.property === 'lost-write')
+      .map((v) => v.detail);
     expect(found).toHaveLength(1);
-    expect(found[0]).toMatch(/^lost-write: .*\(del \) dot a:2 acknowledged and never replaced, but gone$/);
+    expect(found[0]).toMatch(/\(del \) dot a:2 acknowledged and never replaced, but gone$/);
   });
 });
 
