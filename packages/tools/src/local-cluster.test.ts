@@ -139,6 +139,9 @@ describe.skipIf(!serverBuilt)('LocalCluster (with real ringkv nodes)', () => {
       const got = await client.get('k', { node: u3 });
       expect(got.found && Buffer.from(got.siblings[0]?.value ?? []).toString()).toBe('v1');
 
+      // W=2 of 3: the put may be acknowledged before n2 applied it (CI saw that race: n2, killed at once,
+      // restarted without 'k'). Wait until n2's own copy (r=1 reads it first) holds it.
+      for (let i = 0; i < 100 && !(await client.get('k', { node: u2, r: 1 })).found; i++) await new Promise((r) => setTimeout(r, 50));
       await cluster.kill('n2');
       const put = await client.put('k2', 'while n2 is down', { node: u1 });
       expect(put.context).not.toBe('');
