@@ -1,7 +1,7 @@
 import type { Clock } from '@ringkv/core';
 import type { CorruptRecordError } from '@ringkv/storage';
 import type { Logger } from './logger.js';
-import type { PartitionTrees } from './partition-trees.js';
+import { partitionKeyId } from './partition-key-id.js';
 
 export interface CorruptRecordStats {
   /** data records found failing their checksum (or not decoding) */
@@ -15,7 +15,6 @@ export interface CorruptRecordStats {
 }
 
 export interface CorruptRecordsDeps {
-  readonly trees: PartitionTrees;
   readonly clock: Clock;
   readonly logger: Logger;
   /**
@@ -138,4 +137,4 @@ export class CorruptRecords {
   }
 }
 
-const idOf = (partition: number, key: Uint8Array): string => `${partition}:${Buffer.from(key).toString('hex')}`;
+const idOf = partitionKeyId;

@@ -1,4 +1,4 @@
-import { decodeRecord, encodeRecord, type KvRecord } from '@ringkv/core';
+import { RecordFormatError, decodeRecord, encodeRecord, type KvRecord } from '@ringkv/core';
 import { Packr } from 'msgpackr';
 
 /**
@@ -23,10 +23,10 @@ export function decodeHint(bytes: Uint8Array): HintRecord {
   try {
     x = packr.unpack(bytes);
   } catch {
-    throw new Error('corrupt hint record');
+    throw new RecordFormatError('invalid hint record');
   }
   if (!Array.isArray(x) || x[0] !== hintFormatVersion || !Array.isArray(x[1]) || !(x[2] instanceof Uint8Array)) {
-    throw new Error('corrupt hint record');
+    throw new RecordFormatError('invalid hint record');
   }
   const targets = x[1].filter((t): t is string => typeof t === 'string');
   return { targets, record: decodeRecord(x[2]) };

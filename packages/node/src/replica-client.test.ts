@@ -81,12 +81,12 @@ describe('replica reads (replica.get)', () => {
     const deps = { replica, view, recovery: { active: true, unsettled: () => true }, dedupeKeepMs: 1000, now: () => 0, partitionCount: 64 } as unknown as RpcHandlerDeps;
     const handler = makeRpcHandler(deps);
     expect(await handler({ nodeId: 'n1' }, RPC_OPS.replicaGet, { p: 3, k: key, raw: true, e: 4 })).toMatchObject({ ok: false, code: 'RECOVERING' });
-    expect(await handler({ nodeId: 'n1' }, RPC_OPS.replicaGet, { p: 3, k: key, raw: true, e: 4, any: true })).toEqual({ ok: true, body: { raw: bytes } });
+    expect(await handler({ nodeId: 'n1' }, RPC_OPS.replicaGet, { p: 3, k: key, raw: true, e: 4, repair: true })).toEqual({ ok: true, body: { raw: bytes } });
     const { client, sent } = clientAnswering({ raw: Buffer.from(bytes) });
     await client.get(primary, 3, key, 100, undefined, true);
-    expect(sent[0]?.body).toMatchObject({ raw: true, any: true });
+    expect(sent[0]?.body).toMatchObject({ raw: true, repair: true });
     await client.get(primary, 3, key, 100);
-    expect(sent[1]?.body).not.toHaveProperty('any');
+    expect(sent[1]?.body).not.toHaveProperty('repair');
   });
 });
 

@@ -28,17 +28,17 @@ export class ReplicaClient {
 
   /**
    * Reads a replica's copy; `known` is another copy of the same key, reused
-   * when the bytes match. `any`: whatever it holds, even while it recovers
+   * when the bytes match. `forRepair`: whatever it holds, even while it recovers
    * (for the repair of a damaged copy, which merges every answer).
    */
-  async get(t: ReplicaTarget, partition: number, key: Uint8Array, timeoutMs: number, known?: StoredCopy, any = false): Promise<StoredCopy> {
+  async get(t: ReplicaTarget, partition: number, key: Uint8Array, timeoutMs: number, known?: StoredCopy, forRepair = false): Promise<StoredCopy> {
     if (t.node === this.view.self.id) {
       if (t.hintFor !== undefined) return { rec: (await this.replica.readHint(partition, key))?.record };
       const bytes = await this.replica.readBytes(partition, key);
       return bytes === undefined ? { rec: undefined } : { rec: decodeRecord(bytes), bytes };
     }
     const epoch = this.view.ringState.epoch;
-    const ask = { p: partition, k: key, ...(t.hintFor ? { h: t.hintFor } : { raw: true }), ...(epoch > 0 ? { e: epoch } : {}), ...(any ? { any: true } : {}) };
+    const ask = { p: partition, k: key, ...(t.hintFor ? { h: t.hintFor } : { raw: true }), ...(epoch > 0 ? { e: epoch } : {}), ...(forRepair ? { repair: true } : {}) };
     const body = (await this.call(t.node, RPC_OPS.replicaGet, ask, timeoutMs)) as { rec?: unknown; raw?: unknown } | null;
     if (body !== null && typeof body === 'object' && 'raw' in body) {
       const raw = body.raw;

@@ -22,6 +22,7 @@ import {
 } from '@ringkv/core';
 import { CorruptRecordError, type ReplicaStore } from '@ringkv/storage';
 import { decodeHint, encodeHint, type HintRecord } from './hint-record.js';
+import { ActorRenewal } from './actor-renewal.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { partitionKeyId } from './partition-key-id.js';
 import type { PartitionTrees } from './partition-trees.js';
@@ -105,16 +106,7 @@ export class ReplicaService {
   private listener: StoreListener = () => undefined;
   /** told of every stored copy found corrupt (the node counts, logs and repairs it: corrupt-records.ts) */
   onCorrupt: (error: CorruptRecordError) => void = () => undefined;
-  private actorName: string;
-  /** whether the current actor may have numbered a dot (unknown for one a previous run used: assume so) */
-  private actorUsed = true;
-  private renewing: Promise<void> | undefined;
-  /**
-   * Corrupt copies (by key) already covered by a renewal: every dot such a copy
-   * can hold was numbered before it was found, so meeting it again (a refused
-   * write, a retried repair) needs no new actor. Forgotten once it is replaced.
-   */
-  private readonly renewedFor = new Set<string>();
+  private readonly actors: ActorRenewal;
   /** set by tombstone GC: an incoming tombstone it already collected here (no need to store it again) */
   alreadyCollected: (partition: number, key: Uint8Array, record: KvRecord) => boolean = () => false;
   /** set by the ownership handoff: writes to these partitions must be re-sent to their new replicas */
@@ -128,7 +120,7 @@ export class ReplicaService {
     private readonly options: ReplicaOptions,
     private readonly trees: PartitionTrees,
   ) {
-    this.actorName = actor;
+    this.actors = new ActorRenewal(actor, options.renewActor, () => this.stats.actorsRenewed++);
     this.lww = options.lww ?? new LwwPrefixes([]);
     // Without a clock nothing is judged expired here; readers still filter by theirs.
     this.now = options.now ?? (() => 0);
@@ -147,7 +139,7 @@ export class ReplicaService {
 
   /** This replica's version actor: node id plus store epoch; renewed when a stored copy holding its dots is lost. */
   get actor(): string {
-    return this.actorName;
+    return this.actors.actor;
   }
 
   onStore(listener: StoreListener): void {
@@ -196,41 +188,11 @@ export class ReplicaService {
 
   /**
    * A stored copy failed its checksum (or does not decode). Tells the node,
-   * and resolves once this replica numbers no dot its current actor may have
-   * used: the lost copy may have held dots of ours that no other copy has
-   * (a write acknowledged by this replica alone, a hint in flight), and the
-   * next write of the key would otherwise number one of them again — two
-   * versions with one dot, one silently dropped everywhere. Renewing the actor
-   * is what a restart after an unclean shutdown does (node-identity.ts).
+   * and resolves once no dot it may hold can be numbered again (ActorRenewal).
    */
   async reportCorrupt(error: CorruptRecordError): Promise<void> {
     this.onCorrupt(error);
-    return this.renewActorIfUsed(error);
-  }
-
-  /** Takes a new actor unless the current one numbered nothing yet or this copy was covered already; joins a renewal under way. */
-  private renewActorIfUsed(error: CorruptRecordError): Promise<void> {
-    const copy = copyId(error.kind, error.partition, error.key);
-    if (this.renewedFor.has(copy)) return Promise.resolve();
-    this.renewedFor.add(copy);
-    // one under way covers it too: the copy's dots were all numbered before it began
-    if (this.renewing !== undefined) return this.renewing;
-    if (!this.actorUsed) return Promise.resolve();
-    const renew = this.options.renewActor;
-    if (renew === undefined) return Promise.reject(error);
-    this.actorUsed = false;
-    this.renewing = renew()
-      .then((actor) => {
-        this.actorName = actor;
-        this.stats.actorsRenewed++;
-      })
-      .catch((err: unknown) => {
-        this.actorUsed = true;
-        this.renewedFor.delete(copy);
-        throw err;
-      })
-      .finally(() => (this.renewing = undefined));
-    return this.renewing;
+    return this.actors.cover(error);
   }
 
   /**
@@ -274,7 +236,7 @@ export class ReplicaService {
       if (corrupt === undefined) throw err;
       await this.reportCorrupt(corrupt);
       // the caller writes a new hint over it: a later corruption of that one is a new copy
-      this.renewedFor.delete(copyId('hint', partition, key));
+      this.actors.forget('hint', partition, key);
       return undefined;
     }
   }
@@ -388,7 +350,7 @@ export class ReplicaService {
 
   /** A new version over what is kept (expired versions are not carried along as siblings); LWW keys supersede all of it. */
   private applyLocal(key: Uint8Array, current: KvRecord | undefined, w: WriteRequest): LocalWriteResult {
-    this.actorUsed = true;
+    this.actors.markUsed();
     const base = current === undefined ? undefined : this.settle(key, current);
     const result = this.lww.covers(key) ? applyLwwWrite(base, w) : applyWrite(base, w);
     const siblingsMax = this.options.siblingsMax;
@@ -502,11 +464,11 @@ export class ReplicaService {
         const corrupt = asCorrupt(err, 'record', partition, key);
         if (corrupt === undefined) throw err;
         // Renewed when it was found — unless that renewal is still under way: nothing of ours may be numbered again.
-        await this.renewActorIfUsed(corrupt);
+        await this.actors.cover(corrupt);
         // `before` undefined: the tree, rebuilt since it was found, no longer counts the corrupt copy.
         if (replacement === undefined) await this.store.deleteRecord(partition, key);
         else await this.storeData(partition, key, undefined, this.settle(key, replacement));
-        this.renewedFor.delete(copyId('record', partition, key));
+        this.actors.forget('record', partition, key);
         return true;
       }
     });
@@ -533,7 +495,7 @@ export class ReplicaService {
         if (corrupt === true) {
           // The actor is renewed by now: nothing of it to keep, nor a tree entry to take out (the rebuild has none).
           await this.store.deleteRecord(partition, k);
-          this.renewedFor.delete(copyId('record', partition, k));
+          this.actors.forget('record', partition, k);
           return;
         }
         if (before === undefined || current === undefined) return;
@@ -561,11 +523,9 @@ export class ReplicaService {
 /** A stored copy's failure as CorruptRecordError: its checksum failed, or it does not decode (written before checksums, or by a bug). */
 function asCorrupt(err: unknown, kind: 'record' | 'hint', partition: number, key: Uint8Array): CorruptRecordError | undefined {
   if (err instanceof CorruptRecordError) return err;
-  if (err instanceof RecordFormatError || (kind === 'hint' && err instanceof Error && err.message === 'corrupt hint record')) return new CorruptRecordError(kind, partition, key);
+  if (err instanceof RecordFormatError) return new CorruptRecordError(kind, partition, key);
   return undefined;
 }
 
 /** One lock per key covers both its data record and its hinted copy: a new dot must be numbered past both. */
 const lockKey = partitionKeyId;
-
-const copyId = (kind: 'record' | 'hint', partition: number, key: Uint8Array): string => `${kind}:${partitionKeyId(partition, key)}`;

@@ -113,7 +113,6 @@ export class RingkvNode {
       this.trees,
     );
     this.corruptRecords = new CorruptRecords({
-      trees: this.trees,
       clock,
       logger: deps.logger,
       repairKey: (p, key) => this.repairKey(p, key),
@@ -304,7 +303,7 @@ export class RingkvNode {
    * partition holds replaces the corrupt copy (replaceCorrupt). Only once all
    * of them answered: a version this replica acknowledged with one other is
    * then surely among the answers. They answer with whatever they hold even
-   * while recovering (`any`): a partial copy adds what it has, and a
+   * while recovering (`forRepair`): a partial copy adds what it has, and a
    * recovering replica would otherwise wait for this one's exchanges while
    * this one waits for its answer (search seeds 160315, 160331, 160358).
    * 'retry' when some did not answer: the copy stays refused and is tried again later.

@@ -66,13 +66,13 @@ export function makeRpcHandler(deps: RpcHandlerDeps): (from: PeerInfo, op: strin
       case RPC_OPS.replicaGet: {
         const b = parse(op, () => parseReplicaGet(body));
         if (isResult(b)) return b;
-        if (deps.recovery.active && b.h === undefined && b.any !== true) {
+        if (deps.recovery.active && b.h === undefined && b.repair !== true) {
           return { ok: false, code: 'RECOVERING', message: 'this replica lost its data and is resynchronising; ask another' };
         }
-        if (b.h === undefined && b.any !== true && deps.recovery.unsettled(b.e ?? 0, deps.view.ringState.epoch)) {
+        if (b.h === undefined && b.repair !== true && deps.recovery.unsettled(b.e ?? 0, deps.view.ringState.epoch)) {
           return { ok: false, code: 'RECOVERING', message: 'this replica has a new store and has not yet learnt the committed ring; ask another' };
         }
-        if (b.h === undefined && b.any !== true && deps.view.ringState.epoch > 0 && !deps.view.preferenceList(b.p).includes(deps.view.self.id)) {
+        if (b.h === undefined && b.repair !== true && deps.view.ringState.epoch > 0 && !deps.view.preferenceList(b.p).includes(deps.view.self.id)) {
           // Our ring says we no longer replicate this partition: our "not found" would mislead a stale coordinator.
           return { ok: false, code: 'NOT_REPLICA', message: `not a replica of partition ${b.p} in ring epoch ${deps.view.ringState.epoch}` };
         }

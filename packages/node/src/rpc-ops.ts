@@ -47,7 +47,7 @@ export interface ReplicaGetBody {
    * read, which counts answers, must not get one). Without it, a damaged
    * copy and a recovering replica of one key would wait for each other.
    */
-  readonly any?: true;
+  readonly repair?: true;
 }
 
 export interface ReplicaPutBody {
@@ -120,7 +120,7 @@ export function parseReplicaGet(x: unknown): ReplicaGetBody | undefined {
   if (!isObj(x) || !isPartition(x.p) || !isKey(x.k)) return undefined;
   if (x.h !== undefined && !isNodeId(x.h)) return undefined;
   if (x.e !== undefined && !(typeof x.e === 'number' && Number.isSafeInteger(x.e) && x.e >= 0)) return undefined;
-  return { p: x.p, k: x.k, ...(x.h !== undefined ? { h: x.h } : {}), ...(x.e !== undefined ? { e: x.e } : {}), ...(x.raw === true ? { raw: true as const } : {}), ...(x.any === true ? { any: true as const } : {}) };
+  return { p: x.p, k: x.k, ...(x.h !== undefined ? { h: x.h } : {}), ...(x.e !== undefined ? { e: x.e } : {}), ...(x.raw === true ? { raw: true as const } : {}), ...(x.repair === true ? { repair: true as const } : {}) };
 }
 
 export function parseReplicaPut(x: unknown): ReplicaPutBody | undefined {
