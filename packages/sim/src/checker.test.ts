@@ -53,6 +53,17 @@ describe('checkHistory: reads after a delete whose tombstone may be collected', 
     expect(staleReads(ops, finalOf('v2', a2))).toHaveLength(1);
   });
 
+  // Seed 180097: the delete timed out (outcome unknown) but was applied, and its tombstone was collected.
+  it('passes a read that misses a write a delete of unknown outcome replaced, and shows nothing it replaced', () => {
+    const ops = [op({ kind: 'put', value: 'v1', dot: a1 }), op({ kind: 'del', outcome: 'info', contextIn: ctx({ a: 1 }) }), read([], emptyDots())];
+    expect(staleReads(ops, finalOf('v3', a3))).toEqual([]);
+  });
+
+  it('flags the same read when that delete failed', () => {
+    const ops = [op({ kind: 'put', value: 'v1', dot: a1 }), op({ kind: 'del', outcome: 'fail', contextIn: ctx({ a: 1 }) }), read([], emptyDots())];
+    expect(staleReads(ops, finalOf('v3', a3))).toHaveLength(1);
+  });
+
   it('flags a read that misses a write made after the delete', () => {
     const ops = history(() => read([], ctx({ a: 2 })));
     expect(staleReads(ops, finalOf('v3', a3)).some((d) => d.includes('(a:3)'))).toBe(true);

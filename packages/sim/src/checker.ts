@@ -301,7 +301,9 @@ function checkReads(keyOps: readonly HistoryOp[], key: string, opts: CheckOption
   // A write acknowledged by W primaries and a read answered by R primaries: see mustSee.
   const acked = keyOps.filter((o) => o.kind !== 'get' && o.outcome === 'ok' && o.dot !== undefined && o.sloppy === false);
   const putOfValue = new Map(keyOps.filter((o) => o.kind === 'put' && o.value !== undefined).map((o) => [o.value as string, o]));
-  const deletes = keyOps.filter((o) => o.kind === 'del' && o.outcome === 'ok' && supersedes(o) !== undefined);
+  // Deletes with a context, acknowledged or of unknown outcome: one applied, then collected, takes the dots it
+  // replaced out of every later context (simulator seed 180097: a delete timed out, was applied, and was reaped).
+  const deletes = keyOps.filter((o) => o.kind === 'del' && (o.outcome === 'ok' || o.outcome === 'info') && supersedes(o) !== undefined);
   // TTL puts with a context, whatever their outcome: applied and expired, they erase what they replaced as a delete does.
   const expiring = keyOps.filter((o) => o.kind === 'put' && o.ttlMs !== undefined && supersedes(o) !== undefined);
   const endOf = (r: HistoryOp): number => r.completedAt ?? Infinity;
@@ -314,8 +316,8 @@ function checkReads(keyOps: readonly HistoryOp[], key: string, opts: CheckOption
         const put = putOfValue.get(v);
         return put?.dot !== undefined && covers(d, put.dot);
       });
-    // A delete acknowledged before the read whose effect the read shows.
-    const deleteHolds = (d: HistoryOp): boolean => before(d) && replacedStayGone(d);
+    // A delete acknowledged before the read (or, of unknown outcome, begun before it ended) whose effect the read shows.
+    const deleteHolds = (d: HistoryOp): boolean => (d.outcome === 'ok' ? before(d) : d.invokedAt < endOf(r)) && replacedStayGone(d);
     for (const w of acked) {
       if (w.dot === undefined || !mustSee(w, r, opts)) continue;
       const seen = r.readContext !== undefined && dotsHas(r.readContext, w.dot);
