@@ -266,7 +266,7 @@ describe('checkHistory: the final state after a collected tombstone (simulator s
   });
 });
 
-describe('checkHistory: a w=1 write and a lost disk', () => {
+describe('checkHistory: a write and lost disks or damaged copies', () => {
   const a1 = dot('a', 1);
   const lost = (w: number, diskLossAt: number[]): string[] =>
     checkHistory([op({ kind: 'put', value: 'v1', dot: a1, quorum: w })], [{ key: 'k', replicas: new Map([['n1', undefined]]) }], { strictQuorums: true, clients: 1, quorums: { n: 3, r: 2, w: 2 }, diskLossAt })
@@ -293,6 +293,24 @@ describe('checkHistory: a w=1 write and a lost disk', () => {
     expect(lostCopy('k', t + 100)).toEqual([]);
     expect(lostCopy('other', t + 100)).toEqual(['lost-write']);
     expect(lostCopy('k', 0)).toEqual(['lost-write']);
+  });
+
+  // Seed 180326 (N=W=2): one replica's disk lost, the other's copy damaged before the first had recovered it.
+  it('lets a w=2 write be gone after a lost disk and a damaged copy of its key, not after either alone', () => {
+    const lostBoth = (diskLossAt: number[], copiesLostAt: { key: string; at: number }[]): string[] =>
+      checkHistory([op({ kind: 'put', value: 'v1', dot: a1 })], [{ key: 'k', replicas: new Map([['n1', undefined]]) }], {
+        strictQuorums: true,
+        clients: 1,
+        quorums: { n: 2, r: 1, w: 2 },
+        diskLossAt,
+        copiesLostAt,
+      }).map((v) => v.property);
+    expect(lostBoth([t + 100], [{ key: 'k', at: t + 200 }])).toEqual([]);
+    expect(lostBoth([], [{ key: 'k', at: t + 200 }, { key: 'k', at: t + 300 }])).toEqual([]);
+    expect(lostBoth([t + 100], [])).toEqual(['lost-write']);
+    expect(lostBoth([], [{ key: 'k', at: t + 200 }])).toEqual(['lost-write']);
+    expect(lostBoth([t + 100], [{ key: 'other', at: t + 200 }])).toEqual(['lost-write']);
+    expect(lostBoth([0], [{ key: 'k', at: t + 200 }])).toEqual(['lost-write']);
   });
 });
 

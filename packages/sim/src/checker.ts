@@ -37,22 +37,22 @@ export interface CheckOptions {
 }
 
 /**
- * Whether an acknowledged write may have been lost with a disk: acknowledged
- * by a single replica (w=1), and some node lost its disk after the write
- * began and before `by` — the acknowledging replica may have been that node,
- * before anything copied the write elsewhere (simulator seeds 100334 and
- * 100506: a w=1 write taken as a hint on a partitioned fallback, whose disk
- * went 0.2–0.4 s later). A run loses at most one disk, so w ≥ 2 is never excused.
+ * Whether an acknowledged write may have been lost with the copies that held
+ * it: at least as many copies were lost after it began (and before `by`) as
+ * acknowledged it — a node's whole disk (any node: it may have been a replica)
+ * or a damaged copy of the key. A w=1 write taken as a hint on a partitioned
+ * fallback whose disk went 0.2–0.4 s later (simulator seeds 100334, 100506); a
+ * w=1 hint delivered to n1, whose copy was damaged before anti-entropy spread it
+ * (seed 24 of corruption.test.ts with per-op quorums); at N=W=2 one replica's
+ * disk lost and the other's copy damaged before the first had recovered it
+ * (seed 180326). A run loses at most one disk, so w ≥ 2 needs a damaged copy too.
  */
 export function mayBeLostWithDisk(op: HistoryOp, opts: Pick<CheckOptions, 'quorums' | 'diskLossAt' | 'copiesLostAt'>, by = Infinity): boolean {
-  if ((op.quorum ?? opts.quorums?.w) !== 1) return false;
-  // A damaged copy is that key's copy lost: a w=1 write may have had no other yet (seed 24 of
-  // corruption.test.ts with per-op quorums: a w=1 hint delivered to n1, whose copy was damaged
-  // before anti-entropy had spread it).
-  return (
-    (opts.diskLossAt ?? []).some((t) => t >= op.invokedAt && t <= by) ||
-    (opts.copiesLostAt ?? []).some((c) => c.key === op.key && c.at >= op.invokedAt && c.at <= by)
-  );
+  const copies = op.quorum ?? opts.quorums?.w;
+  if (copies === undefined) return false;
+  const within = (t: number): boolean => t >= op.invokedAt && t <= by;
+  const losses = (opts.diskLossAt ?? []).filter(within).length + (opts.copiesLostAt ?? []).filter((c) => c.key === op.key && within(c.at)).length;
+  return losses >= copies;
 }
 
 export interface Violation {
