@@ -1,0 +1,34 @@
+/**
+ * The counter floor: no new dot of this replica is numbered at or below it.
+ * A copy holding our dots may be forgotten (a delivered hint, a collected
+ * tombstone, a dropped partition); the floor is raised past them first, and
+ * persisted, so the next write of that key cannot number one of them again.
+ */
+import { dotsMaxCounter, type KvRecord } from '@ringkv/core';
+import type { ReplicaStore } from '@ringkv/storage';
+
+const counterFloorMeta = 'counter-floor';
+
+export class CounterFloor {
+  private counterFloor = 0;
+
+  constructor(private readonly store: Pick<ReplicaStore, 'getMeta' | 'putMeta'>) {}
+
+  /** Loads the floor a previous run persisted (it must survive restarts). */
+  async load(): Promise<void> {
+    const bytes = await this.store.getMeta(counterFloorMeta);
+    this.counterFloor = bytes === undefined ? 0 : Number(new TextDecoder().decode(bytes)) || 0;
+  }
+
+  /** The floor for writing one of a key's two local copies: past `actor`'s dots in the other copy too. */
+  beside(other: KvRecord | undefined, actor: string): number {
+    return Math.max(this.counterFloor, other === undefined ? 0 : dotsMaxCounter(other.history, actor));
+  }
+
+  /** Persists (synced) a new floor before anything carrying our dots is forgotten. */
+  async raise(counter: number): Promise<void> {
+    if (counter <= this.counterFloor) return;
+    this.counterFloor = counter;
+    await this.store.putMeta(counterFloorMeta, new TextEncoder().encode(String(counter)), { sync: true });
+  }
+}
