@@ -314,6 +314,28 @@ describe('checkHistory: a write and lost disks or damaged copies', () => {
   });
 });
 
+describe('checkHistory: what a write that may be lost replaced', () => {
+  const a1 = dot('a', 1);
+  const a2 = dot('a', 2);
+  // v1, then a w=1 delete of it; at the end v1 is back (the delete's only copy damaged) or not.
+  const resurrected = (copiesLostAt: { key: string; at: number }[]): string[] =>
+    checkHistory([op({ kind: 'put', value: 'v1', dot: a1 }), op({ kind: 'del', dot: a2, quorum: 1, contextIn: ctx({ a: 1 }) })], [finalOf('v1', a1)], {
+      strictQuorums: true,
+      clients: 1,
+      quorums: { n: 3, r: 2, w: 2 },
+      copiesLostAt,
+    }).map((v) => v.property);
+
+  it('lets what a w=1 write replaced come back when a copy of its key was damaged after it began', () => {
+    expect(resurrected([{ key: 'k', at: t + 100 }])).toEqual([]);
+  });
+
+  it('flags it otherwise', () => {
+    expect(resurrected([])).toContain('resurrected');
+    expect(resurrected([{ key: 'other', at: t + 100 }])).toContain('resurrected');
+  });
+});
+
 describe('checkValuesWritten (foreign-value)', () => {
   const a1 = dot('a', 1);
   const foreign = (ops: HistoryOp[], final: FinalKeyState): string[] => checkValuesWritten(ops, [final]).map((v) => v.detail);

@@ -219,8 +219,11 @@ export function checkHistory(ops: readonly HistoryOp[], finals: readonly FinalKe
       }
       continue;
     }
+    // An acknowledged write whose context covered the dot. One that may have been lost with its copies
+    // replaced nothing for good: what it replaced may be back (seed 210073 with per-op quorums: a w=1
+    // delete, taken as a hint and delivered to n4 alone, lost when n4's copy was damaged).
     const coveredByAcked = (d: Dot): HistoryOp | undefined =>
-      writes.find((w) => w.outcome === 'ok' && covers(w, d));
+      writes.find((w) => w.outcome === 'ok' && covers(w, d) && !mayBeLostWithDisk(w, opts));
     const present = (d: Dot): boolean => first.siblings.some((s) => sameDot(s.dot, d));
     // A delete whose tombstone was collected, after which later writes without a context started a
     // fresh history without its dot (seed 80234 with --quorum 2,1,2). Evidence, either: a read after it

@@ -64,16 +64,19 @@ describe('seeds that once found a bug', () => {
     expect(failing).toEqual([]);
   }, 60_000);
 
-  it('keep every property with everything in the workload and damaged disks (seed 140259)', async () => {
+  it('keep every property with everything in the workload and damaged disks (seeds 140259, 210073)', async () => {
     // On 8120fe3: a merge over n3's damaged copy of k2 stored the incoming version as the whole record,
     // so n3 held a valid-looking record without a w=3 write it had acknowledged, and an r=1 read on it
     // missed the write (a node fix: writes and merges refuse a damaged copy; only the repair, with what
-    // every other replica holds, replaces it).
+    // every other replica holds, replaces it). 210073 (a checker fix, on b812021): a w=1 delete held by
+    // n4 alone was lost when n4's copy of the key was damaged, so the tombstone it replaced was back.
     const faults = faultsFromNames(['crashes', 'partitions', 'messageLoss', 'clockJumps', 'diskLoss', 'membership', 'diskFull', 'pauses', 'bridges', 'corruption']);
     const workload = { ...defaultWorkload, lwwKeys: 2, ttlRate: 0.3, counters: 1, windows: 1, conditionalRate: 0.3, varyQuorums: true };
-    const r = await runSimulation(simulationOptions(140259, { faults, workload }));
-    expect(r.violations.map((v) => `${v.property} ${v.key}: ${v.detail}`)).toEqual([]);
-    expect(r.repair.corruptFound).toBeGreaterThan(0);
+    for (const seed of [140259, 210073]) {
+      const r = await runSimulation(simulationOptions(seed, { faults, workload }));
+      expect(r.violations.map((v) => `seed ${seed}: ${v.property} ${v.key}: ${v.detail}`)).toEqual([]);
+      expect(r.repair.corruptFound).toBeGreaterThan(0);
+    }
   }, 60_000);
   it('keep every property at N=2, R=1, W=2 with everything in the workload and damaged disks (seeds 180097, 180326)', async () => {
     // Checker fixes, both on 9e1a180. 180097: a delete that timed out had been applied and its tombstone
