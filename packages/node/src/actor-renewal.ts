@@ -69,6 +69,19 @@ export class ActorRenewal {
     return this.renewing;
   }
 
+  /**
+   * Takes a new actor whatever was numbered: for when this replica cannot tell
+   * which of its dots may be forgotten (its counter floor was lost at start).
+   * Rejects with `why` when there is no way to renew.
+   */
+  async renewNow(why: Error): Promise<void> {
+    if (this.renew === undefined) throw why;
+    await this.renewing;
+    this.name = await this.renew();
+    this.used = false;
+    this.onRenewed();
+  }
+
   /** The lost copy was replaced (or deleted): a later loss of the key's new copy is a new one. */
   forget(kind: 'record' | 'hint', partition: number, key: Uint8Array): void {
     this.covered.delete(copyId(kind, partition, key));

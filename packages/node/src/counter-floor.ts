@@ -5,7 +5,7 @@
  * persisted, so the next write of that key cannot number one of them again.
  */
 import { dotsMaxCounter, type KvRecord } from '@ringkv/core';
-import type { ReplicaStore } from '@ringkv/storage';
+import { CorruptMetaError, type ReplicaStore } from '@ringkv/storage';
 
 const counterFloorMeta = 'counter-floor';
 
@@ -14,10 +14,24 @@ export class CounterFloor {
 
   constructor(private readonly store: Pick<ReplicaStore, 'getMeta' | 'putMeta'>) {}
 
-  /** Loads the floor a previous run persisted (it must survive restarts). */
+  /**
+   * Loads the floor a previous run persisted (it must survive restarts).
+   * Throws CorruptMetaError when the stored floor fails its checksum or is not
+   * a counter: reading it as 0 would let this actor number forgotten dots again.
+   */
   async load(): Promise<void> {
     const bytes = await this.store.getMeta(counterFloorMeta);
-    this.counterFloor = bytes === undefined ? 0 : Number(new TextDecoder().decode(bytes)) || 0;
+    if (bytes === undefined) return;
+    const text = new TextDecoder().decode(bytes);
+    const floor = /^[0-9]{1,15}$/.test(text) ? Number(text) : NaN;
+    if (!Number.isSafeInteger(floor)) throw new CorruptMetaError(counterFloorMeta, `not a counter: ${JSON.stringify(text.slice(0, 20))}`);
+    this.counterFloor = floor;
+  }
+
+  /** Starts over at 0 (persisted): only under an actor that has numbered nothing yet, which no forgotten dot can carry. */
+  async reset(): Promise<void> {
+    this.counterFloor = 0;
+    await this.store.putMeta(counterFloorMeta, new TextEncoder().encode('0'), { sync: true });
   }
 
   /** The floor for writing one of a key's two local copies: past `actor`'s dots in the other copy too. */

@@ -1,5 +1,5 @@
 import { parseMemberInfo, ringStateFromWire, ringStateToWire, type MemberInfo, type RingState } from '@ringkv/core';
-import type { ReplicaStore } from '@ringkv/storage';
+import { CorruptMetaError, type ReplicaStore } from '@ringkv/storage';
 import { Packr } from 'msgpackr';
 
 /**
@@ -11,10 +11,13 @@ import { Packr } from 'msgpackr';
 const membersMeta = 'members';
 const packr = new Packr({ useRecords: false });
 
-export async function loadMembers(store: ReplicaStore): Promise<MemberInfo[]> {
-  const bytes = await store.getMeta(membersMeta);
-  if (bytes === undefined) return [];
-  const x: unknown = packr.unpack(bytes);
+/**
+ * The saved member table; none (learnt again from the seeds by gossip) when
+ * the disk damaged it, which `damaged` is told. A damaged table read as valid
+ * could point the node at members that never were.
+ */
+export async function loadMembers(store: ReplicaStore, damaged: (err: CorruptMetaError) => void): Promise<MemberInfo[]> {
+  const x = await loadMeta(store, membersMeta, damaged);
   if (!Array.isArray(x)) return [];
   return x.map(parseMemberInfo).filter((m): m is MemberInfo => m !== undefined);
 }
@@ -25,10 +28,33 @@ export async function saveMembers(store: ReplicaStore, members: Iterable<MemberI
 
 const ringMeta = 'ring';
 
-/** The committed ring state (epoch ≥ 1) survives restarts too: it is the authority on ownership. */
-export async function loadRing(store: ReplicaStore): Promise<RingState | undefined> {
-  const bytes = await store.getMeta(ringMeta);
-  return bytes === undefined ? undefined : ringStateFromWire(packr.unpack(bytes));
+/**
+ * The committed ring state (epoch ≥ 1) survives restarts too: it is the
+ * authority on ownership. None when the disk damaged it: the node then learns
+ * the ring from the others before it coordinates (`ringKnown`) — a damaged one
+ * taken as valid could carry a wrong owner under a high epoch to every node.
+ */
+export async function loadRing(store: ReplicaStore, damaged: (err: CorruptMetaError) => void): Promise<RingState | undefined> {
+  const wire = await loadMeta(store, ringMeta, damaged);
+  if (wire === undefined) return undefined;
+  try {
+    return ringStateFromWire(wire);
+  } catch (err) {
+    damaged(new CorruptMetaError(ringMeta, `not a ring state (${String(err)})`));
+    return undefined;
+  }
+}
+
+/** A msgpack metadata value, or undefined when absent or damaged (checksum or format). */
+async function loadMeta(store: ReplicaStore, name: string, damaged: (err: CorruptMetaError) => void): Promise<unknown> {
+  try {
+    const bytes = await store.getMeta(name);
+    return bytes === undefined ? undefined : packr.unpack(bytes);
+  } catch (err) {
+    if (err instanceof CorruptMetaError) damaged(err);
+    else damaged(new CorruptMetaError(name, `not msgpack (${String(err)})`));
+    return undefined;
+  }
 }
 
 export async function saveRing(store: ReplicaStore, state: RingState): Promise<void> {

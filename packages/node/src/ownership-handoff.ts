@@ -1,4 +1,5 @@
 import { markDone, pendingTransfers, type Clock, type KvRecord, type Transfer } from '@ringkv/core';
+import { CorruptMetaError } from '@ringkv/storage';
 import type { ClusterView } from './cluster-view.js';
 import type { Logger } from './logger.js';
 import { PeriodicTask } from './periodic-task.js';
@@ -128,7 +129,12 @@ export class OwnershipHandoff {
   private async transfer(t: Transfer, epoch: number): Promise<void> {
     const { replica, peers, settings, clock, view, logger } = this.deps;
     const cp = checkpointName(epoch, t);
-    const saved = await replica.store.getMeta(cp);
+    // A damaged checkpoint only costs resending the partition from its start (merges are idempotent).
+    const saved = await replica.store.getMeta(cp).catch((err: unknown) => {
+      if (!(err instanceof CorruptMetaError)) throw err;
+      logger.warn({ transfer: t.id, err: err.message }, 'transfer checkpoint damaged; resending the partition from its start');
+      return undefined;
+    });
     let after: Uint8Array | undefined = saved === undefined || saved.length === 0 ? undefined : new Uint8Array(saved);
     const progress = this.active.get(t.id) ?? { id: t.id, partition: t.partition, to: t.to, keysSent: 0, bytesSent: 0, startedAt: clock.now() };
     this.active.set(t.id, progress);

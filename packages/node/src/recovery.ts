@@ -1,4 +1,4 @@
-import type { ReplicaStore } from '@ringkv/storage';
+import { CorruptMetaError, type ReplicaStore } from '@ringkv/storage';
 import type { Logger } from './logger.js';
 
 const recoveringMeta = 'recovering';
@@ -34,7 +34,13 @@ export class Recovery {
 
   /** Resumes a recovery a previous run did not finish. */
   async init(): Promise<void> {
-    if ((await this.store.getMeta(recoveringMeta)) !== undefined) {
+    // A damaged flag counts as set: recovering again costs exchanges, serving reads from a store
+    // that is still missing data would answer "absent" for acknowledged writes.
+    const flag = await this.store.getMeta(recoveringMeta).catch((err: unknown) => {
+      if (!(err instanceof CorruptMetaError)) throw err;
+      return new Uint8Array([1]);
+    });
+    if (flag !== undefined) {
       this.begin('resumed after a restart');
       await this.finishIfNothingLeft();
     }

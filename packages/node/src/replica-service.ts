@@ -19,7 +19,7 @@ import {
   resolveLww,
   type KvRecord,
 } from '@ringkv/core';
-import type { CorruptRecordError, ReplicaStore } from '@ringkv/storage';
+import { CorruptMetaError, type CorruptRecordError, type ReplicaStore } from '@ringkv/storage';
 import type { HintRecord } from './hint-record.js';
 import { ActorRenewal } from './actor-renewal.js';
 import { CounterFloor } from './counter-floor.js';
@@ -142,9 +142,22 @@ export class ReplicaService {
     this.listener = listener;
   }
 
-  /** Loads what must survive restarts (the counter floor). */
-  init(): Promise<void> {
-    return this.floor.load();
+  /**
+   * Loads what must survive restarts (the counter floor). A floor the disk
+   * damaged is unknown: dots of the current actor at or below it may be
+   * forgotten somewhere, so the replica takes a new actor, under which no dot
+   * exists yet, and starts its floor over. Resolves with that damage, if any, for the log.
+   */
+  async init(): Promise<CorruptMetaError | undefined> {
+    try {
+      await this.floor.load();
+      return undefined;
+    } catch (err) {
+      if (!(err instanceof CorruptMetaError)) throw err;
+      await this.actors.renewNow(err);
+      await this.floor.reset();
+      return err;
+    }
   }
 
   /** The key's record, for a reader; a corrupt copy is reported and refused (stored-copies.ts). */

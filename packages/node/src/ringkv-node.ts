@@ -1,5 +1,5 @@
 import { LwwPrefixes, Membership, defaultMembershipSettings, type ClusterParams, type Clock, type MemberInfo, type Random, type Transport } from '@ringkv/core';
-import type { ReplicaStore } from '@ringkv/storage';
+import type { CorruptMetaError, ReplicaStore } from '@ringkv/storage';
 import { AntiEntropy } from './anti-entropy.js';
 import { ClusterView } from './cluster-view.js';
 import { Coordinator } from './coordinator.js';
@@ -227,12 +227,17 @@ export class RingkvNode {
 
   /** Starts serving inter-node requests, gossiping and delivering hints. */
   async start(): Promise<void> {
-    await this.replica.init();
+    const floorLost = await this.replica.init();
+    if (floorLost !== undefined) {
+      this.deps.logger.error({ err: floorLost.message, actor: this.replica.actor }, `${floorLost.message}; took a new actor, under which no dot exists yet; check this node's disk`);
+    }
     await this.recovery.init();
-    const known = (await loadMembers(this.deps.store)).filter((m) => m.id !== this.deps.self.id);
+    const report = (what: string) => (err: CorruptMetaError): void =>
+      this.deps.logger.error({ err: err.message }, `${err.message}; ${what}; check this node's disk`);
+    const known = (await loadMembers(this.deps.store, report('starting without it: the members are learnt again from the seeds'))).filter((m) => m.id !== this.deps.self.id);
     this.membership.merge(known.map((info) => ({ info, heartbeat: 0 })), this.deps.clock.now());
     this.view.learn(known);
-    const ring = await loadRing(this.deps.store);
+    const ring = await loadRing(this.deps.store, report('starting without it: the ring is learnt again from the other nodes before this one coordinates'));
     if (ring !== undefined) this.view.learnRing(ring);
     const reportMembersSave = saveReporter(this.deps.logger, 'member table');
     const reportRingSave = saveReporter(this.deps.logger, 'ring state');

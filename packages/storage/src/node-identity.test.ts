@@ -82,6 +82,31 @@ describe('loadOrCreateIdentity', () => {
     await expect(loadOrCreateIdentity(new MemoryStore(), '', () => 1)).rejects.toThrow(RangeError);
   });
 
+  it('refuses an identity the disk changed, saying what to do, and reads one written before checksums', async () => {
+    const store = new MemoryStore();
+    await loadOrCreateIdentity(store, 'n1', () => 100);
+    const stored = (await store.get(metaKey('identity'))) as Uint8Array;
+    const damaged = Uint8Array.from(stored);
+    damaged[damaged.length - 3] = (damaged[damaged.length - 3] as number) ^ 0x01; // a digit of the epoch
+    await store.write([{ type: 'put', key: metaKey('identity'), value: damaged }]);
+    const err = await loadOrCreateIdentity(store, 'n1', () => 200).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CorruptMetaError);
+    expect((err as Error).message).toMatch(/checksum.*start the node with an empty one under the same id/);
+    const legacy = new MemoryStore();
+    await legacy.write([{ type: 'put', key: metaKey('identity'), value: new TextEncoder().encode('{"format":1,"nodeId":"n1","epoch":42}') }]);
+    expect(await loadOrCreateIdentity(legacy, 'n1', () => 1)).toMatchObject({ epoch: 43, created: false });
+  });
+
+  it('takes a new epoch when the clean-shutdown flag was damaged', async () => {
+    const store = new MemoryStore();
+    await loadOrCreateIdentity(store, 'n1', () => 100);
+    await markCleanShutdown(store);
+    const flag = Uint8Array.from((await store.get(metaKey('clean-shutdown'))) as Uint8Array);
+    flag[1] = (flag[1] as number) ^ 0x80;
+    await store.write([{ type: 'put', key: metaKey('clean-shutdown'), value: flag }]);
+    expect(await loadOrCreateIdentity(store, 'n1', () => 100)).toMatchObject({ epoch: 101, previousShutdownClean: false });
+  });
+
   describe('on LevelDB', () => {
     let dir: string | undefined;
     afterEach(async () => {

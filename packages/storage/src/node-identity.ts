@@ -16,6 +16,7 @@
 import type { Store, StoreOp } from '@ringkv/core';
 import { CorruptMetaError, IdentityMismatchError } from './errors.js';
 import { metaKey } from './keys.js';
+import { seal, unsealMeta } from './record-envelope.js';
 
 export interface NodeIdentity {
   readonly nodeId: string;
@@ -50,7 +51,9 @@ export async function loadOrCreateIdentity(
 ): Promise<NodeIdentity> {
   if (nodeId.length === 0) throw new RangeError('loadOrCreateIdentity: nodeId must not be empty');
   const stored = await store.get(metaKey(identityName));
-  const clean = (await store.get(metaKey(cleanShutdownName))) !== undefined;
+  const flag = await store.get(metaKey(cleanShutdownName));
+  // A damaged flag cannot vouch for anything: start as after a crash (a new epoch).
+  const clean = flag !== undefined && unsealMeta(flag) !== undefined;
   const previous = stored === undefined ? undefined : decodeIdentity(stored);
   if (previous !== undefined && previous.nodeId !== nodeId) {
     throw new IdentityMismatchError(nodeId, previous.nodeId);
@@ -101,7 +104,7 @@ export async function forgetCleanShutdown(store: Store): Promise<void> {
  * has completed and just before closing the store.
  */
 export async function markCleanShutdown(store: Store): Promise<void> {
-  await store.write([{ type: 'put', key: metaKey(cleanShutdownName), value: Uint8Array.of(1) }], { sync: true });
+  await store.write([{ type: 'put', key: metaKey(cleanShutdownName), value: seal(Uint8Array.of(1)) }], { sync: true });
 }
 
 function checkEpoch(epoch: number): number {
@@ -111,12 +114,22 @@ function checkEpoch(epoch: number): number {
   return epoch;
 }
 
-// JSON: the record is tiny and rare, and a human can read it in a dump.
+// JSON: the record is tiny and rare, and a human can read it in a dump. Sealed with a checksum:
+// an epoch a flipped bit lowered would let the node number dots it already used.
 function encodeIdentity(record: IdentityRecord): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(record));
+  return seal(new TextEncoder().encode(JSON.stringify(record)));
 }
 
-function decodeIdentity(bytes: Uint8Array): IdentityRecord {
+function decodeIdentity(stored: Uint8Array): IdentityRecord {
+  const bytes = unsealMeta(stored);
+  if (bytes === undefined) {
+    throw new CorruptMetaError(
+      identityName,
+      'it fails its checksum: the disk changed it, and the node cannot tell which actor epochs it already used. ' +
+        'Move this data directory aside and start the node with an empty one under the same id: it takes a new epoch ' +
+        'and recovers its data from the other replicas',
+    );
+  }
   let value: unknown;
   try {
     value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { seal, unseal } from './record-envelope.js';
+import { seal, unseal, unsealMeta } from './record-envelope.js';
 
 // Payloads as core encodes records and hints: a msgpack array first (fixarray 0x90-0x9F).
 const payload = fc.tuple(fc.integer({ min: 0x90, max: 0x9f }), fc.uint8Array({ maxLength: 300 })).map(([first, rest]) => Uint8Array.of(first, ...rest));
@@ -42,5 +42,20 @@ describe('stored record checksums', () => {
     expect(unseal(new Uint8Array(0))).toBeUndefined();
     expect(unseal(Uint8Array.of(0xc1, 0, 0))).toBeUndefined();
     expect(unseal(Uint8Array.of(0x00, 0x92))).toBeUndefined();
+  });
+
+  it('metadata: sealed values unseal to themselves, any flipped bit past the marker is caught, unsealed values read as they are', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), fc.nat(), (p, at) => {
+        const stored = seal(p);
+        expect(unsealMeta(stored)).toEqual(p);
+        const bit = 8 + (at % ((stored.length - 1) * 8));
+        stored[bit >> 3] = (stored[bit >> 3] as number) ^ (1 << (bit & 7));
+        expect(unsealMeta(stored)).toBeUndefined();
+      }),
+    );
+    const legacyJson = new TextEncoder().encode('{"format":1}');
+    expect(unsealMeta(legacyJson)).toBe(legacyJson);
+    expect(unsealMeta(Uint8Array.of(1))).toEqual(Uint8Array.of(1));
   });
 });

@@ -39,7 +39,24 @@ export function unseal(stored: Uint8Array): Uint8Array | undefined {
   const first = stored[0];
   if (first === undefined) return undefined;
   if (first >= 0x90 && first <= 0x9f) return stored; // written before checksums: read as is (decoding still validates it)
-  if (first !== marker || stored.length < headerBytes) return undefined;
+  return checked(stored);
+}
+
+/**
+ * The payload of a stored metadata value (node identity, ring, members,
+ * flags, checkpoints), or undefined when it fails its checksum. Metadata is
+ * sealed like records since 2026-12-06; a value written before (JSON, text,
+ * msgpack, a flag byte: anything but 0xC1 first) is read as is, and its reader
+ * validates its own format — which also rejects a sealed value whose marker a
+ * flipped bit changed, as none of those formats starts with the checksum bytes
+ * that follow.
+ */
+export function unsealMeta(stored: Uint8Array): Uint8Array | undefined {
+  return stored[0] === marker ? checked(stored) : stored;
+}
+
+function checked(stored: Uint8Array): Uint8Array | undefined {
+  if (stored[0] !== marker || stored.length < headerBytes) return undefined;
   const payload = stored.subarray(headerBytes);
   // big-endian, read by hand: a DataView per read costs more than the rest of this function
   const expected = (((stored[1] as number) << 24) | ((stored[2] as number) << 16) | ((stored[3] as number) << 8) | (stored[4] as number)) >>> 0;

@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Store } from '@ringkv/core';
+import { CorruptMetaError } from './errors.js';
 import { metaKey } from './keys.js';
 import { LevelStore } from './level-store.js';
 import { MemoryStore } from './memory-store.js';
+import { seal } from './record-envelope.js';
 import { ReplicaStore } from './replica-store.js';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -94,10 +96,25 @@ describe.each(backends)('ReplicaStore over %s', (_name, open) => {
     const r = new ReplicaStore(store);
     expect(await r.getMeta('ring')).toBeUndefined();
     await r.putMeta('ring', utf8('v1'));
-    expect(await store.get(metaKey('ring'))).toEqual(utf8('v1'));
+    expect(await store.get(metaKey('ring'))).toEqual(seal(utf8('v1')));
     expect(await r.getMeta('ring')).toEqual(utf8('v1'));
     await r.deleteMeta('ring');
     expect(await r.getMeta('ring')).toBeUndefined();
+  });
+
+  it('refuses metadata the disk changed, and reads metadata written before checksums as it is', async () => {
+    const store = await open();
+    const r = new ReplicaStore(store);
+    await r.putMeta('ring', utf8('v1'));
+    const stored = (await store.get(metaKey('ring'))) as Uint8Array;
+    const damaged = Uint8Array.from(stored);
+    damaged[damaged.length - 1] = (damaged[damaged.length - 1] as number) ^ 0x04;
+    await store.write([{ type: 'put', key: metaKey('ring'), value: damaged }]);
+    const err = await r.getMeta('ring').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CorruptMetaError);
+    expect((err as Error).message).toMatch(/"ring".*checksum/);
+    await store.write([{ type: 'put', key: metaKey('members'), value: utf8('legacy') }]);
+    expect(await r.getMeta('members')).toEqual(utf8('legacy'));
   });
   it('indexes record deadlines in the same batch, and lists only those due before now', async () => {
     const r = new ReplicaStore(await open());

@@ -7,8 +7,8 @@
  */
 import type { Store, StoreOp } from '@ringkv/core';
 import { successor } from './bytes.js';
-import { CorruptRecordError } from './errors.js';
-import { seal, unseal } from './record-envelope.js';
+import { CorruptMetaError, CorruptRecordError } from './errors.js';
+import { seal, unseal, unsealMeta } from './record-envelope.js';
 import {
   dataKey,
   dataRange,
@@ -239,13 +239,18 @@ export class ReplicaStore {
     return this.store.write([], { sync: true });
   }
 
-  getMeta(name: string): Promise<Uint8Array | undefined> {
-    return this.store.get(metaKey(name));
+  /** A metadata value; throws CorruptMetaError when it fails its checksum (each caller decides what is safe then). */
+  async getMeta(name: string): Promise<Uint8Array | undefined> {
+    const stored = await this.store.get(metaKey(name));
+    if (stored === undefined) return undefined;
+    const bytes = unsealMeta(stored);
+    if (bytes === undefined) throw new CorruptMetaError(name, 'it fails its checksum: the disk changed it');
+    return bytes;
   }
 
-  /** Synced by default: metadata is rare and must not be lost with the machine. */
+  /** Synced by default: metadata is rare and must not be lost with the machine. Sealed with a checksum, as records are. */
   putMeta(name: string, bytes: Uint8Array, options: WriteOptions = { sync: true }): Promise<void> {
-    return this.store.write([{ type: 'put', key: metaKey(name), value: bytes }], options);
+    return this.store.write([{ type: 'put', key: metaKey(name), value: seal(bytes) }], options);
   }
 
   deleteMeta(name: string, options: WriteOptions = { sync: true }): Promise<void> {

@@ -40,7 +40,10 @@ async function damagedStore(): Promise<string> {
   const tables = readdirSync(dir).filter((f) => f.endsWith('.ldb'));
   const biggest = tables.map((f) => join(dir, f)).sort((a, b) => readFileSync(b).length - readFileSync(a).length)[0] as string;
   const bytes = readFileSync(biggest);
-  bytes[Math.floor(bytes.length / 3)] = (bytes[Math.floor(bytes.length / 3)] as number) ^ 0x10;
+  // Four bytes inverted a third of the way in, inside a compressed block: a single flipped bit can land
+  // on a literal byte snappy passes through (then only ringkv's checksum sees it, a different test).
+  const at = Math.floor(bytes.length / 3);
+  for (let i = at; i < at + 4; i++) bytes[i] = (bytes[i] as number) ^ 0xff;
   writeFileSync(biggest, bytes);
   return dir;
 }
