@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkHistory, type ViolationKind } from './chaos-checker.js';
 import { parseHistory, type HistoryEvent, type Phase } from './chaos-history.js';
+import { findableValue } from './chaos-values.js';
 
 /**
  * Hand-made histories. Each helper appends an invoke and its completion for
@@ -181,6 +182,9 @@ describe('checkHistory: histories that must pass', () => {
     const text = h.events.map((e) => JSON.stringify(e)).join('\n');
     expect(checkHistory(parseHistory(text)).ok).toBe(true);
     expect(() => parseHistory('{"t":1,"client":1,"op":"fly","phase":"ok","node":"n1"}')).toThrow(/line 1: unknown op/);
+    // every fault op of a recorded run reads back (degrade and clock once did not, for --check)
+    const faults = ['corrupt', 'degrade', 'clock', 'clock-back'].map((op, i) => JSON.stringify({ t: i, client: 'nemesis', op, phase: 'invoke', node: 'n1' }));
+    expect(parseHistory(faults.join('\n')).map((e) => e.op)).toEqual(['corrupt', 'degrade', 'clock', 'clock-back']);
   });
 });
 
@@ -318,5 +322,51 @@ describe('checkHistory: histories that must fail', () => {
     expect(checkHistory(h.events).problems.join('\n')).toMatch(/without an invoke/);
     const twice = new H().openPut(1, 'k', 'c1-0').put(1, 'k', 'c1-1', { got: 'B' }).final('k', ['c1-1']);
     expect(checkHistory(twice.events).problems.join('\n')).toMatch(/still open/);
+  });
+});
+
+/**
+ * The `corrupt` fault's property: a damaged copy served is a value no client
+ * wrote to that key (a phantom). The workload's values then carry a hash
+ * suffix, and the checker compares the whole string, so one flipped bit
+ * anywhere in it is foreign.
+ */
+describe('checkHistory: foreign values (a damaged copy served)', () => {
+  const v0 = findableValue('c1-0');
+  const v1 = findableValue('c2-0');
+  /** v0 with bit 4 of one suffix character flipped, as a damaged copy would read */
+  const damaged = `${v0.slice(0, -5)}${String.fromCharCode(v0.charCodeAt(v0.length - 5) ^ 0x10)}${v0.slice(-4)}`;
+
+  it('passes when every read, during the run and at the end, returns values clients wrote to that key', () => {
+    const h = new H()
+      .put(1, 'k', v0, { got: 'A' })
+      .put(2, 'k', v1, { got: 'B' })
+      .get(3, 'k', [v0, v1], 'AB')
+      .final('k', [v0, v1]);
+    const r = checkHistory(h.events);
+    expect(r.violations).toEqual([]);
+    expect(r.ok).toBe(true);
+  });
+
+  it('fails on a read during the run of a value one bit off what was written, though the final read is right', () => {
+    expect(damaged).not.toBe(v0);
+    expect(damaged.length).toBe(v0.length);
+    const h = new H().put(1, 'k', v0, { got: 'A' }).get(3, 'k', [damaged], 'A').final('k', [v0]);
+    const r = checkHistory(h.events);
+    expect(r.ok).toBe(false);
+    expect(r.violations).toEqual([{ kind: 'phantom-value', key: 'k', value: damaged, detail: expect.stringMatching(/client 3 read .* but no PUT wrote it/) as string }]);
+    expect(r.puts.lost).toBe(0);
+  });
+
+  it('fails on a final read of the damaged copy in place of an acknowledged write: foreign value and lost write', () => {
+    const h = new H().put(1, 'k', v0, { got: 'A' }).final('k', [damaged]);
+    expect(kinds(h).sort()).toEqual(['lost-write', 'phantom-value']);
+  });
+
+  it('fails on a value another key was written with', () => {
+    const h = new H().put(1, 'k1', v0, { got: 'A' }).put(2, 'k2', v1, { got: 'B' }).final('k1', [v0, v1]).final('k2', [v1]);
+    const r = checkHistory(h.events);
+    expect(r.violations.map((v) => [v.kind, v.key, v.value])).toEqual([['phantom-value', 'k1', v1]]);
+    expect(r.violations[0]?.detail).toMatch(/it was written to k2/);
   });
 });

@@ -1,4 +1,6 @@
 import { rm } from 'node:fs/promises';
+import { isPrimaryOf, newestValues } from './chaos-bitrot.js';
+import { compactNode, corruptStoredValue, describeCorruption, readRing } from './chaos-corrupt.js';
 import { NEMESIS, type HistoryRecorder } from './chaos-history.js';
 import type { ClockSkewer } from './chaos-clock.js';
 import { describeDegrade, planDegrade, type NetworkDegrader } from './chaos-netem.js';
@@ -15,6 +17,11 @@ import type { LocalCluster } from './local-cluster.js';
  * - wipe: `kill -9`, its data directory deleted, restarted empty under the same
  *   id (a replaced disk). With N = 1 this must lose acknowledged writes: the
  *   negative control that shows the checker sees losses.
+ * - corrupt: the node compacts (its records move from LevelDB's log into table
+ *   files), is killed with `kill -9`, one bit inside one stored value the
+ *   workload wrote is flipped in a table file (bit rot; see chaos-corrupt.ts),
+ *   and it is restarted with that data after the down time. Its checksum must
+ *   catch the damage: nothing damaged served, nothing acknowledged lost.
  * - partition, isolate, bridge: cut the network between nodes (random halves;
  *   one node from all others; two halves that both still reach a bridge node)
  *   with iptables, healed after the down time (see chaos-network.ts). Every
@@ -25,7 +32,7 @@ import type { LocalCluster } from './local-cluster.js';
  * - clock: one random node's clock jumps forward or backward by seconds while
  *   it runs, and back after the down time (see chaos-clock.ts). It keeps serving.
  */
-export const FAULT_KINDS = ['kill', 'pause', 'wipe', 'partition', 'isolate', 'bridge', 'degrade', 'clock'] as const;
+export const FAULT_KINDS = ['kill', 'pause', 'wipe', 'partition', 'isolate', 'bridge', 'degrade', 'clock', 'corrupt'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 /** Faults after which the hit nodes keep serving: clients go on choosing them. */
 export type EpisodeKind = 'degrade' | 'clock';
@@ -48,6 +55,11 @@ export interface FaultLoopOptions {
   readonly degrader?: NetworkDegrader;
   /** required when `kinds` holds clock: the nodes' offset files, set up */
   readonly clocks?: ClockSkewer;
+  /**
+   * Called before a node is killed (kill, wipe, corrupt), while it still runs:
+   * what its process counted (damaged copies found) ends with it.
+   */
+  readonly beforeKill?: (i: number) => Promise<void>;
 }
 
 /** Who is down now, and why: clients send only to nodes not in here. */
@@ -83,7 +95,7 @@ export class FaultLoop {
 
   /** Ids of the nodes down now, with the fault, for the progress line. */
   describeDown(): string {
-    const how = { kill: 'killed', pause: 'paused', wipe: 'wiped' } as const;
+    const how = { kill: 'killed', pause: 'paused', wipe: 'wiped', corrupt: 'corrupted' } as const;
     const parts = [...this.down].map(([i, d]) => `${this.o.cluster.node(i).id} (${how[d.kind]})`);
     if (this.cutNow !== undefined) parts.push(`network cut ${this.cutNow.text} (${this.cutNow.cut.kind})`);
     if (this.episodeNow !== undefined) parts.push(`${this.episodeNow.kind} ${this.episodeNow.text}`);
@@ -292,10 +304,12 @@ export class FaultLoop {
     const { id, pid, dataDir } = cluster.node(i);
     // Out of the live set first, so clients stop choosing it before it goes.
     this.down.set(i, { kind, since: recorder.elapsedMs() });
+    if (kind === 'corrupt') return this.injectCorrupt(i);
     const withPid = pid === undefined ? {} : { pid };
     const e = recorder.record({ client: NEMESIS, op: kind, node: id, phase: 'invoke', ...withPid });
     try {
       if (kind === 'kill' || kind === 'wipe') {
+        await this.o.beforeKill?.(i);
         await cluster.kill(i, 'SIGKILL');
         if (kind === 'wipe') await rm(dataDir, { recursive: true, force: true });
       } else {
@@ -309,6 +323,46 @@ export class FaultLoop {
       const message = err instanceof Error ? err.message : String(err);
       recorder.record({ client: NEMESIS, op: kind, node: id, phase: 'fail', error: message, ...withPid });
       log(`${fmtT(e.t)}  ${kind} ${id} failed: ${message}`);
+    }
+  }
+
+  /**
+   * Compact, kill -9, flip one bit of a stored value in a table file. The node
+   * is already out of the live set. A value not found (or a failed compaction)
+   * is said in the log line; the node stays down and is restarted either way.
+   */
+  private async injectCorrupt(i: number): Promise<void> {
+    const { cluster, recorder, log } = this.o;
+    const { id, pid, dataDir, httpUrl } = cluster.node(i);
+    const withPid = pid === undefined ? {} : { pid };
+    const e = recorder.record({ client: NEMESIS, op: 'corrupt', node: id, phase: 'invoke', ...withPid });
+    try {
+      // Read while it runs: only keys it is a primary replica of are looked for on its disk.
+      const ring = await readRing(httpUrl);
+      await this.o.beforeKill?.(i);
+      let compacted = '';
+      try {
+        await compactNode(httpUrl);
+      } catch (err) {
+        // The tables may still hold values from LevelDB's own flushes: look there anyway.
+        compacted = `compaction failed (${err instanceof Error ? err.message : String(err)}); `;
+      }
+      // Right after the compaction (its counters were read before): every write it lets into the log shadows a table copy.
+      await cluster.kill(i, 'SIGKILL');
+      const values = newestValues(recorder.events).filter((v) => isPrimaryOf(ring, id, v.key));
+      const outcome = await corruptStoredValue(dataDir, values, this.o.random);
+      const detail = `${compacted}${describeCorruption(outcome)}`;
+      if (outcome.kind === 'skipped') {
+        recorder.record({ client: NEMESIS, op: 'corrupt', node: id, phase: 'fail', error: `skipped: ${detail}`, ...withPid });
+        log(`${fmtT(e.t)}  corrupt ${id} SKIPPED, nothing flipped (killed all the same, restarted after the down time): ${detail}`);
+        return;
+      }
+      recorder.record({ client: NEMESIS, op: 'corrupt', node: id, phase: 'ok', detail, ...withPid });
+      log(`${fmtT(e.t)}  corrupt ${id}: compact, kill -9${pid === undefined ? '' : ` (pid ${pid})`}, ${detail}`);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      recorder.record({ client: NEMESIS, op: 'corrupt', node: id, phase: 'fail', error: message, ...withPid });
+      log(`${fmtT(e.t)}  corrupt ${id} failed: ${message}`);
     }
   }
 
@@ -329,6 +383,8 @@ export class FaultLoop {
     }
     const e = recorder.record({ client: NEMESIS, op: 'restart', node: id, phase: 'invoke' });
     try {
+      // A fault that failed before its kill leaves the process running: restart() ends it.
+      if (cluster.node(i).pid !== undefined) await this.o.beforeKill?.(i);
       await cluster.restart(i);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

@@ -5,7 +5,8 @@ import { once } from 'node:events';
 /** What a workload client does to a key. */
 export type ClientOp = 'get' | 'put' | 'delete';
 /** What the fault loop does to a node (more kinds join as issue 6 adds faults). */
-export type FaultOp = 'kill' | 'restart' | 'pause' | 'resume' | 'wipe' | 'partition' | 'isolate' | 'bridge' | 'heal' | 'degrade' | 'clock' | 'clock-back';
+export const FAULT_OPS = ['kill', 'restart', 'pause', 'resume', 'wipe', 'corrupt', 'partition', 'isolate', 'bridge', 'heal', 'degrade', 'clock', 'clock-back'] as const;
+export type FaultOp = (typeof FAULT_OPS)[number];
 
 /**
  * Jepsen's phases: `info` is "maybe applied" (a write that timed out, lost its
@@ -42,7 +43,7 @@ export interface HistoryEvent {
   readonly pid?: number;
   /** network faults (partition, isolate, bridge): the node ids of each side; `node` then describes the cut */
   readonly groups?: readonly (readonly string[])[];
-  /** degrade: the delay/loss/… applied; clock, clock-back: the offsets before and after the jump */
+  /** degrade: the delay/loss/… applied; clock, clock-back: the offsets before and after the jump; corrupt: the bit flipped, where */
   readonly detail?: string;
 }
 
@@ -119,7 +120,8 @@ export function parseHistory(text: string): HistoryEvent[] {
   return events;
 }
 
-const OPS: ReadonlySet<string> = new Set(['get', 'put', 'delete', 'kill', 'restart', 'pause', 'resume', 'wipe', 'partition', 'isolate', 'bridge', 'heal']);
+// One list with FaultOp: a fault op missing here made --check reject the histories of runs with it.
+const OPS: ReadonlySet<string> = new Set(['get', 'put', 'delete', ...FAULT_OPS]);
 const PHASES: ReadonlySet<string> = new Set(['invoke', 'ok', 'fail', 'info']);
 
 function eventProblem(v: unknown): string | undefined {

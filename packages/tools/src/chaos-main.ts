@@ -13,9 +13,11 @@ import { HistoryRecorder, NEMESIS, isWorkloadClient, readHistoryFile, type Histo
 import { NodePools } from './chaos-http.js';
 import { NetworkDegrader } from './chaos-netem.js';
 import { IptablesUnavailableError, NetworkCutter } from './chaos-network.js';
-import { chaosConfig, chaosProgram, usesClockSkew, usesDegrade, usesNetworkFaults, type ChaosConfig } from './chaos-options.js';
+import { CorruptionTally, readCorruptionCounters } from './chaos-corruption-counters.js';
+import { chaosConfig, chaosProgram, usesClockSkew, usesCorrupt, usesDegrade, usesNetworkFaults, type ChaosConfig } from './chaos-options.js';
 import { ChaosRandom, randomSeed } from './chaos-random.js';
-import { chaosReportJson, formatChaosReport, judge, type ChaosReport, type HealResult } from './chaos-report.js';
+import { chaosReportJson, formatChaosReport, judge, type ChaosReport, type CorruptionReport, type HealResult } from './chaos-report.js';
+import { scrubAll, waitForRepairs } from './chaos-scrub.js';
 import { faultWindows, requestStats } from './chaos-stats.js';
 import { Workload, ownKey, sharedKey } from './chaos-workload.js';
 import { LocalCluster, nodeHost } from './local-cluster.js';
@@ -125,6 +127,9 @@ async function run(config: ChaosConfig): Promise<number> {
     const nodeIds = cluster.urls().map((_, i) => cluster?.node(i).id ?? `n${i + 1}`);
     const rec = new HistoryRecorder(historyFile);
     recorder = rec;
+    // The nodes' counts of damaged copies end with each process: read before each kill, summed.
+    const tally = usesCorrupt(config) ? new CorruptionTally() : undefined;
+    const running = cluster;
     pools = new NodePools(cluster.urls(), config.clients + 2, config.timeout * 1000);
     faults = new FaultLoop({
       cluster,
@@ -137,6 +142,9 @@ async function run(config: ChaosConfig): Promise<number> {
       ...(network === undefined ? {} : { network }),
       ...(degrader === undefined ? {} : { degrader }),
       ...(clocks === undefined ? {} : { clocks }),
+      ...(tally === undefined
+        ? {}
+        : { beforeKill: async (i: number) => tally.add(running.node(i).id, await readCorruptionCounters(running.node(i).httpUrl)) }),
     });
     const f = faults;
     const workload = new Workload({
@@ -148,6 +156,7 @@ async function run(config: ChaosConfig): Promise<number> {
       pools,
       recorder: rec,
       random: workloadRandom,
+      findableValues: tally !== undefined,
     });
     const durationMs = config.duration * 1000;
     say(`running the workload for ${config.duration} s; history: ${historyFile}`);
@@ -198,6 +207,15 @@ async function run(config: ChaosConfig): Promise<number> {
       recoveries: monitor.recoveries(spans),
       detections: monitor.detections(spans),
     };
+    let corruption: CorruptionReport | undefined;
+    if (tally !== undefined) {
+      const nodes = nodeIds.map((id, i) => ({ id, url: urls[i] ?? '' }));
+      say('scrubbing every node (POST /admin/scrub) …');
+      const scrub = await scrubAll(nodes);
+      const repairs = await waitForRepairs(nodes, config.healTimeout * 1000);
+      for (const n of nodes) tally.add(n.id, repairs.counters[n.id]);
+      corruption = { found: tally.total(), byNode: tally.byNode(), unread: tally.unread, scrub, behind: repairs.behind };
+    }
     const keys = [...new Set(rec.events.filter((e) => isWorkloadClient(e.client) && e.key !== undefined).map((e) => e.key ?? ''))].sort();
     say(`reading ${keys.length} keys with R=${config.n}, twice …`);
     await finalReads({ pools, nodeIds, keys, r: config.n, recorder: rec });
@@ -217,6 +235,7 @@ async function run(config: ChaosConfig): Promise<number> {
         requests,
         check,
         faults: events.filter((e) => e.client === NEMESIS),
+        ...(corruption === undefined ? {} : { corruption }),
         failures,
         passed,
         historyFile: keep || config.history !== undefined ? historyFile : undefined,

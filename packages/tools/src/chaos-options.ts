@@ -67,6 +67,19 @@ Faults (--faults, one at a time, a random one every --kill-every seconds):
   wipe    kill -9 the node, delete its data directory, restart it empty under the
           same id --down-for seconds later (a replaced disk). With --n 1 this
           loses acknowledged writes: a negative control for the checker
+  corrupt compact the node (POST /admin/compact: its records move into LevelDB
+          table files), kill -9 it, flip one bit inside one stored value the
+          workload wrote (the newest value of a key the node is a primary
+          replica of), in a .ldb table (bit rot that LevelDB reads back without
+          complaint: only ringkv's record checksum catches it), restart it with
+          that data --down-for seconds later. The log says which key, value,
+          file, offset and bit; when no value is found in a table (or each one
+          found has a newer write in LevelDB's log, which would shadow it) it
+          says SKIPPED and the node is only killed. The workload's values then
+          carry a hash suffix (c<client>-<seq>~<32 chars>) that Snappy stores
+          literally. Before the final reads every node is scrubbed (POST
+          /admin/scrub), and the report counts the damaged copies the nodes
+          found and repaired (their /metrics, read before each kill and at the end)
   partition  cut the network into two random halves (sizes n/2 rounded down and
           up): no node of one half reaches a node of the other
   isolate    cut one random node off from every other node
@@ -112,7 +125,11 @@ with R = N twice a second apart, and checks the history:
   - every acknowledged PUT is read (as the value or among siblings), unless a
     write sent with a context that covered it (ok or maybe applied) replaced it;
   - no key whose every value was deleted comes back, no superseded value comes
-    back, no value appears that no one wrote.
+    back, no read (during the run or after) returns a value no client wrote to
+    that key (a phantom: a damaged copy served would be one).
+With corrupt among the faults, every node is scrubbed after the hints drained,
+and the final reads wait (at most --heal-timeout s) until each node repaired
+what it found.
 
 Exit status: 0 all checks passed; 1 a check failed (lost write, resurrected key,
 hints not drained, success rate below --min-success, a node that would not come
@@ -124,6 +141,7 @@ Examples:
   scripts/chaos --faults kill,pause --history /tmp/h.jsonl --keep
   scripts/chaos --faults kill,pause,partition,isolate,bridge --duration 300   # as root
   scripts/chaos --nodes 5 --duration 90 --faults kill,pause,partition,degrade,clock   # as root
+  scripts/chaos --duration 60 --kill-every 6 --down-for 4 --faults kill,corrupt --seed 101
   scripts/chaos --faults clock --policy lww   # negative control: the checker must report lost writes
   scripts/chaos --check /tmp/h.jsonl         # re-check a recorded history
   scripts/chaos -- --log-level debug         # flags after -- go to every node
@@ -133,7 +151,7 @@ export function chaosProgram(): Command {
   return new Command('scripts/chaos')
     .description(
       'Runs a workload against a fresh local cluster (in a temporary directory, removed afterwards)\n' +
-        'while killing or pausing random nodes or cutting the network between them, then heals the cluster and checks that no\n' +
+        'while killing, pausing or corrupting the disk of random nodes or cutting the network between them, then heals the cluster and checks that no\n' +
         'acknowledged write was lost. Durations are in seconds.',
     )
     .addOption(new Option('--nodes <count>', 'nodes in the cluster').default(5).argParser(intIn(1, 32)))
@@ -171,6 +189,11 @@ export function usesNetworkFaults(c: Pick<ChaosConfig, 'faults' | 'killEvery'>):
 /** Whether the run degrades links (per-node addresses, tc netem or its fallback). */
 export function usesDegrade(c: Pick<ChaosConfig, 'faults' | 'killEvery'>): boolean {
   return c.killEvery > 0 && c.faults.includes('degrade');
+}
+
+/** Whether the run flips bits on disk (findable values, a scrub and the nodes' counters at the end). */
+export function usesCorrupt(c: Pick<ChaosConfig, 'faults' | 'killEvery'>): boolean {
+  return c.killEvery > 0 && c.faults.includes('corrupt');
 }
 
 /** Whether nodes start with offset files (standing skews and jumps). */

@@ -5,6 +5,8 @@ import type { OutcomeCounts, RequestStats } from './chaos-stats.js';
 import { formatTable } from '@ringkv/cli/table-format';
 import { totalHints, type HintDrain } from './chaos-heal.js';
 import type { Detection, HintRecovery } from './chaos-monitor.js';
+import type { CorruptionCounters } from './chaos-corruption-counters.js';
+import type { ScrubResult } from './chaos-scrub.js';
 
 export interface HealResult {
   readonly drain: HintDrain;
@@ -32,6 +34,19 @@ export function drainAfterLastRecoveryMs(h: HealResult): number | undefined {
   return end - h.lastRecoveryAt;
 }
 
+/** What the nodes found of the `corrupt` fault's damage (runs with corrupt among the faults). */
+export interface CorruptionReport {
+  /** summed over every node process of the run (each read just before it was killed, and at the end) */
+  readonly found: CorruptionCounters;
+  readonly byNode: Readonly<Record<string, CorruptionCounters>>;
+  /** nodes whose counters could not be read before a kill: their finds are missing from `found` */
+  readonly unread: readonly string[];
+  /** the scrub of every node after healing, before the final reads */
+  readonly scrub: readonly ScrubResult[];
+  /** nodes that had not repaired every damaged record they found when the final reads began */
+  readonly behind: readonly string[];
+}
+
 export interface ChaosReport {
   readonly config: ChaosConfig;
   readonly seed: number | undefined;
@@ -40,6 +55,8 @@ export interface ChaosReport {
   readonly requests: RequestStats;
   readonly check: CheckResult;
   readonly faults: readonly HistoryEvent[];
+  /** only with the corrupt fault (and not with --check) */
+  readonly corruption?: CorruptionReport;
   /** a run-level failure (a node that would not come back, hints not drained, …) */
   readonly failures: readonly string[];
   readonly passed: boolean;
@@ -101,9 +118,11 @@ export function faultLog(events: readonly HistoryEvent[]): string[] {
     }
     const from = invokedAt.get(k) ?? e.t;
     const pid = e.pid === undefined ? '' : ` (pid ${e.pid})`;
-    if (e.phase !== 'ok') lines.push(`${tOf(from)}  ${e.op} ${e.node} FAILED: ${e.error ?? e.phase}`);
+    const skipped = e.error?.startsWith('skipped: ') === true;
+    if (e.phase !== 'ok') lines.push(`${tOf(from)}  ${e.op} ${e.node} ${skipped ? `SKIPPED: ${e.error?.slice('skipped: '.length)}` : `FAILED: ${e.error ?? e.phase}`}`);
     else if (e.op === 'kill') lines.push(`${tOf(from)}  kill -9 ${e.node}${pid}`);
     else if (e.op === 'wipe') lines.push(`${tOf(from)}  kill -9 ${e.node}${pid} and wipe its data`);
+    else if (e.op === 'corrupt') lines.push(`${tOf(from)}  compact, kill -9 ${e.node}${pid}; ${e.detail ?? ''}`);
     else if (e.op === 'pause') lines.push(`${tOf(from)}  SIGSTOP ${e.node}${pid}`);
     else if (e.op === 'resume') lines.push(`${tOf(from)}  SIGCONT ${e.node}`);
     else if (e.op === 'partition' || e.op === 'isolate' || e.op === 'bridge') lines.push(`${tOf(from)}  ${e.op}: cut ${e.node}`);
@@ -116,7 +135,7 @@ export function faultLog(events: readonly HistoryEvent[]): string[] {
   return lines;
 }
 
-const FAULT_OPS: ReadonlySet<string> = new Set(['kill', 'pause', 'wipe', 'partition', 'isolate', 'bridge', 'degrade', 'clock']);
+const FAULT_OPS: ReadonlySet<string> = new Set(['kill', 'pause', 'wipe', 'corrupt', 'partition', 'isolate', 'bridge', 'degrade', 'clock']);
 
 export function formatChaosReport(r: ChaosReport, violationsShown = 20): string {
   const c = r.config;
@@ -182,6 +201,8 @@ export function formatChaosReport(r: ChaosReport, violationsShown = 20): string 
     }
   }
 
+  if (r.corruption !== undefined) L.push('', ...corruptionLines(r.corruption, r.faults));
+
   const k = r.check;
   const viol = (kind: Violation['kind']): number => k.violations.filter((v) => v.kind === kind).length;
   L.push('', `check (${k.keys} keys, each read with R=N after healing):`);
@@ -189,7 +210,7 @@ export function formatChaosReport(r: ChaosReport, violationsShown = 20): string 
     `  acknowledged writes checked: ${k.puts.acked}  present: ${k.puts.ackedPresent}  superseded: ${k.puts.ackedSuperseded}  LOST: ${k.puts.lost}`,
     `  writes with unknown outcome: ${k.puts.unknown} (${k.puts.unknownPresent} present at the end); certainly failed: ${k.puts.failed}`,
     `  deletes acknowledged: ${k.deletes.acked} (unknown ${k.deletes.unknown}, failed ${k.deletes.failed}); keys that must read 404: ${k.keysDeleted}; resurrected: ${viol('resurrected-key')}`,
-    `  superseded values back: ${viol('superseded-value-back')}  phantom values: ${viol('phantom-value')}  unreadable keys: ${viol('unreadable-key')}`,
+    `  superseded values back: ${viol('superseded-value-back')}  phantom values (read, but no client wrote them to that key): ${viol('phantom-value')}  unreadable keys: ${viol('unreadable-key')}`,
   );
   if (k.changedBetweenFinalReads.length > 0) {
     L.push(`  (${k.changedBetweenFinalReads.length} key(s) read differently in the two final rounds: ${k.changedBetweenFinalReads.slice(0, 10).join(', ')})`);
@@ -206,6 +227,32 @@ export function formatChaosReport(r: ChaosReport, violationsShown = 20): string 
   if (r.keptDir !== undefined) L.push(`kept ${r.keptDir} (node data, logs${r.historyFile?.startsWith(r.keptDir) === true ? ', history' : ''})`);
   L.push('', r.passed ? 'PASS' : `FAIL: ${r.failures.join('; ')}`, '');
   return L.join('\n');
+}
+
+/** The bits the corrupt fault flipped, and what the nodes found of them. */
+export function corruptionLines(c: CorruptionReport, faults: readonly HistoryEvent[]): string[] {
+  const done = faults.filter((e) => e.op === 'corrupt' && e.phase !== 'invoke');
+  const flipped = done.filter((e) => e.phase === 'ok').length;
+  const skipped = done.filter((e) => e.phase !== 'ok' && e.error?.startsWith('skipped: ') === true).length;
+  const failed = done.length - flipped - skipped;
+  const f = c.found;
+  const perNode = Object.entries(c.byNode)
+    .filter(([, n]) => n.records + n.hints > 0)
+    .map(([id, n]) => `${id} ${n.records}${n.hints > 0 ? `+${n.hints} hints` : ''}/${n.repaired}`);
+  const scrubbed = c.scrub.filter((s) => s.corrupt !== undefined);
+  const scrubFailed = c.scrub.filter((s) => s.corrupt === undefined);
+  const L = [
+    `disk corruption (corrupt fault: ${flipped} bit${flipped === 1 ? '' : 's'} flipped in stored values, ${skipped} skipped${failed > 0 ? `, ${failed} failed` : ''}):`,
+    `  damaged copies the nodes found: ${f.records} record${f.records === 1 ? '' : 's'}, ${f.hints} hint${f.hints === 1 ? '' : 's'}; repaired from the other replicas: ${f.repaired}` +
+      (perNode.length > 0 ? `  (found/repaired: ${perNode.join(', ')})` : ''),
+    `  scrub of every node before the final reads: ${scrubbed.reduce((s, x) => s + (x.corrupt ?? 0), 0)} damaged record(s) found in ${scrubbed.reduce((s, x) => s + (x.records ?? 0), 0)} read` +
+      (scrubbed.some((s) => (s.corrupt ?? 0) > 0) ? ` (${scrubbed.filter((s) => (s.corrupt ?? 0) > 0).map((s) => `${s.node} ${s.corrupt ?? 0}`).join(', ')})` : '') +
+      (scrubFailed.length > 0 ? `; scrub FAILED on ${scrubFailed.map((s) => `${s.node} (${s.error ?? '?'})`).join(', ')}` : ''),
+  ];
+  if (flipped > 0 && f.records + f.hints === 0) L.push('  NOTE: bits were flipped but no node reported a damaged copy (a flipped copy shadowed by a newer write is never read)');
+  if (c.behind.length > 0) L.push(`  not every damaged record was repaired when the final reads began: ${c.behind.join(', ')}`);
+  if (c.unread.length > 0) L.push(`  counters not read before a kill (their finds are missing above): ${c.unread.join(', ')}`);
+  return L;
 }
 
 export function chaosReportJson(r: ChaosReport): string {
@@ -234,6 +281,7 @@ export function chaosReportJson(r: ChaosReport): string {
               hintsAtEnd: r.heal.drain.atEnd,
             },
       check: r.check,
+      corruption: r.corruption ?? null,
       historyFile: r.historyFile ?? null,
       keptDir: r.keptDir ?? null,
     },

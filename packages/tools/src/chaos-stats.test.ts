@@ -30,6 +30,23 @@ describe('faultWindows', () => {
   });
 });
 
+describe('faultWindows of the corrupt fault', () => {
+  it('counts a corrupted node down from the fault until its restart, skipped or not', () => {
+    const w = faultWindows([
+      ev(100, 'nemesis', 'corrupt', 'invoke', 'n4'),
+      ev(300, 'nemesis', 'corrupt', 'ok', 'n4', { detail: 'flipped bit 3 …' }),
+      ev(900, 'nemesis', 'restart', 'ok', 'n4'),
+      ev(1000, 'nemesis', 'corrupt', 'invoke', 'n1'),
+      ev(1200, 'nemesis', 'corrupt', 'fail', 'n1', { error: 'skipped: none found' }),
+      ev(1900, 'nemesis', 'restart', 'ok', 'n1'),
+    ]);
+    expect(w).toEqual([
+      { node: 'n4', kind: 'corrupt', from: 100, to: 900 },
+      { node: 'n1', kind: 'corrupt', from: 1000, to: 1900 },
+    ]);
+  });
+});
+
 describe('requestStats', () => {
   it('counts outcomes and keeps requests whose coordinator was killed mid-flight out of the success rate', () => {
     const events: HistoryEvent[] = [

@@ -1,9 +1,9 @@
 import { NEMESIS, isWorkloadClient, pairOps, type HistoryEvent } from './chaos-history.js';
 
-/** A stretch of time during which a node was not serving: killed and not yet restarted, or paused. */
+/** A stretch of time during which a node was not serving: killed (or corrupted) and not yet restarted, or paused. */
 export interface FaultWindow {
   readonly node: string;
-  readonly kind: 'kill' | 'pause' | 'wipe';
+  readonly kind: 'kill' | 'pause' | 'wipe' | 'corrupt';
   readonly from: number;
   /** when it served again (restart ready, or SIGCONT sent); undefined if it never did */
   readonly to: number | undefined;
@@ -40,7 +40,7 @@ export function faultWindows(events: readonly HistoryEvent[]): FaultWindow[] {
   const open = new Map<string, { kind: FaultWindow['kind']; from: number }>();
   for (const e of events) {
     if (e.client !== NEMESIS) continue;
-    if ((e.op === 'kill' || e.op === 'pause' || e.op === 'wipe') && e.phase === 'invoke') {
+    if ((e.op === 'kill' || e.op === 'pause' || e.op === 'wipe' || e.op === 'corrupt') && e.phase === 'invoke') {
       if (!open.has(e.node)) open.set(e.node, { kind: e.op, from: e.t });
     } else if ((e.op === 'restart' || e.op === 'resume') && e.phase === 'ok') {
       const w = open.get(e.node);

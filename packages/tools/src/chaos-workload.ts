@@ -1,6 +1,7 @@
 import type { KvOutcome, KvRequest, NodePools } from './chaos-http.js';
 import type { HistoryRecorder } from './chaos-history.js';
 import type { ChaosRandom } from './chaos-random.js';
+import { findableValue } from './chaos-values.js';
 
 export interface WorkloadOptions {
   readonly clients: number;
@@ -15,6 +16,11 @@ export interface WorkloadOptions {
   readonly pools: NodePools;
   readonly recorder: HistoryRecorder;
   readonly random: ChaosRandom;
+  /**
+   * PUT values carry a hash suffix (`c3-17~…`, chaos-values.ts) so the corrupt
+   * fault can find them in table files; bare ids otherwise.
+   */
+  readonly findableValues?: boolean;
 }
 
 /** The operation mix: reads, writes (mostly with the context last seen), some deletes. */
@@ -42,8 +48,9 @@ export const ownKey = (client: number, i: number): string => `c${client}-k${i}`;
 /**
  * Closed-loop clients: each has one request in flight at a time, on its own
  * keys and the shared ones, sent to a random live node. Every value written is
- * unique (`c<client>-<seq>`, a delete's tombstone id likewise), so the checker
- * can tell where each value read came from.
+ * unique (`c<client>-<seq>`, with a hash suffix when the corrupt fault must find
+ * it on disk; a delete's tombstone id likewise), so the checker can tell where
+ * each value read came from.
  */
 export class Workload {
   readonly counters: WorkloadCounters = { sent: 0, ok: 0, fail: 0, info: 0 };
@@ -90,7 +97,8 @@ export class Workload {
         req = ctx !== undefined ? { method: 'DELETE', key, value: `c${c}-${seq++}`, ctx } : { method: 'GET', key };
       } else {
         const sendCtx = known && ctx !== undefined && rng.chance(MIX.withContext);
-        req = { method: 'PUT', key, value: `c${c}-${seq++}`, ...(sendCtx ? { ctx } : {}) };
+        const id = `c${c}-${seq++}`;
+        req = { method: 'PUT', key, value: this.o.findableValues === true ? findableValue(id) : id, ...(sendCtx ? { ctx } : {}) };
       }
       const out = await this.perform(c, node, req);
       if (out.phase === 'ok') held.set(key, out.ctx);
