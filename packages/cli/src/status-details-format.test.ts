@@ -36,4 +36,14 @@ describe('formatStatusDetails', () => {
       'disk       DAMAGED COPIES FOUND: 2 records, 1 hints failed their checksums (2 repaired from other replicas) — check this node\'s disk',
     );
   });
+
+  it('says when the store refuses writes, and what to do', () => {
+    expect(formatStatusDetails({ store: { refusedFull: 0, refusedDamaged: 0, diskFull: false, storeDamaged: false } })).not.toMatch(/WRITES STOPPED|FULL:/);
+    expect(formatStatusDetails({ store: { refusedFull: 3, refusedDamaged: 0, diskFull: true, storeDamaged: false } })).toContain(
+      'disk       FULL: LevelDB refuses every write (3 refused; other replicas take them) — free space and restart this node',
+    );
+    expect(formatStatusDetails({ store: { refusedFull: 0, refusedDamaged: 7, diskFull: false, storeDamaged: true } })).toContain(
+      'disk       WRITES STOPPED: LevelDB read a damaged table block and refuses every write (7 refused; other replicas take them) — stop this node and run `ringkv repair-store --data DIR` on its data directory',
+    );
+  });
 });

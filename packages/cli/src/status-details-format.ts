@@ -39,6 +39,15 @@ export function formatStatusDetails(raw: unknown): string {
         `${marks}/${parts.length} partitions have a safe-to-collect mark (see --json for each)`,
     );
   }
+  const store = obj(s.store);
+  if (store.storeDamaged === true) {
+    lines.push(
+      `disk       WRITES STOPPED: LevelDB read a damaged table block and refuses every write (${num(store.refusedDamaged)} refused; ` +
+        `other replicas take them) — stop this node and run \`ringkv repair-store --data DIR\` on its data directory`,
+    );
+  } else if (store.diskFull === true) {
+    lines.push(`disk       FULL: LevelDB refuses every write (${num(store.refusedFull)} refused; other replicas take them) — free space and restart this node`);
+  }
   const damage = obj(s.corruption);
   if ((Number(damage.records) || 0) + (Number(damage.hints) || 0) > 0) {
     lines.push(

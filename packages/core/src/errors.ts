@@ -16,6 +16,7 @@ export const ERROR_CATALOGUE = {
   PRECONDITION_FAILED: { status: 412, summary: 'If-Match / If-None-Match did not hold for the value a quorum read found' },
   VALUE_TOO_LARGE: { status: 413, summary: 'the value is larger than the configured maximum' },
   INSUFFICIENT_STORAGE: { status: 507, summary: "the node's disk is full: the write was not stored (nor acknowledged); reads still work" },
+  STORE_DAMAGED: { status: 503, summary: "LevelDB stopped taking writes on the key's replicas after reading a damaged table block: the write was not stored (nor acknowledged); reads still work" },
   QUORUM_NOT_MET: { status: 503, summary: 'fewer replicas than required answered within the request timeout' },
   UNAVAILABLE: { status: 503, summary: 'no node able to coordinate this request could be reached' },
   OVERLOADED: { status: 503, summary: 'the node has as many requests in flight as its limit allows; retry after Retry-After seconds' },

@@ -37,6 +37,8 @@ export interface ConsoleNodeSample {
   readonly recovering: { readonly active: boolean; readonly partitionsLeft: number };
   /** a write was refused for a full disk: the node needs space and a restart (see /status store) */
   readonly diskFull: boolean;
+  /** LevelDB stopped taking writes after reading a damaged table block (see StoreDamagedError) */
+  readonly storeDamaged: boolean;
   /** stored copies found failing their checksums since start: a failing disk (see /status corruption) */
   readonly damagedCopies: number;
   readonly hotKeys: readonly HotKey[];
@@ -128,6 +130,7 @@ export class ConsoleNodeSampler {
       },
       recovering: { active: node.recovery.active, partitionsLeft: node.recovery.partitionsLeft },
       diskFull: storeStatus(node)?.diskFull === true,
+      storeDamaged: storeStatus(node)?.storeDamaged === true,
       damagedCopies: node.corruptRecords.stats.records + node.corruptRecords.stats.hints,
       hotKeys: this.metrics.topKeys(),
       latency,

@@ -15,7 +15,7 @@ import {
   type KvRecord,
   type ReplicaTarget,
 } from '@ringkv/core';
-import { CorruptRecordError, StoreFullError } from '@ringkv/storage';
+import { CorruptRecordError, StoreDamagedError, StoreFullError } from '@ringkv/storage';
 import type { ClusterView } from './cluster-view.js';
 import type { Logger } from './logger.js';
 import { callQuorum, type Answer } from './quorum-call.js';
@@ -173,11 +173,11 @@ export class Coordinator {
     };
     if (!targets.some((t) => t.node === this.selfId)) return forwardTo(targets);
     return here(partition).catch((err: unknown) => {
-      // A full disk refused the local write whole (one batch; nothing stored): another replica
+      // A full disk (or a store LevelDB stopped) refused the local write whole (one batch; nothing stored): another replica
       // can create the version, and this node's copy comes back by hint and repair once it has room.
       // So does a local copy found corrupt, which only its repair may replace (replica-service.ts).
       const others = targets.filter((t) => t.node !== this.selfId);
-      if (!(err instanceof StoreFullError || err instanceof CorruptRecordError) || others.length === 0) throw err;
+      if (!(err instanceof StoreFullError || err instanceof StoreDamagedError || err instanceof CorruptRecordError) || others.length === 0) throw err;
       return forwardTo(others);
     });
   }

@@ -10,7 +10,7 @@ import { RingkvError, TransportError, type ReplicaTarget } from '@ringkv/core';
 import type { IncrementRequest, IncrementResult } from './counter-increment.js';
 import type { ReplicaClient } from './replica-client.js';
 import type { CoordIncrBody } from './rpc-ops.js';
-import { refusedForSpace, ringEpochDiffers } from './write-forwarding.js';
+import { refusedByStore, ringEpochDiffers } from './write-forwarding.js';
 
 /** The body a coord.incr handler answers: the result, or the coordinator's error. */
 export type CoordIncrReply =
@@ -47,7 +47,7 @@ export async function forwardIncrement(
       throw new RingkvError('UNAVAILABLE', `forwarding the increment to ${t.node} failed: ${(err as Error).message}`);
     }
     // A full disk stored nothing of it: the next replica may apply it, still exactly once.
-    full = refusedForSpace(reply, t.node);
+    full = refusedByStore(reply, t.node);
     if (full === undefined) return parseIncrementReply(reply, ringEpoch());
   }
   throw full ?? new RingkvError('UNAVAILABLE', 'no replica of this counter could be reached to coordinate the increment');

@@ -1,5 +1,5 @@
 import { RingkvError, errorBody } from '@ringkv/core';
-import { CorruptRecordError, StoreFullError } from '@ringkv/storage';
+import { CorruptRecordError, StoreDamagedError, StoreFullError } from '@ringkv/storage';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 
 interface FastifyishError {
@@ -17,12 +17,28 @@ export function storeFullError(err: StoreFullError): RingkvError {
 }
 
 /**
+ * A store LevelDB stopped (a damaged table block) refuses a write whole, like
+ * a full disk: nothing was stored, another replica may take it.
+ */
+export function storeDamagedError(err: StoreDamagedError): RingkvError {
+  return new RingkvError('STORE_DAMAGED', `this node's store is damaged: ${err.message}; the write was not stored`, { dataDir: err.dir });
+}
+
+/** The client error for a store's refusal of a write (full or damaged), or undefined for any other error. */
+export function storeRefusal(err: unknown): RingkvError | undefined {
+  if (err instanceof StoreFullError) return storeFullError(err);
+  if (err instanceof StoreDamagedError) return storeDamagedError(err);
+  return undefined;
+}
+
+/**
  * Turns anything thrown while handling a request into the one error shape:
  * `{ error: CODE, message, ...details }` with the catalogue's status.
  */
 export function toRingkvError(err: unknown, valueBytesMax: number): RingkvError {
   if (err instanceof RingkvError) return err;
-  if (err instanceof StoreFullError) return storeFullError(err);
+  const refused = storeRefusal(err);
+  if (refused !== undefined) return refused;
   // Reaches a client only when no other replica could take the request in its place (N=1, or the others down).
   if (err instanceof CorruptRecordError) {
     return new RingkvError('UNAVAILABLE', "this node's stored copy of the key is damaged (it failed its checksum) and is being repaired from the other replicas; retry shortly", {

@@ -127,6 +127,11 @@ export class NodeMetrics {
         'batches LevelDB refused because the disk was full; from the first on it refuses every write until the node restarts with space freed',
         () => store.writeStats.refusedFull,
       );
+      counter(
+        'ringkv_store_damaged_refusals_total',
+        'batches LevelDB refused after it read a damaged table block; from the first on it refuses every write until `ringkv repair-store` has run on the stopped node',
+        () => store.writeStats.refusedDamaged,
+      );
     }
     gauge('ringkv_ownership_transfers_active', 'partition transfers in progress', () => ownership.active.size);
     gauge('ringkv_tombstones_pending_gc', 'tombstones waiting to be collected', () => gc.pending);

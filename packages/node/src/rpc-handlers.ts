@@ -1,10 +1,10 @@
 import { RingkvError, partitionOfKey, recordToWire, type PeerInfo, type RpcResult } from '@ringkv/core';
-import { CorruptRecordError, StoreFullError } from '@ringkv/storage';
+import { CorruptRecordError } from '@ringkv/storage';
 import { AE_OPS, parseEntriesBody, parsePartitionBody, parseSegmentsBody, parseStrayCopiesBody, parseSyncBody } from './anti-entropy-ops.js';
 import type { AntiEntropy } from './anti-entropy.js';
 import type { ClusterView } from './cluster-view.js';
 import type { Coordinator } from './coordinator.js';
-import { storeFullError } from './http-errors.js';
+import { storeRefusal } from './http-errors.js';
 import type { Logger } from './logger.js';
 import type { MemberGossip } from './member-gossip.js';
 import type { Recovery } from './recovery.js';
@@ -43,11 +43,12 @@ const isResult = (x: unknown): x is RpcResult => typeof x === 'object' && x !== 
 
 /**
  * The reply a forwarder gets when coordinating here failed: the coordinator's
- * error (a full disk as INSUFFICIENT_STORAGE, so the forwarder tries the next
- * replica); anything else is an internal error, rethrown.
+ * error (a full disk as INSUFFICIENT_STORAGE, a store LevelDB stopped as
+ * STORE_DAMAGED, so the forwarder tries the next replica); anything else is
+ * an internal error, rethrown.
  */
 function coordinatorError(err: unknown): { readonly err: { readonly code: string; readonly message: string; readonly details: Record<string, unknown> } } {
-  const e = err instanceof StoreFullError ? storeFullError(err) : err;
+  const e = storeRefusal(err) ?? err;
   if (!(e instanceof RingkvError)) throw err;
   return { err: { code: e.code, message: e.message, details: { ...e.details } } };
 }
@@ -158,14 +159,14 @@ export function makeRpcHandler(deps: RpcHandlerDeps): (from: PeerInfo, op: strin
         return { ok: false, code: 'UNKNOWN_OP', message: `unknown operation ${op.slice(0, 64)}` };
     }
   };
-  // A write refused by a full disk stored nothing here: say so by its own code rather than as an
+  // A write refused by a full disk (or a store LevelDB stopped) stored nothing here: say so by its own code rather than as an
   // internal error, so the caller's log names the cause (it uses a stand-in either way).
   // A copy this replica found corrupt is refused as such (the coordinator asks another replica).
   return (from, op, body) =>
     dispatch(from, op, body).catch((err: unknown) => {
       if (err instanceof CorruptRecordError) return { ok: false, code: err.code, message: err.message };
-      if (!(err instanceof StoreFullError)) throw err;
-      const e = storeFullError(err);
+      const e = storeRefusal(err);
+      if (e === undefined) throw err;
       return { ok: false, code: e.code, message: e.message };
     });
 }

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { validateClusterParams, type MemberInfo } from '@ringkv/core';
-import { LevelStore, ReplicaStore, loadOrCreateIdentity, markCleanShutdown, renewEpoch } from '@ringkv/storage';
+import { LevelStore, ReplicaStore, StoreDamagedError, StoreFullError, loadOrCreateIdentity, markCleanShutdown, renewEpoch } from '@ringkv/storage';
 import { pino } from 'pino';
 import { buildHttpApi } from './http-api.js';
 import { HTTP_LIMIT_DEFAULTS } from './http-limits.js';
@@ -130,10 +130,18 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         (stopping ??= (async () => {
           logger.info({}, 'stopping');
           process.off('SIGHUP', onHangup);
-          await app.close();
-          await node.stop();
-          await markCleanShutdown(store);
-          await store.close();
+          try {
+            await app.close();
+            await node.stop();
+            // A store that refuses writes (full, or stopped by a damaged block) cannot keep the mark: the stop is
+            // still safe — the next start takes a new actor epoch, as after a crash.
+            await markCleanShutdown(store).catch((err: unknown) => {
+              if (!(err instanceof StoreFullError || err instanceof StoreDamagedError)) throw err;
+              logger.warn({ err: err.message }, 'could not record a clean shutdown; the next start takes a new actor epoch');
+            });
+          } finally {
+            await store.close();
+          }
         })()),
     };
   } catch (err) {

@@ -54,13 +54,15 @@ export async function buildStatus(node: RingkvNode, metrics?: NodeMetrics): Prom
  * The local store's write counters (LevelDB only). `diskFull`: a write was
  * refused for want of space, and LevelDB refuses every later one until the
  * node is restarted with space freed (meanwhile it hands its writes to other
- * replicas, so clients may not notice).
+ * replicas, so clients may not notice). `storeDamaged`: LevelDB stopped
+ * taking writes after reading a damaged table block; only `ringkv
+ * repair-store` on the stopped node ends it.
  */
-export function storeStatus(node: RingkvNode): (LevelStore['writeStats'] & { readonly diskFull: boolean }) | null {
+export function storeStatus(node: RingkvNode): (LevelStore['writeStats'] & { readonly diskFull: boolean; readonly storeDamaged: boolean }) | null {
   const store = node.deps.store.store;
   if (!(store instanceof LevelStore)) return null;
   const stats = store.writeStats;
-  return { ...stats, diskFull: stats.refusedFull > 0 };
+  return { ...stats, diskFull: stats.refusedFull > 0, storeDamaged: stats.refusedDamaged > 0 };
 }
 
 /** Anti-entropy and tombstone GC, per node and per replicated partition. */

@@ -11,7 +11,7 @@ export type CoordPutReply =
 
 /**
  * Hands a client write to a node that holds the key (in replica-list order).
- * Only an unreachable node, or one whose disk is full (it stored nothing), is
+ * Only an unreachable node, or one whose store refused the write (full or stopped: it stored nothing), is
  * skipped: after a timeout the write may have been applied, and retrying
  * elsewhere would store it twice as siblings. `ringEpoch` is ours, to compare
  * with the coordinator's.
@@ -44,21 +44,23 @@ export async function forwardWrite(
       if (err instanceof TransportError && err.code === 'UNREACHABLE') continue;
       throw new RingkvError('UNAVAILABLE', `forwarding the write to ${t.node} failed: ${(err as Error).message}`);
     }
-    full = refusedForSpace(reply, t.node);
+    full = refusedByStore(reply, t.node);
     if (full === undefined) return parseForwardReply(reply, ringEpoch());
   }
   throw full ?? new RingkvError('UNAVAILABLE', 'no replica of this key could be reached to coordinate the write');
 }
 
 /**
- * When a forwarded write's coordinator answered that its disk is full (it
- * stored nothing, so the next replica may take the write): the error to give
- * if no replica can.
+ * When a forwarded write's coordinator answered that its store refused the
+ * write (a full disk, or a store LevelDB stopped: it stored nothing, so the
+ * next replica may take the write): the error to give if no replica can.
  */
-export function refusedForSpace(reply: unknown, node: string): RingkvError | undefined {
+export function refusedByStore(reply: unknown, node: string): RingkvError | undefined {
   const err = (reply as { readonly err?: { readonly code?: unknown } } | null)?.err;
-  if (typeof err !== 'object' || err === null || err.code !== 'INSUFFICIENT_STORAGE') return undefined;
-  return new RingkvError('INSUFFICIENT_STORAGE', `the disks of the key's replicas are full (last: ${node}): the write was not stored`);
+  if (typeof err !== 'object' || err === null) return undefined;
+  if (err.code === 'INSUFFICIENT_STORAGE') return new RingkvError('INSUFFICIENT_STORAGE', `the disks of the key's replicas are full (last: ${node}): the write was not stored`);
+  if (err.code === 'STORE_DAMAGED') return new RingkvError('STORE_DAMAGED', `the stores of the key's replicas refuse writes (last: ${node}, whose LevelDB read a damaged table block): the write was not stored`);
+  return undefined;
 }
 
 /**

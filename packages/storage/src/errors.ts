@@ -3,7 +3,7 @@
  * can map it to an exit status or HTTP error in one place (DESIGN §6).
  */
 
-export type StorageErrorCode = 'STORE_LOCKED' | 'STORE_CLOSED' | 'IDENTITY_MISMATCH' | 'CORRUPT_META' | 'CORRUPT_RECORD' | 'STORE_FULL';
+export type StorageErrorCode = 'STORE_LOCKED' | 'STORE_CLOSED' | 'IDENTITY_MISMATCH' | 'CORRUPT_META' | 'CORRUPT_RECORD' | 'STORE_FULL' | 'STORE_DAMAGED';
 
 export class StorageError extends Error {
   constructor(
@@ -46,6 +46,29 @@ export class StoreFullError extends StorageError {
   ) {
     super('STORE_FULL', `data directory ${dir} is out of disk space`, options);
     this.name = 'StoreFullError';
+  }
+}
+
+/**
+ * LevelDB stopped taking writes: a compaction read a table block that fails
+ * its checks (LevelDB's "background error", e.g. "Corruption: corrupted
+ * compressed block contents"). Nothing of the batch is stored, and every later
+ * write fails the same way — a restart does not help, as the next compaction
+ * meets the block again; only `ringkv repair-store` (LevelDB's RepairDB) does.
+ * Reads of the blocks that are intact still work.
+ */
+export class StoreDamagedError extends StorageError {
+  constructor(
+    readonly dir: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      'STORE_DAMAGED',
+      `LevelDB stopped taking writes to ${dir}: it read a damaged table block (${options?.cause instanceof Error ? options.cause.message : String(options?.cause)}); ` +
+        `stop the node and run \`ringkv repair-store --data ${dir}\``,
+      options,
+    );
+    this.name = 'StoreDamagedError';
   }
 }
 

@@ -25,6 +25,7 @@ export {
   IdentityMismatchError,
   StorageError,
   StoreClosedError,
+  StoreDamagedError,
   StoreFullError,
   StoreLockedError,
 } from './errors.js';

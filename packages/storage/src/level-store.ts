@@ -8,7 +8,7 @@ import type { IteratorOptions } from 'classic-level';
 import type { Store, StoreOp, StoreRange } from '@ringkv/core';
 import { asPlainBytes, copyBytes } from './bytes.js';
 import { claimDir, releaseDir } from './dir-claims.js';
-import { StoreClosedError, StoreFullError, StoreLockedError } from './errors.js';
+import { StoreClosedError, StoreDamagedError, StoreFullError, StoreLockedError } from './errors.js';
 import { GroupCommit } from './group-commit.js';
 import type { GroupCommitOptions } from './group-commit.js';
 import { checkKey, checkOps, checkRange } from './store-input.js';
@@ -41,6 +41,7 @@ export class LevelStore implements Store {
   readonly #groupCommit: GroupCommit<StoreOp>;
   #closed = false;
   #refusedFull = 0;
+  #refusedDamaged = 0;
 
   private constructor(
     /** The absolute, symlink-free data directory. */
@@ -147,15 +148,18 @@ export class LevelStore implements Store {
     return this.#db.compactRange(gte, lt);
   }
 
-  /** Counts of calls to `write` and of LevelDB batches they became. */
   /**
+   * Counts of calls to `write` and of LevelDB batches they became.
    * `refusedFull`: batches LevelDB refused for want of disk space. Once one
    * was, LevelDB refuses every later write until the store is reopened, and a
    * node hands its writes to other replicas (clients may see nothing), so this
    * is how an operator learns that the node needs space and a restart.
+   * `refusedDamaged`: batches refused because LevelDB stopped after reading a
+   * damaged table block (StoreDamagedError): every later write is refused too,
+   * until `ringkv repair-store` has run on the stopped node.
    */
-  get writeStats(): { readonly writes: number; readonly batches: number; readonly syncedBatches: number; readonly refusedFull: number } {
-    return { ...this.#groupCommit.stats, refusedFull: this.#refusedFull };
+  get writeStats(): { readonly writes: number; readonly batches: number; readonly syncedBatches: number; readonly refusedFull: number; readonly refusedDamaged: number } {
+    return { ...this.#groupCommit.stats, refusedFull: this.#refusedFull, refusedDamaged: this.#refusedDamaged };
   }
 
   /** Waits for pending writes, then closes LevelDB and releases the directory. */
@@ -188,10 +192,17 @@ export class LevelStore implements Store {
     return batch
       .write({ sync })
       .catch((error: unknown) => {
-        // A full disk gets its own error, so the node can answer 507 instead of a bare 500.
-        if (!isNoSpaceError(error)) throw error;
-        this.#refusedFull++;
-        throw new StoreFullError(this.dir, { cause: error });
+        // A full disk and a store LevelDB stopped get their own errors, so the node hands the write
+        // to another replica and answers 507 / 503 with what to do, instead of a bare 500.
+        if (isNoSpaceError(error)) {
+          this.#refusedFull++;
+          throw new StoreFullError(this.dir, { cause: error });
+        }
+        if (hasCode(error, 'LEVEL_CORRUPTION')) {
+          this.#refusedDamaged++;
+          throw new StoreDamagedError(this.dir, { cause: error });
+        }
+        throw error;
       });
   }
 
@@ -216,8 +227,13 @@ function isNoSpaceError(error: unknown): boolean {
 
 /** classic-level wraps LevelDB's lock failure: LEVEL_DATABASE_NOT_OPEN caused by LEVEL_LOCKED. */
 function isLockedError(error: unknown): boolean {
+  return hasCode(error, 'LEVEL_LOCKED');
+}
+
+/** Whether the error, or one of its causes, carries `code`. */
+function hasCode(error: unknown, code: string): boolean {
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    if ((e as Error & { code?: unknown }).code === 'LEVEL_LOCKED') return true;
+    if ((e as Error & { code?: unknown }).code === code) return true;
   }
   return false;
 }

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CorruptRecordError, StoreLockedError } from './errors.js';
+import { CorruptRecordError, StoreDamagedError, StoreLockedError } from './errors.js';
 import { LevelStore } from './level-store.js';
 import { loadOrCreateIdentity, markCleanShutdown } from './node-identity.js';
 import { ReplicaStore } from './replica-store.js';
@@ -92,6 +92,39 @@ describe('a table block LevelDB finds damaged', () => {
       const identity = await loadOrCreateIdentity(level, 'n1', () => 7);
       expect(identity.previousShutdownClean).toBe(false);
       expect(identity.epoch).toBe(8);
+    } finally {
+      await level.close();
+    }
+  });
+
+  it('once a compaction read it, LevelDB refuses every write (StoreDamagedError, counted) until repairStore', async () => {
+    const dir = await damagedStore();
+    let level = await LevelStore.open(dir);
+    try {
+      const store = new ReplicaStore(level);
+      // writes over the damaged table's key range: compacting them in must read its blocks
+      for (let i = 0; i < count; i += 7) await store.putRecordBytes(0, keyOf(i), payloadOf(i + 1));
+      await store.compact(); // resolves: LevelDB keeps the failure as its background error
+      const refused = await store.putRecordBytes(0, keyOf(1), payloadOf(2)).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(StoreDamagedError);
+      expect((refused as Error).message).toMatch(/stopped taking writes.*ringkv repair-store --data/);
+      await expect(store.putMeta('x', enc.encode('y'))).rejects.toBeInstanceOf(StoreDamagedError);
+      expect(level.writeStats.refusedDamaged).toBe(2);
+      expect(level.writeStats.refusedFull).toBe(0);
+      // reads of intact blocks still work
+      expect(await store.getRecordBytes(0, keyOf(count - 1))).toEqual(payloadOf(count - 1));
+    } finally {
+      await level.close();
+    }
+    await repairStore(dir);
+    level = await LevelStore.open(dir);
+    try {
+      const store = new ReplicaStore(level);
+      await store.putRecordBytes(0, keyOf(1), payloadOf(2));
+      await store.compact();
+      await store.putRecordBytes(0, keyOf(2), payloadOf(3));
+      expect(await store.getRecordBytes(0, keyOf(2))).toEqual(payloadOf(3));
+      expect(level.writeStats.refusedDamaged).toBe(0);
     } finally {
       await level.close();
     }

@@ -25,7 +25,9 @@ export function renderNodes(cluster) {
       h('td', { class: 'num', title: `${count(x.antiEntropy.exchanges)} exchanges, ${count(x.antiEntropy.exchangesFailed)} failed` }, count(x.antiEntropy.keysRepaired)),
       h('td', {}, transfers),
       h('td', {}, x.recovering.active ? h('span', { class: 'badge state-suspect' }, `recovering, ${x.recovering.partitionsLeft} left`) : h('span', { class: 'muted' }, 'no')),
-      h('td', { 'data-figure': 'disk' }, x.diskFull
+      h('td', { 'data-figure': 'disk' }, x.storeDamaged
+        ? h('span', { class: 'badge state-dead', title: 'LevelDB read a damaged table block and refuses every write; its writes go to other replicas meanwhile. Stop the node and run ringkv repair-store on its data directory' }, 'writes stopped: repair-store')
+        : x.diskFull
         ? h('span', { class: 'badge state-dead', title: 'LevelDB refuses every write until the node is restarted with space freed; its writes go to other replicas meanwhile' }, 'full: free space, restart')
         : x.damagedCopies > 0
           ? h('span', { class: 'badge state-suspect', title: 'stored copies failed their checksums (repaired from the other replicas): check this disk' }, `${count(x.damagedCopies)} damaged`)
