@@ -17,8 +17,9 @@ export function repairStoreCommand(ctx: CommandContext): Command {
         'For a node whose log says LevelDB found a damaged table block ("Corruption: corrupted compressed block contents"):',
         'reads under the block fail, scans over it fail, and LevelDB stops taking writes once a compaction reaches it.',
         'Stop the node, run this on its data directory, start it again. LevelDB\'s repair keeps every record it can',
-        'still read and drops the rest; the node then starts with a new actor epoch, and anti-entropy brings back',
-        "what was dropped from the other replicas. (Damage LevelDB does not notice is caught by the records' own",
+        'still read and drops the rest; the node then starts with a new actor epoch and in recovery (it serves no',
+        'reads of its own copies until anti-entropy has brought back what was dropped from the other replicas).',
+        "(Damage LevelDB does not notice is caught by the records' own",
         'checksums and repaired while the node runs.)',
       ].join(' '),
     )
@@ -35,7 +36,8 @@ export function repairStoreCommand(ctx: CommandContext): Command {
           flags.json === true
             ? `${JSON.stringify({ dir, ...outcome })}\n`
             : `repaired in ${(outcome.ms / 1000).toFixed(1)} s: ${outcome.records} records and ${outcome.hints} hints readable.\n` +
-                'Start the node: it takes a new actor epoch, and anti-entropy restores what was lost from its fellow replicas.\n',
+                'Start the node: it takes a new actor epoch and recovers what was lost from its fellow replicas (anti-entropy)\n' +
+                'before it serves reads of its own copies.\n',
         );
         ctx.exit(EXIT.ok);
       } catch (err) {

@@ -1,7 +1,7 @@
-import { CorruptMetaError, type ReplicaStore } from '@ringkv/storage';
+import { CorruptMetaError, recoveringMetaName, type ReplicaStore } from '@ringkv/storage';
 import type { Logger } from './logger.js';
 
-const recoveringMeta = 'recovering';
+const recoveringMeta = recoveringMetaName;
 
 /**
  * A node that comes back with an empty store under an identity the cluster
@@ -41,7 +41,7 @@ export class Recovery {
       return new Uint8Array([1]);
     });
     if (flag !== undefined) {
-      this.begin('resumed after a restart');
+      this.begin('its store is missing data: a recovery not finished before a restart, or an offline repair-store');
       await this.finishIfNothingLeft();
     }
   }

@@ -30,3 +30,4 @@ export {
   StoreLockedError,
 } from './errors.js';
 export type { StorageErrorCode } from './errors.js';
+export { markStoreLostData, recoveringMetaName } from './recovery-flag.js';

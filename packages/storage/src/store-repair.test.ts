@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CorruptRecordError, StoreDamagedError, StoreLockedError } from './errors.js';
 import { LevelStore } from './level-store.js';
 import { loadOrCreateIdentity, markCleanShutdown } from './node-identity.js';
+import { recoveringMetaName } from './recovery-flag.js';
 import { ReplicaStore } from './replica-store.js';
 import { repairStore } from './store-repair.js';
 
@@ -89,6 +90,8 @@ describe('a table block LevelDB finds damaged', () => {
         scanned++;
       }
       expect(scanned).toBe(outcome.records);
+      // it lost records without knowing which: the node must recover before it serves reads
+      expect(await store.getMeta(recoveringMetaName)).toBeDefined();
       const identity = await loadOrCreateIdentity(level, 'n1', () => 7);
       expect(identity.previousShutdownClean).toBe(false);
       expect(identity.epoch).toBe(8);

@@ -8,8 +8,9 @@
  * damage it does. LevelDB's RepairDB rebuilds the directory from every table
  * and log it can still read, dropping what it cannot. What is dropped comes
  * back from the other replicas: the node starts with a new actor epoch (the
- * lost records may have held dots of its current one) and anti-entropy,
- * comparing trees that no longer count them, fetches them.
+ * lost records may have held dots of its current one) and in recovery (no
+ * reads of its own copies until anti-entropy, comparing trees that no longer
+ * count them, has fetched them from every fellow: recovery-flag.ts).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ import type { Clock } from '@ringkv/core';
 import { dataRange, hintRange } from './keys.js';
 import { LevelStore } from './level-store.js';
 import { forgetCleanShutdown } from './node-identity.js';
+import { markStoreLostData } from './recovery-flag.js';
 
 export interface StoreRepairOutcome {
   /** records and hints readable after the repair */
@@ -35,6 +37,7 @@ export async function repairStore(dir: string, clock: Pick<Clock, 'now'> = Date)
   const store = await LevelStore.open(dir);
   try {
     await forgetCleanShutdown(store);
+    await markStoreLostData(store);
     let records = 0;
     for await (const _ of store.iterate(dataRange())) records++;
     let hints = 0;

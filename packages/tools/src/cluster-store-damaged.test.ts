@@ -5,7 +5,8 @@
  * hand the writes it coordinates to another replica, so clients see 204s —
  * and say what is going on (`/status` store.storeDamaged, `/metrics`, a log
  * line naming `ringkv repair-store`); after `ringkv repair-store` on the
- * stopped node it takes writes again. Every wait polls with a deadline.
+ * stopped node it recovers (it lost records without knowing which) and takes
+ * writes again. Every wait polls with a deadline.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -129,7 +130,15 @@ describe.skipIf(!serverBuilt)('a damaged table block that stops LevelDB\'s write
     await cluster.kill('n1', 'SIGTERM');
     const repaired = await runCli(['repair-store', '--data', cluster.node('n1').dataDir]);
     expect(repaired.code, repaired.stdout + repaired.stderr).toBe(0);
+    expect(repaired.stdout).toContain('recovers what was lost');
     await cluster.restart('n1');
+    // RepairDB dropped what it could not read: n1 recovers before serving reads of its own copies
+    await waitFor(async () => (await cluster.logTail('n1', 200)).includes('offline repair-store'), { what: "n1's log to say it recovers after the repair", timeoutMs: 20_000, intervalMs: 300 });
+    await waitFor(async () => ((await http(url('n1'), '/status')).json() as { recovering?: { active?: boolean } }).recovering?.active === false, {
+      what: 'n1 to finish its recovery',
+      timeoutMs: 60_000,
+      intervalMs: 300,
+    });
     await waitFor(async () => (await put('n1', 'after-repair', 'ok')) === 204, { what: 'a write through n1 after the repair', timeoutMs: 30_000, intervalMs: 300 });
     expect((await http(url('n1'), '/admin/compact', { method: 'POST' })).status).toBe(200);
     expect(await putAll(30, 8, (i) => put('n1', `repaired-${i}`, `r ${i}`))).toEqual([]);
