@@ -62,9 +62,13 @@ export class CorruptRecords {
     if (error.kind === 'record') this.stats.records++;
     else this.stats.hints++;
     const keyHex = Buffer.from(error.key).toString('hex').slice(0, 128);
+    const leveldbFound = (error.cause as { code?: unknown } | undefined)?.code === 'LEVEL_CORRUPTION';
     this.deps.logger.error(
       { partition: error.partition, key: keyHex, kind: error.kind },
-      `stored ${error.kind} failed its checksum: not served, repairing it from the other replicas`,
+      leveldbFound
+        ? `stored ${error.kind} unreadable: LevelDB found the table block holding it damaged; not served, repairing it from the other replicas` +
+            ' (the block stays damaged: stop this node and run `ringkv repair-store --data DIR` when you can)'
+        : `stored ${error.kind} failed its checksum: not served, repairing it from the other replicas`,
     );
     if (error.kind === 'record') {
       this.treesDue.add(error.partition);

@@ -1,8 +1,9 @@
 import { isCounterKey } from '@ringkv/core';
 import { dataRange, hintRange, parseDataKey, parseHintKey } from '@ringkv/storage';
 import type { Prng } from './prng.js';
-import type { SimCluster } from './sim-cluster.js';
+import type { SimCluster, SimMachine } from './sim-cluster.js';
 import { calmNetwork } from './sim-network.js';
+import { damageTable, repairTable } from './table-damage.js';
 
 export interface FaultOptions {
   readonly crashes: boolean;
@@ -32,6 +33,13 @@ export interface FaultOptions {
    * torn or misdirected write — which its checksum must catch (off by default)
    */
   readonly corruption?: boolean;
+  /**
+   * a table block LevelDB itself finds damaged on a node's disk: reads in it
+   * and scans over it fail, and after a while (a compaction read it) every
+   * write; the operator then stops the node and runs repair-store, which
+   * drops the block's records (off by default; table-damage.ts)
+   */
+  readonly tableDamage?: boolean;
   /** mean simulated ms between two faults */
   readonly meanGapMs: number;
 }
@@ -50,11 +58,11 @@ export const allFaults: FaultOptions = {
 export interface FaultLog {
   readonly at: number;
   readonly what: string;
-  /** the key whose stored copy a corruption fault damaged (a counter by its name) */
+  /** the key whose stored copy a corruption fault damaged, or repair-store dropped (a counter by its name) */
   readonly key?: string;
 }
 
-type FaultKind = 'crash' | 'partition' | 'loss' | 'clock' | 'join' | 'leave' | 'diskFull' | 'pause' | 'bridge' | 'corrupt';
+type FaultKind = 'crash' | 'partition' | 'loss' | 'clock' | 'join' | 'leave' | 'diskFull' | 'pause' | 'bridge' | 'corrupt' | 'tableDamage';
 
 /**
  * Schedules random faults over `durationMs`, each undone after a while:
@@ -73,6 +81,7 @@ export function scheduleFaults(cluster: SimCluster, prng: Prng, durationMs: numb
   if (opts.pauses === true) kinds.push('pause');
   if (opts.bridges === true) kinds.push('bridge');
   if (opts.corruption === true) kinds.push('corrupt');
+  if (opts.tableDamage === true) kinds.push('tableDamage');
   if (kinds.length === 0) return;
   const endAt = scheduler.now + durationMs;
   const note = (what: string, key?: string): void => void log.push({ at: scheduler.elapsedMs, what, ...(key === undefined ? {} : { key }) });
@@ -185,9 +194,31 @@ export function scheduleFaults(cluster: SimCluster, prng: Prng, durationMs: numb
         const what = prng.chance(0.8) ? 'record' : 'hint';
         const key = m.memory.damage(what === 'record' ? dataRange() : hintRange(), (n) => prng.int(n));
         if (key === undefined) break;
-        const stored = (what === 'record' ? parseDataKey(key) : parseHintKey(key)).key;
-        const name = new TextDecoder().decode(isCounterKey(stored) ? stored.subarray(1) : stored);
+        const name = keyName((what === 'record' ? parseDataKey(key) : parseHintKey(key)).key);
         note(`corrupt ${what} of ${name} on ${m.id}`, name);
+        break;
+      }
+      case 'tableDamage': {
+        const m = prng.pick(cluster.machines);
+        if (m.tableDamage !== undefined) break;
+        // drawn now, so the run does not depend on when the disk scan below completes
+        const picks = [prng.next(), prng.next()];
+        const choose = (n: number): number => Math.floor((picks.shift() ?? 0) * n);
+        const stopAfter = prng.between(0, undoAfter);
+        void damageTable(m.memory, choose).then((d) => {
+          if (d === undefined || m.tableDamage !== undefined) return;
+          m.tableDamage = d;
+          const names = [...d.records.values()].map((r) => keyName(parseDataKey(r.key).key));
+          note(`damaged table block on ${m.id}: ${names.join(', ')} (LevelDB reads fail there)`);
+          // each record in the block is a copy lost for the checker, from now on (unreadable until repaired or dropped)
+          for (const name of names) note(`  copy of ${name} on ${m.id} unreadable`, name);
+          scheduler.schedule(stopAfter, () => {
+            if (m.tableDamage !== d) return;
+            d.writesStopped = true;
+            note(`LevelDB on ${m.id} stops taking writes (a compaction read the block)`);
+          });
+          scheduler.schedule(undoAfter, () => void repairMachine(cluster, m, note));
+        });
         break;
       }
       case 'clock': {
@@ -202,8 +233,32 @@ export function scheduleFaults(cluster: SimCluster, prng: Prng, durationMs: numb
   scheduler.schedule(prng.between(0, opts.meanGapMs), next);
 }
 
-/** Ends every fault: heals the network and restarts every dead node. */
-export function healAll(cluster: SimCluster): void {
+/** A key's name in fault notes and the checker's lists (a counter by its name). */
+function keyName(stored: Uint8Array): string {
+  return new TextDecoder().decode(isCounterKey(stored) ? stored.subarray(1) : stored);
+}
+
+/**
+ * The operator's answer to a table block LevelDB found damaged: stop the node,
+ * `ringkv repair-store` (the block's records whose newest version it held are
+ * dropped), start it again (a new epoch, in recovery).
+ */
+async function repairMachine(cluster: SimCluster, m: SimMachine, note: (what: string, key?: string) => void): Promise<void> {
+  const d = m.tableDamage;
+  if (d === undefined) return;
+  await cluster.stop(m.id);
+  if (m.tableDamage !== d) return;
+  const dropped = await repairTable(m.memory, d);
+  m.tableDamage = undefined;
+  // the dropped copies were counted lost when the block was damaged
+  note(`repair-store on ${m.id}: dropped ${dropped.map((key) => keyName(parseDataKey(key).key)).join(', ') || 'nothing'}; node restarted`);
+  await cluster.restart(m.id);
+}
+
+/** Ends every fault: heals the network, repairs damaged tables and restarts every dead node. */
+export function healAll(cluster: SimCluster, log: FaultLog[] = []): void {
+  const note = (what: string, key?: string): void => void log.push({ at: cluster.scheduler.elapsedMs, what, ...(key === undefined ? {} : { key }) });
+  for (const m of cluster.machines) if (m.tableDamage !== undefined) void repairMachine(cluster, m, note);
   cluster.network.heal();
   cluster.network.faults = { ...calmNetwork };
   for (const m of cluster.machines) m.proc.resume();
@@ -215,7 +270,7 @@ export function healAll(cluster: SimCluster): void {
   for (const m of cluster.machines) if (m.node === undefined) void cluster.restart(m.id);
 }
 
-const faultKeys = ['crashes', 'machineCrashes', 'partitions', 'messageLoss', 'clockJumps', 'diskLoss', 'membership', 'diskFull', 'pauses', 'bridges', 'corruption'] as const;
+const faultKeys = ['crashes', 'machineCrashes', 'partitions', 'messageLoss', 'clockJumps', 'diskLoss', 'membership', 'diskFull', 'pauses', 'bridges', 'corruption', 'tableDamage'] as const;
 export type FaultName = (typeof faultKeys)[number];
 
 /** The fault kinds switched on, by name (for command lines and replay commands). */

@@ -71,7 +71,7 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
   scheduleFaults(cluster, prng.fork(), opts.workload.durationMs, opts.faults, faultLog);
   await scheduler.runFor(opts.workload.durationMs);
 
-  healAll(cluster);
+  healAll(cluster, faultLog);
   // Let in-flight requests finish or time out, restarted nodes boot and gossip.
   await scheduler.runFor(opts.cluster.requestTimeoutMs * 3 + opts.cluster.gossipIntervalMs * 10);
   // Let ring transfers finish, then the drain period pass so given-up partitions are dropped.
@@ -108,7 +108,10 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
   // A full disk (the diskFull fault) is an error the node must report to its operator, not a broken invariant.
   // So is a record the corruption fault damaged: the node must say so (and repair it).
   const expected = (e: { msg: string; detail: string }): boolean =>
-    e.detail.includes('StoreFullError') || (opts.faults.corruption === true && e.msg.includes('failed its checksum'));
+    e.detail.includes('StoreFullError') ||
+    (opts.faults.corruption === true && e.msg.includes('failed its checksum')) ||
+    // a damaged table block: its records unreadable, scans over it failing, and then every write
+    (opts.faults.tableDamage === true && (e.msg.includes('damaged table block') || e.msg.includes('table block holding it damaged') || `${e.msg} ${e.detail}`.includes('stopped taking writes')));
   for (const e of cluster.errors) {
     if (!expected(e)) violations.push({ property: 'node-error', key: '-', detail: `${e.node}: ${e.msg} ${e.detail}` });
   }

@@ -2,12 +2,13 @@ import type { ClusterParams, MemberInfo } from '@ringkv/core';
 import { pendingTransfers } from '@ringkv/core';
 import { ClusterAdmin, RingkvNode } from '@ringkv/node';
 import { CaptureLogger } from './capture-logger.js';
-import { MemoryStore, ReplicaStore, loadOrCreateIdentity, markCleanShutdown, renewEpoch } from '@ringkv/storage';
+import { MemoryStore, ReplicaStore, StoreDamagedError, loadOrCreateIdentity, markCleanShutdown, renewEpoch } from '@ringkv/storage';
 import { Prng } from './prng.js';
 import { Scheduler } from './scheduler.js';
 import { SimNetwork } from './sim-network.js';
 import { SimProcess } from './sim-process.js';
 import { SimStore } from './sim-store.js';
+import type { TableDamage } from './table-damage.js';
 
 export interface SimClusterOptions {
   readonly seed: number;
@@ -48,6 +49,8 @@ export interface SimMachine {
   incarnations: number;
   /** the disk is full: every write fails (StoreFullError, as LevelDB's ENOSPC does), reads work */
   diskFull?: boolean;
+  /** a table block LevelDB finds damaged: reads in it and scans over it fail, later every write (table-damage.ts) */
+  tableDamage?: TableDamage;
 }
 
 /**
@@ -142,7 +145,7 @@ export class SimCluster {
     m.proc = proc;
     this.processes.push(proc);
     const rand = this.prng.fork();
-    const store = new SimStore(m.memory, proc, () => rand.between(0, 2), () => m.diskFull === true);
+    const store = new SimStore(m.memory, proc, () => rand.between(0, 2), () => m.diskFull === true, () => m.tableDamage);
     const identity = await loadOrCreateIdentity(store, m.id, () => Math.floor(proc.clock.now() / 1000));
     const self: MemberInfo = { id: m.id, rpc: m.address, http: `${m.id}:8000`, weight: 1, incarnation: m.incarnations };
     const node = new RingkvNode({
@@ -196,6 +199,7 @@ export class SimCluster {
     m.node = undefined;
     if (kind === 'disk-lost') {
       m.memory = new MemoryStore();
+      m.tableDamage = undefined;
     } else if (kind === 'machine') {
       m.memory = m.memory.crash({ keepUnsyncedBatches: this.prng.int(m.memory.unsyncedBatchCount + 1) });
     } else {
@@ -215,8 +219,11 @@ export class SimCluster {
       if (node === undefined) return;
       m.node = undefined;
       await node.stop();
-      const store = new SimStore(m.memory, m.proc, () => 0);
-      await markCleanShutdown(store);
+      const store = new SimStore(m.memory, m.proc, () => 0, () => false, () => m.tableDamage);
+      // As start-node.ts: a store that refuses writes cannot keep the mark; the next start takes a new epoch.
+      await markCleanShutdown(store).catch((err: unknown) => {
+        if (!(err instanceof StoreDamagedError)) throw err;
+      });
       m.proc.die();
       m.memory = m.memory.reopen();
     });

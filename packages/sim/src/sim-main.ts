@@ -36,7 +36,7 @@ const { values } = parseArgs({
 
 if (values.help) {
   process.stdout.write(`usage: pnpm sim [--seeds COUNT] [--from SEED] [--nodes N] [--quorum N,R,W] [--duration-ms MS] [--clients C] [--keys K]
-                [--faults crashes,machineCrashes,partitions,messageLoss,clockJumps,diskLoss,membership,diskFull,pauses,bridges,corruption]
+                [--faults crashes,machineCrashes,partitions,messageLoss,clockJumps,diskLoss,membership,diskFull,pauses,bridges,corruption,tableDamage]
                 [--dw D] [--counters K] [--windows K] [--ttl SHARE] [--conditional SHARE] [--vary-quorums] [--lww K]
                 | --seed SEED [--verbose]
 
@@ -60,6 +60,13 @@ corruption (not on by default) flips one bit of a stored record or hint on a
 node's disk, as bit rot does: the node must notice (checksums), never serve or
 spread the damaged copy, and repair it from the other replicas. Every node is
 scrubbed after healing, as its periodic scrub would.
+
+tableDamage (not on by default) damages a LevelDB table block on a node's disk,
+as LevelDB itself notices: reads of the keys in it and scans over it fail, and
+after a while (a compaction read it) every write; the operator then stops the
+node and runs repair-store, which drops the block's records, and the node
+starts again with a new epoch, in recovery. Its writes meanwhile go to other
+replicas.
 
 machineCrashes (not on by default) makes half the crashes power losses that
 keep only fsynced writes: meaningful with --dw (every write sent with ?dw=D).

@@ -1,6 +1,7 @@
 import type { Store, StoreOp, StoreRange } from '@ringkv/core';
-import { StoreFullError, type MemoryStore } from '@ringkv/storage';
+import { StoreFullError, compareBytes, type MemoryStore } from '@ringkv/storage';
 import type { SimProcess } from './sim-process.js';
+import { levelCorruption, readsDamaged, scanCrosses, storeStopped, type TableDamage } from './table-damage.js';
 
 /**
  * A node's disk in the simulator: a MemoryStore whose operations complete
@@ -16,6 +17,8 @@ export class SimStore implements Store {
     private readonly delayMs: () => number,
     /** the disk has no room: writes fail and change nothing */
     private readonly full: () => boolean = () => false,
+    /** a table block LevelDB finds damaged (table-damage.ts) */
+    private readonly damage: () => TableDamage | undefined = () => undefined,
   ) {}
 
   private wait(): Promise<void> {
@@ -24,7 +27,10 @@ export class SimStore implements Store {
 
   async get(key: Uint8Array): Promise<Uint8Array | undefined> {
     await this.wait();
-    return this.memory.get(key);
+    const value = await this.memory.get(key);
+    const d = this.damage();
+    if (d !== undefined && readsDamaged(d, key, value)) throw levelCorruption();
+    return value;
   }
 
   async write(ops: readonly StoreOp[], options?: { readonly sync?: boolean }): Promise<void> {
@@ -34,6 +40,10 @@ export class SimStore implements Store {
       await this.wait();
       throw new StoreFullError('sim', { cause: Object.assign(new Error('IO error: No space left on device'), { code: 'ENOSPC' }) });
     }
+    if (this.damage()?.writesStopped === true) {
+      await this.wait();
+      throw storeStopped();
+    }
     // The write reaches the OS (the memory store) at once; the caller learns of it later.
     const done = this.memory.write(ops, options);
     await this.wait();
@@ -42,7 +52,16 @@ export class SimStore implements Store {
 
   async *iterate(range: StoreRange): AsyncIterable<readonly [Uint8Array, Uint8Array]> {
     await this.wait();
-    for await (const entry of this.memory.iterate(range)) yield entry;
+    const d = this.damage();
+    const crosses = d !== undefined && scanCrosses(d, range);
+    let count = 0;
+    for await (const entry of this.memory.iterate(range)) {
+      // LevelDB fails when its iterator reaches the block, after what came before it
+      if (crosses && compareBytes(entry[0], (d as TableDamage).gte) >= 0) throw levelCorruption();
+      count++;
+      yield entry;
+    }
+    if (crosses && (range.limit === undefined || count < range.limit)) throw levelCorruption();
   }
 
   async close(): Promise<void> {
