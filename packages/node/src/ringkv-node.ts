@@ -234,10 +234,17 @@ export class RingkvNode {
     await this.recovery.init();
     const report = (what: string) => (err: CorruptMetaError): void =>
       this.deps.logger.error({ err: err.message }, `${err.message}; ${what}; check this node's disk`);
-    const known = (await loadMembers(this.deps.store, report('starting without it: the members are learnt again from the seeds'))).filter((m) => m.id !== this.deps.self.id);
+    let ringLost = false;
+    const ring = await loadRing(this.deps.store, (err) => {
+      ringLost = true;
+      report('starting as a new node would: the ring and the members are learnt again from the seeds before this one coordinates')(err);
+    });
+    // Without the ring, the saved members would let the node believe it knows the cluster (ringKnown) and
+    // coordinate on a ring made up from them: it starts from its seeds alone, as a new node does.
+    const saved = ringLost ? [] : await loadMembers(this.deps.store, report('starting without it: the members are learnt again from the seeds'));
+    const known = saved.filter((m) => m.id !== this.deps.self.id);
     this.membership.merge(known.map((info) => ({ info, heartbeat: 0 })), this.deps.clock.now());
     this.view.learn(known);
-    const ring = await loadRing(this.deps.store, report('starting without it: the ring is learnt again from the other nodes before this one coordinates'));
     if (ring !== undefined) this.view.learnRing(ring);
     const reportMembersSave = saveReporter(this.deps.logger, 'member table');
     const reportRingSave = saveReporter(this.deps.logger, 'ring state');
