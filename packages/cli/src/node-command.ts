@@ -54,6 +54,7 @@ export function nodeCommand(ctx: CommandContext): Command {
     )
     .option('--expiry-purge-interval-ms <ms>', 'milliseconds between rounds that drop expired values from disk (via the expiry index)', '1000')
     .option('--scrub-interval-hours <hours>', 'hours between scrubs: every stored record re-read and its checksum checked, corrupt ones repaired from the other replicas (0: only POST /admin/scrub)', '168')
+    .option('--scrub-rate <records>', 'records a scrub reads per second at most, so that it leaves the node its CPU (0: no limit)', '20000')
     .option('--auth-token <token>', 'clients must send Authorization: Bearer <token> (repeatable: several valid at once; ≥ 16 characters)', collect)
     .option('--auth-token-file <file>', 'more tokens, one per line (# comments); re-read on SIGHUP')
     .option('--cluster-secret <secret>', 'shared by all nodes; each RPC connection proves it (HMAC) before serving (≥ 16 bytes)')

@@ -38,6 +38,7 @@ export interface NodeFlags extends SecurityFlags {
   readonly lwwPrefix?: readonly string[];
   readonly expiryPurgeIntervalMs?: string;
   readonly scrubIntervalHours?: string;
+  readonly scrubRate?: string;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -135,6 +136,7 @@ export function parseNodeFlags(flags: NodeFlags, cwd: string = process.cwd()): N
   const lwwPrefixes = [...new Set(flags.lwwPrefix ?? [])];
   const expiryPurgeIntervalMs = int('--expiry-purge-interval-ms', flags.expiryPurgeIntervalMs, NODE_DEFAULTS.expiryPurgeIntervalMs, 10, 86_400_000);
   const scrubIntervalHours = int('--scrub-interval-hours', flags.scrubIntervalHours, NODE_DEFAULTS.scrubIntervalHours, 0, 24 * 24); // a timer beyond 24.8 days would fire at once
+  const scrubRecordsPerSec = int('--scrub-rate', flags.scrubRate, NODE_DEFAULTS.scrubRecordsPerSec, 0, 100_000_000);
   for (const p of lwwPrefixes) {
     if (p === '' || Buffer.byteLength(p, 'utf8') > 1024) problems.push(`--lww-prefix: expected 1-1024 bytes of UTF-8, got "${p.slice(0, 40)}"`);
   }
@@ -185,6 +187,7 @@ export function parseNodeFlags(flags: NodeFlags, cwd: string = process.cwd()): N
     ...(lwwPrefixes.length > 0 && { lwwPrefixes }),
     ...(flags.expiryPurgeIntervalMs !== undefined && { expiryPurgeIntervalMs }),
     ...(flags.scrubIntervalHours !== undefined && { scrubIntervalHours }),
+    ...(flags.scrubRate !== undefined && { scrubRecordsPerSec }),
     requestTimeoutMs,
     valueBytesMax,
     syncWrites: flags.sync === true,

@@ -89,6 +89,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       lwwPrefixes: options.lwwPrefixes ?? [],
       expiryPurgeIntervalMs: options.expiryPurgeIntervalMs ?? NODE_DEFAULTS.expiryPurgeIntervalMs,
       scrubIntervalMs: (options.scrubIntervalHours ?? NODE_DEFAULTS.scrubIntervalHours) * 3_600_000,
+      scrubRecordsPerSec: options.scrubRecordsPerSec ?? NODE_DEFAULTS.scrubRecordsPerSec,
       siblingsMax: limits.siblingsMax,
       freshStore: identity.created,
     });

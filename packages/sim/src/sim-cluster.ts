@@ -26,6 +26,8 @@ export interface SimClusterOptions {
    * is the checker's negative control: it must report lost writes.
    */
   readonly lwwPrefixes?: readonly string[];
+  /** a scrub's records per second at most (default: no limit) */
+  readonly scrubRecordsPerSec?: number;
 }
 
 export const defaultSimClusterOptions: Omit<SimClusterOptions, 'seed'> = {
@@ -168,6 +170,7 @@ export class SimCluster {
       freshStore: identity.created,
       renewActor: async () => `${m.id}#${await renewEpoch(store, m.id, Math.floor(proc.clock.now() / 1000))}`,
       ...(this.options.lwwPrefixes !== undefined && { lwwPrefixes: this.options.lwwPrefixes }),
+      ...(this.options.scrubRecordsPerSec !== undefined && { scrubRecordsPerSec: this.options.scrubRecordsPerSec }),
     });
     await node.start();
     m.node = node;
