@@ -25,7 +25,7 @@ export type CorruptOutcome =
   | { readonly kind: 'skipped'; readonly why: string; readonly tables: number };
 
 /** Every file under `dir`, recursively (the node keeps LevelDB's files somewhere below its data dir). */
-async function filesUnder(dir: string): Promise<string[]> {
+export async function filesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);

@@ -1,9 +1,10 @@
 import { rm } from 'node:fs/promises';
 import { isPrimaryOf, newestValues } from './chaos-bitrot.js';
 import { compactNode, corruptStoredValue, describeCorruption, readRing } from './chaos-corrupt.js';
-import { NEMESIS, type HistoryRecorder } from './chaos-history.js';
+import { NEMESIS, fmtT, type HistoryRecorder } from './chaos-history.js';
 import type { ClockSkewer } from './chaos-clock.js';
-import { describeDegrade, planDegrade, type NetworkDegrader } from './chaos-netem.js';
+import type { NetworkDegrader } from './chaos-netem.js';
+import { startClockJump, startDegrade, type Episode, type EpisodeDeps, type EpisodeKind } from './chaos-episodes.js';
 import { describeCut, isNetFault, planCut, type NetCut, type NetFaultKind, type NetworkCutter } from './chaos-network.js';
 import type { ChaosRandom } from './chaos-random.js';
 import type { LocalCluster } from './local-cluster.js';
@@ -34,8 +35,7 @@ import type { LocalCluster } from './local-cluster.js';
  */
 export const FAULT_KINDS = ['kill', 'pause', 'wipe', 'partition', 'isolate', 'bridge', 'degrade', 'clock', 'corrupt'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
-/** Faults after which the hit nodes keep serving: clients go on choosing them. */
-export type EpisodeKind = 'degrade' | 'clock';
+export type { EpisodeKind } from './chaos-episodes.js';
 export type NodeFaultKind = Exclude<FaultKind, NetFaultKind | EpisodeKind>;
 
 export interface FaultLoopOptions {
@@ -77,7 +77,11 @@ export class FaultLoop {
   /** the network cut in force, if any */
   private cutNow: { readonly cut: NetCut; readonly text: string; readonly since: number } | undefined;
   /** a degradation or clock jump in force: how to end it */
-  private episodeNow: { readonly kind: EpisodeKind; readonly text: string; readonly since: number; readonly end: () => Promise<void> } | undefined;
+  private episodeNow: Episode | undefined;
+  private readonly setEpisode = (e: Episode | undefined): void => void (this.episodeNow = e);
+  private get episodeDeps(): EpisodeDeps {
+    return { ...this.o, healed: (t) => (this.lastRecoveryAt = t) };
+  }
   private stopping = false;
   private wake: (() => void) | undefined;
   private running: Promise<void> | undefined;
@@ -154,7 +158,7 @@ export class FaultLoop {
       const node = this.o.random.int(this.o.cluster.size);
       const kind = this.o.random.pick(this.o.kinds);
       if (kind === 'degrade' || kind === 'clock') {
-        await (kind === 'degrade' ? this.injectDegrade() : this.injectClockJump(node));
+        await (kind === 'degrade' ? startDegrade(this.episodeDeps, this.setEpisode) : startClockJump(this.episodeDeps, node, this.setEpisode));
         await this.sleepUntil(recorder.elapsedMs() + downForMs);
         if (this.stopping) return;
         await this.endEpisode().catch(() => undefined);
@@ -213,82 +217,6 @@ export class FaultLoop {
     this.cutNow = undefined;
     this.lastRecoveryAt = ok.t;
     log(`${fmtT(e.t)}  heal ${now.text} after ${((e.t - now.since) / 1000).toFixed(1)} s`);
-  }
-
-  private async injectDegrade(): Promise<void> {
-    const { cluster, recorder, log, degrader } = this.o;
-    const ids = Array.from({ length: cluster.size }, (_, i) => cluster.node(i).id);
-    const d = planDegrade(cluster.size, this.o.random);
-    const who = d.nodes.map((i) => ids[i] ?? `n${i + 1}`).join(' ');
-    const detail = describeDegrade(d, ids, degrader?.mode);
-    const e = recorder.record({ client: NEMESIS, op: 'degrade', node: who, phase: 'invoke', detail });
-    // Before the commands run, so a half-applied degradation is still removed.
-    this.episodeNow = {
-      kind: 'degrade',
-      text: who,
-      since: e.t,
-      end: async () => {
-        const h = recorder.record({ client: NEMESIS, op: 'heal', node: who, phase: 'invoke' });
-        try {
-          await degrader?.heal();
-        } catch (err) {
-          const message = err instanceof Error ? err.message : String(err);
-          recorder.record({ client: NEMESIS, op: 'heal', node: who, phase: 'fail', error: message });
-          log(`${fmtT(h.t)}  heal degraded ${who} FAILED: ${message}`);
-          throw err;
-        }
-        const ok = recorder.record({ client: NEMESIS, op: 'heal', node: who, phase: 'ok' });
-        this.lastRecoveryAt = ok.t;
-        log(`${fmtT(h.t)}  heal degraded ${who} after ${((h.t - e.t) / 1000).toFixed(1)} s`);
-      },
-    };
-    try {
-      if (degrader === undefined) throw new Error('the degrade fault needs a NetworkDegrader');
-      const applied = await degrader.apply(d);
-      if (!applied) {
-        const why = degrader.mode.kind === 'skip' ? degrader.mode.why : 'unavailable';
-        recorder.record({ client: NEMESIS, op: 'degrade', node: who, phase: 'fail', error: `skipped: ${why}`, detail });
-        log(`${fmtT(e.t)}  degrade ${who} SKIPPED: neither tc netem nor iptables can be used here (${why})`);
-        this.episodeNow = undefined;
-        return;
-      }
-      recorder.record({ client: NEMESIS, op: 'degrade', node: who, phase: 'ok', detail });
-      log(`${fmtT(e.t)}  degrade ${detail}`);
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      recorder.record({ client: NEMESIS, op: 'degrade', node: who, phase: 'fail', error: message, detail });
-      log(`${fmtT(e.t)}  degrade ${who} failed: ${message}`);
-    }
-  }
-
-  private async injectClockJump(i: number): Promise<void> {
-    const { cluster, recorder, log, clocks } = this.o;
-    const { id } = cluster.node(i);
-    const e = recorder.record({ client: NEMESIS, op: 'clock', node: id, phase: 'invoke' });
-    try {
-      if (clocks === undefined) throw new Error('the clock fault needs a ClockSkewer');
-      const j = await clocks.jump(i);
-      const detail = `${signedS(j.fromMs)} → ${signedS(j.toMs)}`;
-      recorder.record({ client: NEMESIS, op: 'clock', node: id, phase: 'ok', detail });
-      log(`${fmtT(e.t)}  clock of ${id} jumps ${detail}`);
-      this.episodeNow = {
-        kind: 'clock',
-        text: id,
-        since: e.t,
-        end: async () => {
-          const b = recorder.record({ client: NEMESIS, op: 'clock-back', node: id, phase: 'invoke' });
-          const back = await clocks.reset(i);
-          const backDetail = `${signedS(back.fromMs)} → ${signedS(back.toMs)}`;
-          const ok = recorder.record({ client: NEMESIS, op: 'clock-back', node: id, phase: 'ok', detail: backDetail });
-          this.lastRecoveryAt = ok.t;
-          log(`${fmtT(b.t)}  clock of ${id} jumps back ${backDetail}`);
-        },
-      };
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      recorder.record({ client: NEMESIS, op: 'clock', node: id, phase: 'fail', error: message });
-      log(`${fmtT(e.t)}  clock ${id} failed: ${message}`);
-    }
   }
 
   /** Ends the degradation or clock jump in force, if any. */
@@ -411,13 +339,4 @@ export class FaultLoop {
       this.wake = done;
     });
   }
-}
-
-/** "+3.2 s" / "-1.0 s" */
-function signedS(ms: number): string {
-  return `${ms >= 0 ? '+' : '-'}${(Math.abs(ms) / 1000).toFixed(1)} s`;
-}
-
-export function fmtT(ms: number): string {
-  return `t=${(ms / 1000).toFixed(1).padStart(5)}s`;
 }

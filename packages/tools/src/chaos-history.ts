@@ -174,3 +174,8 @@ export function pairOps(events: readonly HistoryEvent[]): { ops: PairedOp[]; pro
   }
   return { ops, problems };
 }
+
+/** A history time for log lines: "t= 12.3s". */
+export function fmtT(ms: number): string {
+  return `t=${(ms / 1000).toFixed(1).padStart(5)}s`;
+}

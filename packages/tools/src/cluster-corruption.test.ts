@@ -16,10 +16,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { filesUnder } from './chaos-corrupt.js';
 import type { LocalCluster } from './local-cluster.js';
 import { cliEntry } from './node-process.js';
 import { http, kvPath, type RawResponse } from './test-support/raw-http.js';
@@ -39,17 +39,6 @@ const flipAt = 32;
 const flipMask = 0x10;
 const fillerCount = 300;
 const octet = { 'content-type': 'application/octet-stream' };
-
-/** Every file under `dir`, recursively. */
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await filesUnder(path)));
-    else if (entry.isFile()) out.push(path);
-  }
-  return out;
-}
 
 /** Offsets of every occurrence of `what` in `buf`. */
 function occurrences(buf: Buffer, what: Buffer): number[] {
