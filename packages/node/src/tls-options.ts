@@ -27,10 +27,16 @@ export async function loadTlsFiles(paths: TlsFilePaths): Promise<TlsFiles> {
       throw new Error(`${flag} ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
     }
   };
-  const [cert, key, ca] = await Promise.all([
+  // Read together, reported in flag order: with two bad paths, the error names --tls-cert whichever
+  // read failed first (Promise.all's first rejection made it vary: a test flaked ~1 run in 30).
+  const settled = await Promise.allSettled([
     read('--tls-cert', paths.certFile),
     read('--tls-key', paths.keyFile),
-    paths.caFile === undefined ? undefined : read('--tls-ca', paths.caFile),
+    paths.caFile === undefined ? Promise.resolve(undefined) : read('--tls-ca', paths.caFile),
   ]);
+  const [cert, key, ca] = settled.map((r) => {
+    if (r.status === 'rejected') throw r.reason;
+    return r.value;
+  }) as [Buffer, Buffer, Buffer | undefined];
   return { cert, key, ...(ca === undefined ? {} : { ca }) };
 }
