@@ -5,7 +5,8 @@ import { storeDamageAdvice } from './store-damage.js';
 import type { Logger } from './logger.js';
 
 /** Told about every stored record while a tree is built (tombstone GC keeps its candidates this way). */
-export type ScanObserver = (partition: number, key: Uint8Array, bytes: Uint8Array) => void;
+/** Told of every record a tree build reads; `legacy`: stored before checksums (no envelope yet). */
+export type ScanObserver = (partition: number, key: Uint8Array, bytes: Uint8Array, legacy: boolean) => void;
 
 /**
  * The Merkle tree of every partition this node stores, kept in step with
@@ -105,9 +106,9 @@ export class PartitionTrees {
   async build(partition: number, observe: ScanObserver): Promise<number> {
     return this.paused(partition, async () => {
       const tree = new MerkleTree();
-      for await (const { key, bytes } of this.store.scanPartition(partition)) {
+      for await (const { key, bytes, legacy } of this.store.scanPartition(partition)) {
         tree.replace(keySegment(key), undefined, entryHash(key, bytes));
-        observe(partition, key, bytes);
+        observe(partition, key, bytes, legacy === true);
       }
       if (!this.trees.has(partition)) this.builtCount++;
       this.trees.set(partition, tree);

@@ -34,11 +34,17 @@ export function seal(payload: Uint8Array): Uint8Array {
   return out;
 }
 
+/** Whether stored bytes are a record or hint as written before checksums (a msgpack array, no envelope). */
+export function isLegacy(stored: Uint8Array): boolean {
+  const first = stored[0];
+  return first !== undefined && first >= 0x90 && first <= 0x9f;
+}
+
 /** The payload of stored bytes, or undefined when they fail their checksum (or are neither sealed nor as written before checksums). */
 export function unseal(stored: Uint8Array): Uint8Array | undefined {
   const first = stored[0];
   if (first === undefined) return undefined;
-  if (first >= 0x90 && first <= 0x9f) return stored; // written before checksums: read as is (decoding still validates it)
+  if (isLegacy(stored)) return stored; // written before checksums: read as is (decoding still validates it)
   return checked(stored);
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Store } from '@ringkv/core';
 import { CorruptMetaError } from './errors.js';
-import { metaKey } from './keys.js';
+import { dataKey, metaKey } from './keys.js';
 import { LevelStore } from './level-store.js';
 import { MemoryStore } from './memory-store.js';
 import { seal } from './record-envelope.js';
@@ -100,6 +100,26 @@ describe.each(backends)('ReplicaStore over %s', (_name, open) => {
     expect(await r.getMeta('ring')).toEqual(utf8('v1'));
     await r.deleteMeta('ring');
     expect(await r.getMeta('ring')).toBeUndefined();
+  });
+
+  it('marks records written before checksums in scans, and reseals them with their bytes unchanged', async () => {
+    const store = await open();
+    const r = new ReplicaStore(store);
+    const payload = Uint8Array.of(0x92, 0x01, 0x90);
+    await r.putRecordBytes(3, utf8('sealed'), payload);
+    await store.write([{ type: 'put', key: dataKey(3, utf8('old')), value: payload }]);
+    const scanned = [];
+    for await (const e of r.scanPartition(3)) scanned.push([new TextDecoder().decode(e.key), e.legacy === true]);
+    expect(scanned).toEqual([
+      ['old', true],
+      ['sealed', false],
+    ]);
+    expect(await r.resealRecord(3, utf8('old'))).toBe(true);
+    expect(await store.get(dataKey(3, utf8('old')))).toEqual(seal(payload));
+    expect(await r.getRecordBytes(3, utf8('old'))).toEqual(payload);
+    expect(await r.resealRecord(3, utf8('old'))).toBe(false);
+    expect(await r.resealRecord(3, utf8('sealed'))).toBe(false);
+    expect(await r.resealRecord(3, utf8('absent'))).toBe(false);
   });
 
   it('refuses metadata the disk changed, and reads metadata written before checksums as it is', async () => {

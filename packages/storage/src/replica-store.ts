@@ -8,7 +8,7 @@
 import type { Store, StoreOp } from '@ringkv/core';
 import { successor } from './bytes.js';
 import { CorruptMetaError, CorruptRecordError } from './errors.js';
-import { seal, unseal, unsealMeta } from './record-envelope.js';
+import { isLegacy, seal, unseal, unsealMeta } from './record-envelope.js';
 import {
   dataKey,
   dataRange,
@@ -41,6 +41,8 @@ export interface PartitionScanOptions {
 export interface RecordEntry {
   readonly key: Uint8Array;
   readonly bytes: Uint8Array;
+  /** stored as written before checksums (no envelope): `resealRecord` gives it one */
+  readonly legacy?: true;
 }
 
 /** The put of a dirty mark: the key under the partition's dirty prefix, the stamp in decimal. */
@@ -124,7 +126,7 @@ export class ReplicaStore {
       const key = parseDataKey(storageKey).key;
       const bytes = unseal(stored);
       if (bytes === undefined) this.onCorrupt(new CorruptRecordError('record', partition, key));
-      else yield { key, bytes };
+      else yield isLegacy(stored) ? { key, bytes, legacy: true } : { key, bytes };
     }
   }
 
@@ -143,6 +145,19 @@ export class ReplicaStore {
     let n = 0;
     for await (const _ of this.store.iterate(partition === undefined ? dataRange() : partitionRange(partition))) n++;
     return n;
+  }
+
+  /**
+   * Gives a record stored before checksums its envelope, its bytes unchanged
+   * (trees and replicas see the same payload). The caller holds the key's
+   * lock: a write between the read and this put would be undone. False when
+   * the record is gone or already sealed.
+   */
+  async resealRecord(partition: number, key: Uint8Array): Promise<boolean> {
+    const stored = await this.store.get(dataKey(partition, key));
+    if (stored === undefined || !isLegacy(stored)) return false;
+    await this.store.write([{ type: 'put', key: dataKey(partition, key), value: seal(stored) }]);
+    return true;
   }
 
   /** The hint's bytes as encoded; rejects with CorruptRecordError when they fail their checksum. */
