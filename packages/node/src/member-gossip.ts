@@ -14,6 +14,12 @@ export class MemberGossip {
   private readonly task: PeriodicTask;
   /** called when a peer had known this node under an earlier incarnation before we told it ours */
   onPreviousLife: () => Promise<void> = async () => undefined;
+  /**
+   * Set when the saved ring was lost at start (damaged): the node then knows
+   * the ring only once a committed one (epoch ≥ 1) reaches it — however few
+   * seeds it has, a ring made up from its members may not be the cluster's.
+   */
+  ringLost = false;
   /** each member's incarnation when this process first merged news of it (the table loaded at start counts) */
   private readonly firstSeen = new Map<string, number>();
   /**
@@ -62,6 +68,7 @@ export class MemberGossip {
   ringKnown(): boolean {
     const { view, seeds } = this.deps;
     if (view.ringState.epoch > 0) return true;
+    if (this.ringLost) return false;
     return view.members.size - 1 >= new Set(seeds.filter((s) => s !== view.self.rpc)).size;
   }
 

@@ -129,8 +129,9 @@ export class OwnershipHandoff {
   private async transfer(t: Transfer, epoch: number): Promise<void> {
     const { replica, peers, settings, clock, view, logger } = this.deps;
     const cp = checkpointName(epoch, t);
-    // A damaged checkpoint only costs resending the partition from its start (merges are idempotent).
-    const saved = await replica.store.getMeta(cp).catch((err: unknown) => {
+    // A damaged checkpoint only costs resending the partition from its start (merges are idempotent);
+    // so does one without the envelope (written before checksums), which nothing could tell from a damaged one.
+    const saved = await replica.store.getMeta(cp, { sealedOnly: true }).catch((err: unknown) => {
       if (!(err instanceof CorruptMetaError)) throw err;
       logger.warn({ transfer: t.id, err: err.message }, 'transfer checkpoint damaged; resending the partition from its start');
       return undefined;

@@ -4,8 +4,10 @@ import { LatestRecordCache } from './latest-record-cache.js';
 import { storeDamageAdvice } from './store-damage.js';
 import type { Logger } from './logger.js';
 
-/** Told about every stored record while a tree is built (tombstone GC keeps its candidates this way). */
-/** Told of every record a tree build reads; `legacy`: stored before checksums (no envelope yet). */
+/**
+ * Told about every stored record while a tree is built (tombstone GC keeps its candidates this way);
+ * `legacy`: stored before checksums, without the envelope yet (the scrub gives it one).
+ */
 export type ScanObserver = (partition: number, key: Uint8Array, bytes: Uint8Array, legacy: boolean) => void;
 
 /**

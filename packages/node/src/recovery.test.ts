@@ -107,4 +107,20 @@ describe('replica.get body', () => {
     expect(parseReplicaGet({ p: 1, k })).toEqual({ p: 1, k });
     for (const e of [-1, 1.5, '3', null]) expect(parseReplicaGet({ p: 1, k, e })).toBeUndefined();
   });
+
+  it('a store marked as missing data (repair-store) recovers at start; on a node alone in its cluster there is nothing to wait for', async () => {
+    const marked = async (): Promise<ReplicaStore> => {
+      const store = new ReplicaStore(new MemoryStore());
+      await store.putMeta('recovering', Uint8Array.of(1));
+      return store;
+    };
+    // no committed ring, no fellow: before, it refused its own reads for good
+    const lone = new Recovery(await marked(), silentLogger, false, () => [], () => 0, () => 0, () => true);
+    await lone.init();
+    expect(lone.active).toBe(false);
+    // not alone, on a ring made up from its members: it waits for the committed ring
+    const member = new Recovery(await marked(), silentLogger, false, () => [], () => 0, () => 0, () => false);
+    await member.init();
+    expect(member.active).toBe(true);
+  });
 });

@@ -30,6 +30,8 @@ export class Recovery {
     private readonly now: () => number,
     /** the committed ring epoch this node knows (0: none yet, its ring is made up from the members it knows) */
     private readonly ringEpoch: () => number,
+    /** whether this node is the whole cluster (no other member known, no seed but itself): nothing to recover from */
+    private readonly alone: () => boolean = () => false,
   ) {}
 
   /** Resumes a recovery a previous run did not finish. */
@@ -99,7 +101,7 @@ export class Recovery {
    * so far proves nothing.
    */
   private async finishIfNothingLeft(): Promise<void> {
-    if (this.active && this.pending.size === 0 && this.ringEpoch() > 0) await this.finish();
+    if (this.active && this.pending.size === 0 && (this.ringEpoch() > 0 || this.alone())) await this.finish();
   }
 
   /** The pairs left: those on the ring as known now, less those already exchanged. */

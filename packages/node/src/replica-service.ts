@@ -320,12 +320,12 @@ export class ReplicaService {
     return replaced;
   }
 
-  /** Runs `fn` holding the key's lock (the handoff clears dirty marks this way without racing a write). */
   /** Gives a record stored before checksums its envelope (the scrub), under the key's lock so no write is undone. */
   reseal(partition: number, key: Uint8Array): Promise<boolean> {
     return this.withKeyLock(partition, key, () => this.store.resealRecord(partition, key));
   }
 
+  /** Runs `fn` holding the key's lock (the handoff clears dirty marks this way without racing a write). */
   withKeyLock<T>(partition: number, key: Uint8Array, fn: () => Promise<T>): Promise<T> {
     return this.locks.run(lockKey(partition, key), fn);
   }

@@ -217,6 +217,7 @@ export class RingkvNode {
           .flatMap((p) => this.view.preferenceList(p).filter((f) => f !== deps.self.id).map((fellow) => ({ partition: p, fellow }))),
       () => clock.now(),
       () => this.view.ringState.epoch,
+      () => !this.gossip.ringLost && this.view.members.size <= 1 && deps.seeds.every((s) => s === deps.self.rpc),
     );
     this.view.onRingChange(() => void this.recovery.ringChanged().catch((err: unknown) => deps.logger.error({ err: String(err) }, 'recovery bookkeeping failed')));
     this.replica.onStore((p, key, record) => this.gc.track(p, key, record));
@@ -235,14 +236,17 @@ export class RingkvNode {
     if (floorLost !== undefined) {
       this.deps.logger.error({ err: floorLost.message, actor: this.replica.actor }, `${floorLost.message}; took a new actor, under which no dot exists yet; check this node's disk`);
     }
-    await this.recovery.init();
     const report = (what: string) => (err: CorruptMetaError): void =>
       this.deps.logger.error({ err: err.message }, `${err.message}; ${what}; check this node's disk`);
     let ringLost = false;
     const ring = await loadRing(this.deps.store, (err) => {
       ringLost = true;
-      report('starting as a new node would: the ring and the members are learnt again from the seeds before this one coordinates')(err);
+      report(
+        'starting without it and without the saved members: this node coordinates once a committed ring reaches it from another node ' +
+          '(a single-node cluster: commit its ring again, `ringkv cluster commit`)',
+      )(err);
     });
+    this.gossip.ringLost = ringLost;
     // Without the ring, the saved members would let the node believe it knows the cluster (ringKnown) and
     // coordinate on a ring made up from them: it starts from its seeds alone, as a new node does.
     const saved = ringLost ? [] : await loadMembers(this.deps.store, report('starting without it: the members are learnt again from the seeds'));
@@ -250,6 +254,8 @@ export class RingkvNode {
     this.membership.merge(known.map((info) => ({ info, heartbeat: 0 })), this.deps.clock.now());
     this.view.learn(known);
     if (ring !== undefined) this.view.learnRing(ring);
+    // After the ring and members are known: whether this node is alone (nothing to recover from) depends on them.
+    await this.recovery.init();
     const reportMembersSave = saveReporter(this.deps.logger, 'member table');
     const reportRingSave = saveReporter(this.deps.logger, 'ring state');
     this.view.onMembersChange(() => reportMembersSave(saveMembers(this.deps.store, this.view.members.values())));
@@ -303,6 +309,7 @@ export class RingkvNode {
       const count = this.deps.params.partitionCount;
       const rate = this.deps.scrubRecordsPerSec ?? 0;
       let resealed = 0;
+      let resealRefused: string | undefined;
       for (let p = 0; p < count && !this.stopped; p++) {
         const legacy: Uint8Array[] = [];
         records += await this.trees.build(p, (q, key, bytes, old) => {
@@ -310,12 +317,23 @@ export class RingkvNode {
           if (old) legacy.push(key);
         });
         // After the build (which holds the partition's writes): records written before checksums get theirs.
-        for (const key of legacy) if (await this.replica.reseal(p, key)) resealed++;
+        // A store that refuses writes (full, stopped) ends the resealing, not the checking.
+        for (const key of legacy) {
+          if (this.stopped || resealRefused !== undefined) break;
+          try {
+            if (await this.replica.reseal(p, key)) resealed++;
+          } catch (err) {
+            resealRefused = String(err);
+            this.deps.logger.warn({ err: resealRefused }, 'scrub: could not give records written before checksums their envelope; it goes on checking');
+          }
+        }
         partitions++;
         // Throttled between partitions, never inside one (its writes wait while its tree is built): at full
         // speed a scrub takes a core, and on a 2-core machine cut reads through another node by two thirds.
-        const ahead = rate > 0 ? (records / rate) * 1000 - (this.deps.clock.now() - started) : 0;
-        if (ahead > 0) await new Promise<void>((resolve) => this.deps.clock.setTimer(ahead, resolve));
+        // Slept in steps of at most a second, so that stopping the node does not wait for it.
+        for (let ahead = this.scrubAhead(rate, records, started); ahead > 0 && !this.stopped; ahead = this.scrubAhead(rate, records, started)) {
+          await new Promise<void>((resolve) => this.deps.clock.setTimer(Math.min(ahead, 1000), resolve));
+        }
         if (partitions % Math.max(1, Math.floor(count / 4)) === 0 && partitions < count) {
           this.deps.logger.info({ partitions, of: count, records }, `scrub ${Math.round((100 * partitions) / count)}% done`);
         }
@@ -331,6 +349,11 @@ export class RingkvNode {
       return outcome;
     })().finally(() => (this.scrubbing = undefined));
     return this.scrubbing;
+  }
+
+  /** How far (ms) a scrub that read `records` since `started` is ahead of its pace (≤ 0: behind, go on). */
+  private scrubAhead(rate: number, records: number, started: number): number {
+    return rate > 0 ? (records / rate) * 1000 - (this.deps.clock.now() - started) : 0;
   }
 
   /**
@@ -372,6 +395,8 @@ export class RingkvNode {
     await this.ownership.stop();
     await this.expiryPurge.stop();
     await this.scrubTask.stop();
+    // one started by POST /admin/scrub: it ends at its next step, before the store closes under it
+    await this.scrubbing?.catch(() => undefined);
     await this.corruptRecords.stop();
     await this.antiEntropy.stop();
     await this.deps.transport.close();

@@ -69,3 +69,36 @@ describe('scrub of a store written before checksums', () => {
     expect(new TextDecoder().decode(read.record?.siblings[0]?.value ?? new Uint8Array())).toBe('v7');
   }, 60_000);
 });
+
+describe('a scrub in a node that stops, or on a disk that refuses writes', () => {
+  const enc = new TextEncoder();
+  async function loaded(seed: number, scrubRecordsPerSec?: number) {
+    const cluster = await SimCluster.create({ ...defaultSimClusterOptions, nodes: 3, seed, ...(scrubRecordsPerSec !== undefined && { scrubRecordsPerSec }) });
+    const m1 = cluster.machine('n1');
+    const n1 = m1.node;
+    if (n1 === undefined) throw new Error('n1 is down');
+    await cluster.run(
+      Promise.all(Array.from({ length: 60 }, (_, i) => n1.coordinator.write({ key: enc.encode(`k${i}`), value: enc.encode(`v${i}`), contentType: 'text/plain', context: '', w: 3, pw: 0 }))),
+    );
+    return { cluster, m1, n1 };
+  }
+
+  it('does not hold up the stop: a slow-paced scrub ends at its next step', async () => {
+    const { cluster, n1 } = await loaded(13, 2); // 60 records at 2 a second: 30 s
+    const scrub = n1.scrub();
+    await cluster.scheduler.runFor(1000);
+    const before = cluster.scheduler.elapsedMs;
+    await cluster.run(Promise.all([cluster.stop('n1'), scrub]), 10_000);
+    expect(cluster.scheduler.elapsedMs - before).toBeLessThan(2500);
+  }, 60_000);
+
+  it('goes on checking when the disk refuses the reseal writes', async () => {
+    const { cluster, m1, n1 } = await loaded(14);
+    const sealed: [Uint8Array, Uint8Array][] = [];
+    for await (const [key, value] of m1.memory.iterate(dataRange())) sealed.push([key, value]);
+    await m1.memory.write(sealed.map(([key, value]) => ({ type: 'put' as const, key, value: value.subarray(5) })));
+    m1.diskFull = true;
+    expect(await cluster.run(n1.scrub(), 60_000)).toMatchObject({ records: 60, corrupt: 0, resealed: 0 });
+    expect(cluster.errors.filter((e) => e.node === 'n1' && e.msg.includes('scrub'))).toEqual([]);
+  }, 60_000);
+});

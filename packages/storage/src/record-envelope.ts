@@ -34,6 +34,11 @@ export function seal(payload: Uint8Array): Uint8Array {
   return out;
 }
 
+/** Whether stored bytes carry the envelope (they may still fail its checksum). */
+export function isSealed(stored: Uint8Array): boolean {
+  return stored[0] === marker;
+}
+
 /** Whether stored bytes are a record or hint as written before checksums (a msgpack array, no envelope). */
 export function isLegacy(stored: Uint8Array): boolean {
   const first = stored[0];

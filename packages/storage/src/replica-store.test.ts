@@ -135,6 +135,10 @@ describe.each(backends)('ReplicaStore over %s', (_name, open) => {
     expect((err as Error).message).toMatch(/"ring".*checksum/);
     await store.write([{ type: 'put', key: metaKey('members'), value: utf8('legacy') }]);
     expect(await r.getMeta('members')).toEqual(utf8('legacy'));
+    // where a damaged value could pass for a valid one, an unsealed value reads as absent
+    expect(await r.getMeta('members', { sealedOnly: true })).toBeUndefined();
+    await r.putMeta('members', utf8('sealed'));
+    expect(await r.getMeta('members', { sealedOnly: true })).toEqual(utf8('sealed'));
   });
   it('indexes record deadlines in the same batch, and lists only those due before now', async () => {
     const r = new ReplicaStore(await open());

@@ -8,7 +8,7 @@
 import type { Store, StoreOp } from '@ringkv/core';
 import { successor } from './bytes.js';
 import { CorruptMetaError, CorruptRecordError } from './errors.js';
-import { isLegacy, seal, unseal, unsealMeta } from './record-envelope.js';
+import { isLegacy, isSealed, seal, unseal, unsealMeta } from './record-envelope.js';
 import {
   dataKey,
   dataRange,
@@ -254,10 +254,16 @@ export class ReplicaStore {
     return this.store.write([], { sync: true });
   }
 
-  /** A metadata value; throws CorruptMetaError when it fails its checksum (each caller decides what is safe then). */
-  async getMeta(name: string): Promise<Uint8Array | undefined> {
+  /**
+   * A metadata value; throws CorruptMetaError when it fails its checksum (each
+   * caller decides what is safe then). `sealedOnly`: a value without the
+   * envelope reads as absent — for values whose reader cannot tell a damaged
+   * one from a valid one (a handoff checkpoint is any key), where absent is safe.
+   */
+  async getMeta(name: string, options: { readonly sealedOnly?: boolean } = {}): Promise<Uint8Array | undefined> {
     const stored = await this.store.get(metaKey(name));
     if (stored === undefined) return undefined;
+    if (options.sealedOnly === true && !isSealed(stored)) return undefined;
     const bytes = unsealMeta(stored);
     if (bytes === undefined) throw new CorruptMetaError(name, 'it fails its checksum: the disk changed it');
     return bytes;
