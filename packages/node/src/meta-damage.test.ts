@@ -57,6 +57,7 @@ describe('a damaged counter floor', () => {
     await backend.write([{ type: 'put', key: metaKey('counter-floor'), value: enc.encode('17') }]);
     const legacy = replicaOn(backend, 'n1#1', async () => 'n1#2');
     expect(await legacy.init()).toBeUndefined();
+    expect(((await backend.get(metaKey('counter-floor'))) as Uint8Array)[0]).toBe(0xc1); // sealed at start
     const written = await legacy.write(0, key, { context: emptyDots(), value: enc.encode('v'), contentType: 't', writtenAt: 1 });
     expect(written.dot).toEqual({ actor: 'n1#1', counter: 18 });
     await backend.write([{ type: 'put', key: metaKey('counter-floor'), value: enc.encode('1\u00057') }]);
@@ -81,6 +82,11 @@ describe('a damaged member table or ring', () => {
     const report = (err: CorruptMetaError): void => void damaged.push(err.message);
     await saveMembers(store, [{ id: 'n2', rpc: '127.0.0.1:7002', http: '127.0.0.1:8002', weight: 1, incarnation: 1 }]);
     expect(await loadMembers(store, report)).toHaveLength(1);
+    // a table written before checksums is read, and sealed
+    const sealedBytes = (await backend.get(metaKey('members'))) as Uint8Array;
+    await backend.write([{ type: 'put', key: metaKey('members'), value: sealedBytes.subarray(5) }]);
+    expect(await loadMembers(store, report)).toHaveLength(1);
+    expect(((await backend.get(metaKey('members'))) as Uint8Array)[0]).toBe(0xc1);
     await damageMeta(backend, 'members');
     expect(await loadMembers(store, report)).toEqual([]);
     expect(damaged[0]).toMatch(/"members".*checksum/);

@@ -95,6 +95,15 @@ describe('loadOrCreateIdentity', () => {
     const legacy = new MemoryStore();
     await legacy.write([{ type: 'put', key: metaKey('identity'), value: new TextEncoder().encode('{"format":1,"nodeId":"n1","epoch":42}') }]);
     expect(await loadOrCreateIdentity(legacy, 'n1', () => 1)).toMatchObject({ epoch: 43, created: false });
+    // sealed from then on, a clean restart included
+    expect(((await legacy.get(metaKey('identity'))) as Uint8Array)[0]).toBe(0xc1);
+    const cleanLegacy = new MemoryStore();
+    await cleanLegacy.write([
+      { type: 'put', key: metaKey('identity'), value: new TextEncoder().encode('{"format":1,"nodeId":"n1","epoch":42}') },
+      { type: 'put', key: metaKey('clean-shutdown'), value: Uint8Array.of(1) },
+    ]);
+    expect(await loadOrCreateIdentity(cleanLegacy, 'n1', () => 1)).toMatchObject({ epoch: 42, previousShutdownClean: true });
+    expect(((await cleanLegacy.get(metaKey('identity'))) as Uint8Array)[0]).toBe(0xc1);
   });
 
   it('takes a new epoch when the clean-shutdown flag was damaged', async () => {

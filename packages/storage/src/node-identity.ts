@@ -16,7 +16,7 @@
 import type { Store, StoreOp } from '@ringkv/core';
 import { CorruptMetaError, IdentityMismatchError } from './errors.js';
 import { metaKey } from './keys.js';
-import { seal, unsealMeta } from './record-envelope.js';
+import { isSealed, seal, unsealMeta } from './record-envelope.js';
 
 export interface NodeIdentity {
   readonly nodeId: string;
@@ -67,7 +67,8 @@ export async function loadOrCreateIdentity(
   // One synced batch: the new epoch and "this run is not yet shut down
   // cleanly" become durable together, before the node mints any version.
   const ops: StoreOp[] = [{ type: 'del', key: metaKey(cleanShutdownName) }];
-  if (previous?.epoch !== epoch) {
+  // also an identity written before checksums: sealed now, or a clean restart would never seal it
+  if (previous?.epoch !== epoch || (stored !== undefined && !isSealed(stored))) {
     ops.push({ type: 'put', key: metaKey(identityName), value: encodeIdentity({ format: identityFormat, nodeId, epoch }) });
   }
   await store.write(ops, { sync: true });

@@ -259,11 +259,16 @@ export class ReplicaStore {
    * caller decides what is safe then). `sealedOnly`: a value without the
    * envelope reads as absent — for values whose reader cannot tell a damaged
    * one from a valid one (a handoff checkpoint is any key), where absent is safe.
+   * `unsealed` is told when the value read was written before checksums (its
+   * reader may seal it once it has found it valid).
    */
-  async getMeta(name: string, options: { readonly sealedOnly?: boolean } = {}): Promise<Uint8Array | undefined> {
+  async getMeta(name: string, options: { readonly sealedOnly?: boolean; readonly unsealed?: () => void } = {}): Promise<Uint8Array | undefined> {
     const stored = await this.store.get(metaKey(name));
     if (stored === undefined) return undefined;
-    if (options.sealedOnly === true && !isSealed(stored)) return undefined;
+    if (!isSealed(stored)) {
+      if (options.sealedOnly === true) return undefined;
+      options.unsealed?.();
+    }
     const bytes = unsealMeta(stored);
     if (bytes === undefined) throw new CorruptMetaError(name, 'it fails its checksum: the disk changed it');
     return bytes;
