@@ -256,6 +256,22 @@ describe('checkHistory: the final state after a collected tombstone (simulator s
     expect(lostWrites([put1(), del2(), put3()])).toEqual([]);
   });
 
+  it('lets it be gone when the final history holds a dot of a later generation of its node (seed 280728)', () => {
+    const gone = (laterActor: string): string[] => {
+      const d1 = dot('n1#100', 1);
+      const n1 = dot(laterActor, 1);
+      return checkHistory([op({ kind: 'put', value: 'v1', dot: dot('x', 1) }), op({ kind: 'del', dot: d1, contextIn: ctx({ x: 1 }) }), op({ kind: 'put', value: 'w', dot: n1 })], [finalOf('w', n1)], {
+        strictQuorums: true,
+        clients: 2,
+      })
+        .filter((v) => v.property === 'lost-write')
+        .map((v) => v.detail);
+    };
+    expect(gone('n1#150')).toEqual([]); // renewed since: its new dots came after the delete
+    expect(gone('n1#50')).toHaveLength(1); // an earlier generation proves nothing
+    expect(gone('n2#150')).toHaveLength(1); // nor another node's
+  });
+
   it('still flags the delete as lost when nothing shows its tombstone was collected', () => {
     const b1 = dot('b', 1);
     const found = checkHistory([put1(), del2(), op({ kind: 'put', value: 'w', dot: b1 })], [finalOf('w', b1)], { strictQuorums: true, clients: 2 })

@@ -1,4 +1,4 @@
-import { dotsHas, dotsMaxCounter, purgeExpired, recordEquals, type Dot, type Dots, type KvRecord } from '@ringkv/core';
+import { dotsActors, dotsHas, dotsMaxCounter, purgeExpired, recordEquals, type Dot, type Dots, type KvRecord } from '@ringkv/core';
 import type { HistoryOp } from './history.js';
 import { checkLwwKey } from './lww-checker.js';
 
@@ -144,6 +144,15 @@ export function mayHaveExpired(op: HistoryOp, t: number, opts: Pick<CheckOptions
  * (purged: its dot stays, it is superseded), and so may what it replaced;
  * that is expiry, not loss — but what it replaced must never come back.
  */
+/** Whether `history` holds a dot of a later generation (`node#epoch`, a larger epoch) of `actor`'s node. */
+function laterGeneration(history: Dots, actor: string): boolean {
+  const [node, epoch] = actor.split('#');
+  return dotsActors(history).some((a) => {
+    const [n, e] = a.split('#');
+    return n === node && Number(e) > Number(epoch);
+  });
+}
+
 /**
  * Property **foreign-value**: every value a read returned, and every value a
  * replica holds at the end, is one some client wrote to that key (the
@@ -232,10 +241,15 @@ export function checkHistory(ops: readonly HistoryOp[], finals: readonly FinalKe
     // collection raises), so such a gap is a forgotten dot, and only collecting a record forgets
     // (seeds 200063, 200284 with --quorum 2,1,2, on 7888c60 too). What the delete replaced must still
     // stay gone (resurrected, below).
+    // Or the node renewed its actor since (a damaged copy, an unclean restart: seed 280728 with
+    // --quorum 2,1,2 and per-op quorums) and the history holds a dot of a later generation of it, with
+    // the delete's dot gone: the later generation's dots were numbered after the delete.
     const collected = (d: HistoryOp): boolean =>
       d.kind === 'del' &&
       (keyOps.some((r) => r.kind === 'get' && r.outcome === 'ok' && r.invokedAt > (d.completedAt ?? Infinity) && r.readContext === undefined) ||
-        (d.dot !== undefined && !dotsHas(first.history, d.dot) && dotsMaxCounter(first.history, d.dot.actor) > d.dot.counter));
+        (d.dot !== undefined &&
+          !dotsHas(first.history, d.dot) &&
+          (dotsMaxCounter(first.history, d.dot.actor) > d.dot.counter || laterGeneration(first.history, d.dot.actor))));
     for (const w of writes) {
       if (w.dot === undefined) continue;
       if (w.outcome === 'ok' && !coveredByAny(w.dot) && !present(w.dot) && !mayHaveExpired(w, endedAt, opts) && !collected(w) && !mayBeLostWithDisk(w, opts)) {
