@@ -12,7 +12,7 @@ const counterFloorMeta = 'counter-floor';
 export class CounterFloor {
   private counterFloor = 0;
 
-  constructor(private readonly store: Pick<ReplicaStore, 'getMeta' | 'putMeta'>) {}
+  constructor(private readonly store: Pick<ReplicaStore, 'readMeta' | 'putMeta'>) {}
 
   /**
    * Loads the floor a previous run persisted (it must survive restarts).
@@ -20,16 +20,13 @@ export class CounterFloor {
    * a counter: reading it as 0 would let this actor number forgotten dots again.
    */
   async load(): Promise<void> {
-    let unsealed = false;
-    const bytes = await this.store.getMeta(counterFloorMeta, { unsealed: () => (unsealed = true) });
-    if (bytes === undefined) return;
-    const text = new TextDecoder().decode(bytes);
-    const floor = /^[0-9]{1,15}$/.test(text) ? Number(text) : NaN;
-    if (!Number.isSafeInteger(floor)) throw new CorruptMetaError(counterFloorMeta, `not a counter: ${JSON.stringify(text.slice(0, 20))}`);
-    this.counterFloor = floor;
-    // Written before checksums and valid: sealed now (it is rewritten only when it rises).
-    // Best effort: a store that refuses writes now must not stop the start.
-    if (unsealed) await this.store.putMeta(counterFloorMeta, bytes, { sync: true }).catch(() => undefined);
+    const read = await this.store.readMeta(counterFloorMeta, (bytes) => {
+      const text = new TextDecoder().decode(bytes);
+      const floor = /^[0-9]{1,15}$/.test(text) ? Number(text) : NaN;
+      if (!Number.isSafeInteger(floor)) throw new CorruptMetaError(counterFloorMeta, `not a counter: ${JSON.stringify(text.slice(0, 20))}`);
+      return floor;
+    });
+    if (read !== undefined) this.counterFloor = read.value;
   }
 
   /** Starts over at 0 (persisted): only under an actor that has numbered nothing yet, which no forgotten dot can carry. */

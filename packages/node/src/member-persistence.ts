@@ -48,17 +48,10 @@ export async function loadRing(store: ReplicaStore, damaged: (err: CorruptMetaEr
 /** A msgpack metadata value, or undefined when absent or damaged (checksum or format). */
 async function loadMeta(store: ReplicaStore, name: string, damaged: (err: CorruptMetaError) => void): Promise<unknown> {
   try {
-    let unsealed = false;
-    const bytes = await store.getMeta(name, { unsealed: () => (unsealed = true) });
-    if (bytes === undefined) return undefined;
-    const value: unknown = packr.unpack(bytes);
-    // Written before checksums and valid: sealed now (members and ring are rewritten only when they change).
-    // Best effort: a store that refuses writes now must not make a valid value look damaged.
-    if (unsealed) await store.putMeta(name, bytes).catch(() => undefined);
-    return value;
+    return (await store.readMeta(name, (bytes): unknown => packr.unpack(bytes)))?.value;
   } catch (err) {
-    if (err instanceof CorruptMetaError) damaged(err);
-    else damaged(new CorruptMetaError(name, `not msgpack (${String(err)})`));
+    if (!(err instanceof CorruptMetaError)) throw err;
+    damaged(err);
     return undefined;
   }
 }

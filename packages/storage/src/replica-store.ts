@@ -259,19 +259,40 @@ export class ReplicaStore {
    * caller decides what is safe then). `sealedOnly`: a value without the
    * envelope reads as absent — for values whose reader cannot tell a damaged
    * one from a valid one (a handoff checkpoint is any key), where absent is safe.
-   * `unsealed` is told when the value read was written before checksums (its
-   * reader may seal it once it has found it valid).
    */
-  async getMeta(name: string, options: { readonly sealedOnly?: boolean; readonly unsealed?: () => void } = {}): Promise<Uint8Array | undefined> {
+  async getMeta(name: string, options: { readonly sealedOnly?: boolean } = {}): Promise<Uint8Array | undefined> {
+    return (await this.storedMeta(name, options.sealedOnly === true))?.bytes;
+  }
+
+  /**
+   * A metadata value read through `parse`, which throws on bytes not in its
+   * format (reported as CorruptMetaError, as a failed checksum is). A value
+   * written before checksums that parses is sealed now (best effort: a store
+   * refusing writes must not make a valid value look damaged), as its writer
+   * may not rewrite it for a long time.
+   */
+  async readMeta<T>(name: string, parse: (bytes: Uint8Array) => T, options: { readonly sealedOnly?: boolean; readonly sync?: boolean } = {}): Promise<{ value: T } | undefined> {
+    const meta = await this.storedMeta(name, options.sealedOnly === true);
+    if (meta === undefined) return undefined;
+    const { bytes, sealed } = meta;
+    let value: T;
+    try {
+      value = parse(bytes);
+    } catch (err) {
+      throw err instanceof CorruptMetaError ? err : new CorruptMetaError(name, `not in its format (${String(err)})`);
+    }
+    if (!sealed) await this.putMeta(name, bytes, { sync: options.sync ?? true }).catch(() => undefined);
+    return { value };
+  }
+
+  private async storedMeta(name: string, sealedOnly: boolean): Promise<{ bytes: Uint8Array; sealed: boolean } | undefined> {
     const stored = await this.store.get(metaKey(name));
     if (stored === undefined) return undefined;
-    if (!isSealed(stored)) {
-      if (options.sealedOnly === true) return undefined;
-      options.unsealed?.();
-    }
+    const sealed = isSealed(stored);
+    if (!sealed && sealedOnly) return undefined;
     const bytes = unsealMeta(stored);
     if (bytes === undefined) throw new CorruptMetaError(name, 'it fails its checksum: the disk changed it');
-    return bytes;
+    return { bytes, sealed };
   }
 
   /** Synced by default: metadata is rare and must not be lost with the machine. Sealed with a checksum, as records are. */
