@@ -19,6 +19,7 @@ import { ExpiryPurge, expiryPurgeDefaults } from './expiry-purge.js';
 import { decodeRecord } from '@ringkv/core';
 import { CorruptRecords, type RepairOutcome } from './corrupt-records.js';
 import { PeriodicTask } from './periodic-task.js';
+import { StoreScrub, type ScrubOutcome } from './store-scrub.js';
 import { storeDamageAdvice } from './store-damage.js';
 
 /** The ports and settings a node's logic runs on; real ones in a process, simulated ones in `sim`. */
@@ -62,16 +63,6 @@ export interface RingkvNodeDeps {
   readonly scrubRecordsPerSec?: number;
 }
 
-/** What one scrub found. */
-export interface ScrubOutcome {
-  readonly partitions: number;
-  readonly records: number;
-  readonly corrupt: number;
-  /** records stored before checksums, given their envelope */
-  readonly resealed: number;
-  readonly ms: number;
-}
-
 /**
  * One node's logic, wired together but free of process concerns (sockets,
  * files, HTTP): the simulator runs many of these in one process.
@@ -92,7 +83,7 @@ export class RingkvNode {
   readonly expiryPurge: ExpiryPurge;
   readonly corruptRecords: CorruptRecords;
   private readonly scrubTask: PeriodicTask;
-  private scrubbing: Promise<ScrubOutcome> | undefined;
+  private readonly scrubber: StoreScrub;
   readonly startedAt: number;
   private stopped = false;
   private treesBuilt: Promise<void> | undefined;
@@ -127,6 +118,18 @@ export class RingkvNode {
     // Scans (tree builds, handoff, backups) skip a corrupt copy and report it here.
     deps.store.onCorrupt = (e) =>
       void this.replica.reportCorrupt(e).catch((err: unknown) => deps.logger.error({ err: String(err) }, 'renewing the actor after a corrupt record failed'));
+    this.scrubber = new StoreScrub({
+      trees: this.trees,
+      replica: this.replica,
+      store: deps.store,
+      corruptFound: () => this.corruptRecords.stats.records + this.corruptRecords.stats.hints,
+      observe: (p, key, bytes) => this.observeStored(p, key, bytes),
+      clock,
+      logger: deps.logger,
+      partitionCount: deps.params.partitionCount,
+      recordsPerSec: deps.scrubRecordsPerSec ?? 0,
+      stopped: () => this.stopped,
+    });
     this.scrubTask = new PeriodicTask(
       clock,
       () => deps.scrubIntervalMs ?? 0,
@@ -292,68 +295,9 @@ export class RingkvNode {
   /** Every record a tree build reads: tombstone GC keeps its candidates this way. */
   private readonly observeStored = (p: number, key: Uint8Array, bytes: Uint8Array): void => this.gc.track(p, key, decodeRecord(bytes));
 
-  /**
-   * Reads every stored record, checking its checksum, by rebuilding each
-   * partition's Merkle tree from the store (a corrupt copy is reported, left
-   * out of the tree and repaired; see corrupt-records.ts). Catches the damage
-   * of keys nobody reads, which reads and writes would never meet — as Riak
-   * rebuilds its AAE trees, and for the same reason. One partition at a time:
-   * its writes wait only while its own tree is rebuilt.
-   */
+  /** Reads every stored record now, checking its checksum (store-scrub.ts); joins one under way. */
   scrub(): Promise<ScrubOutcome> {
-    this.scrubbing ??= (async () => {
-      const started = this.deps.clock.now();
-      const before = this.corruptRecords.stats.records + this.corruptRecords.stats.hints;
-      let records = 0;
-      let partitions = 0;
-      const count = this.deps.params.partitionCount;
-      const rate = this.deps.scrubRecordsPerSec ?? 0;
-      let resealed = 0;
-      let resealRefused: string | undefined;
-      for (let p = 0; p < count && !this.stopped; p++) {
-        const legacy: Uint8Array[] = [];
-        records += await this.trees.build(p, (q, key, bytes, old) => {
-          this.observeStored(q, key, bytes);
-          if (old) legacy.push(key);
-        });
-        // After the build (which holds the partition's writes): records written before checksums get theirs.
-        // A store that refuses writes (full, stopped) ends the resealing, not the checking.
-        for (const key of legacy) {
-          if (this.stopped || resealRefused !== undefined) break;
-          try {
-            if (await this.replica.reseal(p, key)) resealed++;
-          } catch (err) {
-            resealRefused = String(err);
-            this.deps.logger.warn({ err: resealRefused }, 'scrub: could not give records written before checksums their envelope; it goes on checking');
-          }
-        }
-        partitions++;
-        // Throttled between partitions, never inside one (its writes wait while its tree is built): at full
-        // speed a scrub takes a core, and on a 2-core machine cut reads through another node by two thirds.
-        // Slept in steps of at most a second, so that stopping the node does not wait for it.
-        for (let ahead = this.scrubAhead(rate, records, started); ahead > 0 && !this.stopped; ahead = this.scrubAhead(rate, records, started)) {
-          await new Promise<void>((resolve) => this.deps.clock.setTimer(Math.min(ahead, 1000), resolve));
-        }
-        if (partitions % Math.max(1, Math.floor(count / 4)) === 0 && partitions < count) {
-          this.deps.logger.info({ partitions, of: count, records }, `scrub ${Math.round((100 * partitions) / count)}% done`);
-        }
-      }
-      // hints are checked too: their scan reports what fails
-      for await (const _ of this.deps.store.scanHints()) if (this.stopped) break;
-      const corrupt = this.corruptRecords.stats.records + this.corruptRecords.stats.hints - before;
-      const outcome = { partitions, records, corrupt, resealed, ms: this.deps.clock.now() - started };
-      this.deps.logger[corrupt > 0 ? 'warn' : 'info'](
-        outcome,
-        `scrub done: ${records} records checked, ${corrupt} corrupt${resealed > 0 ? `, ${resealed} written before checksums given one` : ''}`,
-      );
-      return outcome;
-    })().finally(() => (this.scrubbing = undefined));
-    return this.scrubbing;
-  }
-
-  /** How far (ms) a scrub that read `records` since `started` is ahead of its pace (≤ 0: behind, go on). */
-  private scrubAhead(rate: number, records: number, started: number): number {
-    return rate > 0 ? (records / rate) * 1000 - (this.deps.clock.now() - started) : 0;
+    return this.scrubber.run();
   }
 
   /**
@@ -396,7 +340,7 @@ export class RingkvNode {
     await this.expiryPurge.stop();
     await this.scrubTask.stop();
     // one started by POST /admin/scrub: it ends at its next step, before the store closes under it
-    await this.scrubbing?.catch(() => undefined);
+    await this.scrubber.settled();
     await this.corruptRecords.stop();
     await this.antiEntropy.stop();
     await this.deps.transport.close();
