@@ -58,7 +58,7 @@ export const allFaults: FaultOptions = {
 export interface FaultLog {
   readonly at: number;
   readonly what: string;
-  /** the key whose stored copy a corruption fault damaged, or repair-store dropped (a counter by its name) */
+  /** the key whose stored copy a corruption fault damaged, or a damaged table block made unreadable (a counter by its name) */
   readonly key?: string;
 }
 

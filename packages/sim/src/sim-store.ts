@@ -53,15 +53,15 @@ export class SimStore implements Store {
   async *iterate(range: StoreRange): AsyncIterable<readonly [Uint8Array, Uint8Array]> {
     await this.wait();
     const d = this.damage();
-    const crosses = d !== undefined && scanCrosses(d, range);
+    // where the scan meets a damaged block, if it does: LevelDB fails there, after what came before it
+    const blockAt = d !== undefined && scanCrosses(d, range) ? d.gte : undefined;
     let count = 0;
     for await (const entry of this.memory.iterate(range)) {
-      // LevelDB fails when its iterator reaches the block, after what came before it
-      if (crosses && compareBytes(entry[0], (d as TableDamage).gte) >= 0) throw levelCorruption();
+      if (blockAt !== undefined && compareBytes(entry[0], blockAt) >= 0) throw levelCorruption();
       count++;
       yield entry;
     }
-    if (crosses && (range.limit === undefined || count < range.limit)) throw levelCorruption();
+    if (blockAt !== undefined && (range.limit === undefined || count < range.limit)) throw levelCorruption();
   }
 
   async close(): Promise<void> {
