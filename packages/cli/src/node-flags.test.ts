@@ -106,8 +106,14 @@ describe('parseNodeFlags', () => {
     ['a too-fast gossip', { ...base, gossipIntervalMs: '1' }, /^--gossip-interval-ms: /],
     ['too few open tables', { ...base, maxOpenFiles: '8' }, /^--max-open-files: /],
     ['a zero write buffer', { ...base, writeBufferMb: '0' }, /^--write-buffer-mb: /],
+    ['an unknown way of reading tables', { ...base, tableReads: 'direct' }, /^--table-reads: expected one of pread, mmap, got "direct"/],
   ])('refuses %s', (_name, flags, message) => {
     expect(problemsOf(flags)).toMatch(message);
+  });
+
+  it('passes --table-reads on only when given (the node applies its default, pread)', () => {
+    expect(parseNodeFlags({ ...base, tableReads: 'mmap' }, '/work')).toMatchObject({ tableReads: 'mmap' });
+    expect(parseNodeFlags(base, '/work')).not.toHaveProperty('tableReads');
   });
 
   it('reads the advertised addresses and the test-only clock offset', () => {

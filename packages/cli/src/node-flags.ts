@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { DEFAULT_CLUSTER_PARAMS, validateClusterParams, type ClusterParams } from '@ringkv/core';
-import { NODE_DEFAULTS, bindProblems, type NodeOptions } from '@ringkv/node';
+import { NODE_DEFAULTS, TABLE_READS, bindProblems, type NodeOptions, type TableReads } from '@ringkv/node';
 import { formatHostPort, parseHostPort, type HostPort } from './host-port.js';
 import { UsageError } from './usage-error.js';
 import { parseSecurityFlags, type SecurityFlags } from './security-flags.js';
@@ -27,6 +27,7 @@ export interface NodeFlags extends SecurityFlags {
   readonly sync?: boolean;
   readonly cacheMb?: string;
   readonly maxOpenFiles?: string;
+  readonly tableReads?: string;
   readonly writeBufferMb?: string;
   readonly logLevel?: string;
   readonly gossipIntervalMs?: string;
@@ -142,6 +143,8 @@ export function parseNodeFlags(flags: NodeFlags, cwd: string = process.cwd()): N
   }
   const cacheMb = int('--cache-mb', flags.cacheMb, NODE_DEFAULTS.cacheMb, 1, 64 * 1024);
   const maxOpenFiles = int('--max-open-files', flags.maxOpenFiles, 1000, 16, 100_000);
+  const tableReads = (flags.tableReads ?? NODE_DEFAULTS.tableReads) as TableReads;
+  if (!TABLE_READS.includes(tableReads)) problems.push(`--table-reads: expected one of ${TABLE_READS.join(', ')}, got "${tableReads}"`);
   const writeBufferMb = int('--write-buffer-mb', flags.writeBufferMb, NODE_DEFAULTS.writeBufferMb, 1, 1024);
   const logLevel = flags.logLevel ?? NODE_DEFAULTS.logLevel;
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
@@ -194,6 +197,7 @@ export function parseNodeFlags(flags: NodeFlags, cwd: string = process.cwd()): N
     // Only when given: the node applies NODE_DEFAULTS.cacheMb otherwise.
     ...(flags.cacheMb !== undefined && { cacheMb }),
     ...(flags.maxOpenFiles !== undefined && { maxOpenFiles }),
+    ...(flags.tableReads !== undefined && { tableReads }),
     ...(flags.writeBufferMb !== undefined && { writeBufferMb }),
     logLevel,
     gossipIntervalMs,

@@ -14,4 +14,4 @@ export { silentLogger, type Logger } from './logger.js';
 export { RPC_OPS } from './rpc-ops.js';
 export { ClusterAdmin } from './cluster-admin.js';
 // The offline repair of a damaged data directory, for the CLI's repair-store (which depends on this package only).
-export { StoreLockedError, repairStore, type StoreRepairOutcome } from '@ringkv/storage';
+export { StoreLockedError, TABLE_READS, repairStore, type StoreRepairOutcome, type TableReads } from '@ringkv/storage';

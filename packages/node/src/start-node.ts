@@ -33,7 +33,14 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     cacheBytes: (options.cacheMb ?? NODE_DEFAULTS.cacheMb) * 1024 * 1024,
     writeBufferBytes: (options.writeBufferMb ?? NODE_DEFAULTS.writeBufferMb) * 1024 * 1024,
     ...(options.maxOpenFiles !== undefined && { maxOpenFiles: options.maxOpenFiles }),
+    tableReads: options.tableReads ?? NODE_DEFAULTS.tableReads,
   });
+  if (store.tableReads !== (options.tableReads ?? NODE_DEFAULTS.tableReads)) {
+    logger.warn(
+      { wanted: options.tableReads ?? NODE_DEFAULTS.tableReads, tableReads: store.tableReads },
+      'LevelDB maps its table files: this install runs the prebuilt LevelDB (scripts/build-leveldb.mjs could not build it; see `pnpm install` output), so RSS grows with the table pages read',
+    );
+  }
   const cleanups: (() => Promise<void>)[] = [() => store.close()];
   const undo = async (): Promise<void> => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);

@@ -1,4 +1,5 @@
 import { LevelStore } from '@ringkv/storage';
+import type { TableReads } from '@ringkv/storage';
 import type { NodeMetrics } from './metrics.js';
 import type { RingkvNode } from './ringkv-node.js';
 
@@ -56,13 +57,29 @@ export async function buildStatus(node: RingkvNode, metrics?: NodeMetrics): Prom
  * node is restarted with space freed (meanwhile it hands its writes to other
  * replicas, so clients may not notice). `storeDamaged`: LevelDB stopped
  * taking writes after reading a damaged table block; only `ringkv
- * repair-store` on the stopped node ends it.
+ * repair-store` on the stopped node ends it. `tableReads`: how LevelDB reads
+ * its tables (`mmap` also when `pread` was asked for on a prebuilt LevelDB);
+ * `mappedTableFiles`: the store's tables mapped into the process now (null
+ * where /proc cannot tell), whose touched pages count in its RSS.
  */
-export function storeStatus(node: RingkvNode): (LevelStore['writeStats'] & { readonly diskFull: boolean; readonly storeDamaged: boolean }) | null {
+export type StoreStatus = LevelStore['writeStats'] & {
+  readonly diskFull: boolean;
+  readonly storeDamaged: boolean;
+  readonly tableReads: TableReads;
+  readonly mappedTableFiles: number | null;
+};
+
+export function storeStatus(node: RingkvNode): StoreStatus | null {
   const store = node.deps.store.store;
   if (!(store instanceof LevelStore)) return null;
   const stats = store.writeStats;
-  return { ...stats, diskFull: stats.refusedFull > 0, storeDamaged: stats.refusedDamaged > 0 };
+  return {
+    ...stats,
+    diskFull: stats.refusedFull > 0,
+    storeDamaged: stats.refusedDamaged > 0,
+    tableReads: store.tableReads,
+    mappedTableFiles: store.mappedTableFiles() ?? null,
+  };
 }
 
 /** Anti-entropy and tombstone GC, per node and per replicated partition. */

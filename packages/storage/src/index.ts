@@ -5,6 +5,8 @@
  */
 export { LevelStore } from './level-store.js';
 export type { LevelStoreOptions } from './level-store.js';
+export { TABLE_READS, chooseTableReads, mappedTableFiles, preadBuildPresent } from './table-reads.js';
+export type { TableReads } from './table-reads.js';
 export { MemoryStore } from './memory-store.js';
 export type { CrashOptions } from './memory-store.js';
 export { GroupCommit } from './group-commit.js';

@@ -12,6 +12,8 @@ import { StoreClosedError, StoreDamagedError, StoreFullError, StoreLockedError }
 import { GroupCommit } from './group-commit.js';
 import type { GroupCommitOptions } from './group-commit.js';
 import { checkKey, checkOps, checkRange } from './store-input.js';
+import { chooseTableReads, mappedTableFiles } from './table-reads.js';
+import type { TableReads } from './table-reads.js';
 
 type Db = ClassicLevel<Uint8Array, Uint8Array>;
 
@@ -19,12 +21,18 @@ export interface LevelStoreOptions {
   /** LevelDB block cache (LevelDB default 8 MiB). */
   readonly cacheBytes?: number;
   /**
-   * Table files LevelDB keeps open (LevelDB default 1 000). Each open table is
-   * memory-mapped, and the pages a read touches count in the process's RSS
-   * (clean, file-backed: the kernel may drop them); fewer open tables bound
-   * that at the cost of reopening a table (its index and filter) on a miss.
+   * Table files LevelDB keeps open (LevelDB default 1 000). With `tableReads:
+   * 'mmap'` each open table is memory-mapped, and the pages a read touches
+   * count in the process's RSS; fewer open tables bound that at the cost of
+   * reopening a table (its index and filter) on a miss.
    */
   readonly maxOpenFiles?: number;
+  /**
+   * How table files are read (default `pread`; see `table-reads.ts`). Decided
+   * by the first store the process opens; `tableReads` on the store says
+   * which mode is in force.
+   */
+  readonly tableReads?: TableReads;
   /** LevelDB memtable size before it is flushed to a table file (default 4 MiB). */
   readonly writeBufferBytes?: number;
   /** Limits on coalesced batches; see `GroupCommit`. */
@@ -48,6 +56,8 @@ export class LevelStore implements Store {
     readonly dir: string,
     db: Db,
     options: LevelStoreOptions,
+    /** How this process's LevelDB reads table files (the mode in force, not the one asked for). */
+    readonly tableReads: TableReads,
   ) {
     this.#db = db;
     this.#groupCommit = new GroupCommit<StoreOp>((ops, sync) => this.#batch(ops, sync), {
@@ -64,6 +74,7 @@ export class LevelStore implements Store {
     await mkdir(dir, { recursive: true });
     const realDir = await realpath(resolve(dir));
     if (!claimDir(realDir)) throw new StoreLockedError(realDir);
+    const tableReads = chooseTableReads(options.tableReads ?? 'pread');
     const db: Db = new ClassicLevel<Uint8Array, Uint8Array>(realDir, {
       keyEncoding: 'view',
       valueEncoding: 'view',
@@ -79,7 +90,12 @@ export class LevelStore implements Store {
       if (isLockedError(error)) throw new StoreLockedError(realDir, { cause: error });
       throw error;
     }
-    return new LevelStore(realDir, db, options);
+    return new LevelStore(realDir, db, options, tableReads);
+  }
+
+  /** Table files of this store mapped into the process now (Linux), else undefined. */
+  mappedTableFiles(): number | undefined {
+    return mappedTableFiles(this.dir);
   }
 
   async get(key: Uint8Array): Promise<Uint8Array | undefined> {

@@ -24,6 +24,7 @@ interface BenchFlags {
   readonly policy: ConflictPolicy;
   readonly cacheMb?: number;
   readonly maxOpenFiles?: number;
+  readonly tableReads?: 'pread' | 'mmap';
   readonly compact: boolean;
   readonly seed: number;
   readonly json?: string;
@@ -81,6 +82,9 @@ export function benchProgram(): Command {
     )
     .option('--cache-mb <mib>', 'the nodes\' LevelDB block cache (ringkv node --cache-mb; default the node\'s, 32)', intIn(1, 65_536))
     .option('--max-open-files <n>', "the nodes' LevelDB open table files (ringkv node --max-open-files; default LevelDB's, 1000)", intIn(16, 100_000))
+    .addOption(
+      new Option('--table-reads <mode>', "how the nodes' LevelDB reads table files (ringkv node --table-reads; default the node's, pread)").choices(['pread', 'mmap']),
+    )
     .option(
       '--no-compact',
       "skip the full LevelDB compaction of every ringkv node between the load and the workloads (POST /admin/compact); " +
@@ -136,6 +140,7 @@ export function benchInvocation(flags: BenchFlags): BenchInvocation {
       policy: flags.policy,
       cacheMb: flags.cacheMb,
       maxOpenFiles: flags.maxOpenFiles,
+      tableReads: flags.tableReads,
       compact: flags.compact,
       clients: flags.clients,
       loadClients: flags.loadClients,

@@ -20,6 +20,8 @@ export interface RingkvSetup {
   readonly cacheMb: number | undefined;
   /** the nodes' --max-open-files (LevelDB tables open and mapped), or their default */
   readonly maxOpenFiles?: number | undefined;
+  /** the nodes' --table-reads, or their default */
+  readonly tableReads?: 'pread' | 'mmap' | undefined;
 }
 
 /** The system under test: a fresh LocalCluster of real node processes. */
@@ -29,6 +31,7 @@ export async function startRingkv(ctx: StartContext, setup: RingkvSetup): Promis
   if (setup.policy === 'lww') extraArgs.push('--lww-prefix', benchKeyPrefix);
   if (setup.cacheMb !== undefined) extraArgs.push('--cache-mb', String(setup.cacheMb));
   if (setup.maxOpenFiles !== undefined) extraArgs.push('--max-open-files', String(setup.maxOpenFiles));
+  if (setup.tableReads !== undefined) extraArgs.push('--table-reads', setup.tableReads);
   const cluster = await LocalCluster.start({ nodes: setup.nodes, dataDir: ctx.dir, n: setup.n, r: setup.r, w: setup.w, extraArgs });
   const quorum = `N=${setup.n} R=${setup.r} W=${setup.w}`;
   const policy = setup.policy === 'lww' ? ', keys last-writer-wins (--lww-prefix)' : '';
@@ -38,10 +41,11 @@ export async function startRingkv(ctx: StartContext, setup: RingkvSetup): Promis
     : setup.dw > 0
       ? 'no --sync'
       : "no --sync: a write is acknowledged once W replicas applied it (in LevelDB's log, not yet fsynced)";
+  const tableReads = await tableReadsInForce(cluster.urls()[0]);
   const durable = setup.dw > 0 ? `, writes with ?dw=${setup.dw}: acknowledged once ${Math.max(setup.w, setup.dw)} replicas fsynced them` : '';
   return {
     name: 'ringkv',
-    description: `ringkv: ${setup.nodes} nodes, ${quorum}${policy}, ${acked}${durable}`,
+    description: `ringkv: ${setup.nodes} nodes, ${quorum}${policy}, ${acked}${durable}${tableReads === undefined ? '' : `, LevelDB tables read with ${tableReads}`}`,
     stores: true,
     createDriver: (clients): KvDriver => new HttpKvDriver({ urls: cluster.urls(), clients, keepContexts: true, ...(setup.dw > 0 && { writeQuery: `dw=${setup.dw}` }) }),
     compactAfterLoad: async () => {
@@ -53,4 +57,19 @@ export async function startRingkv(ctx: StartContext, setup: RingkvSetup): Promis
     processes: () => cluster.urls().map((_, i) => ({ label: cluster.node(i).id, pid: cluster.node(i).pid })),
     stop: () => cluster.stop(),
   };
+}
+
+/**
+ * How the nodes' LevelDB reads its tables, as a node reports it (`mmap` on a
+ * prebuilt LevelDB whatever was asked for), so a report says which it measured.
+ */
+async function tableReadsInForce(url: string | undefined): Promise<string | undefined> {
+  if (url === undefined) return undefined;
+  try {
+    const res = await fetch(`${url}/status`, { signal: AbortSignal.timeout(5000) });
+    const status = (await res.json()) as { store?: { tableReads?: unknown } | null };
+    return typeof status.store?.tableReads === 'string' ? status.store.tableReads : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -171,7 +171,7 @@ describe.skipIf(cannotMount !== undefined)(`a 3-node cluster (N=3, R=W=2) in whi
     expect(forwarded).toBeGreaterThan(count / 4);
     expect(Number(/^ringkv_store_full_refusals_total (\d+)/m.exec(metrics)?.[1] ?? 0)).toBeGreaterThan(0);
     expect((await http(urlOf(0), '/status')).json()).toMatchObject({ store: { diskFull: true } });
-    expect((await http(urlOf(1), '/status')).json()).toMatchObject({ store: { diskFull: false, refusedFull: 0 } });
+    expect((await http(urlOf(1), '/status')).json()).toMatchObject({ store: { diskFull: false, refusedFull: 0, tableReads: 'pread', mappedTableFiles: 0 } });
     // and the web console's per-node figures carry it too (the nodes panel shows a badge)
     expect((await http(urlOf(0), '/ui/api/node')).json()).toMatchObject({ diskFull: true });
     for (const i of [0, count / 2, count - 1]) {
