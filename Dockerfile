@@ -15,9 +15,19 @@ WORKDIR /app
 # CI=true: pnpm never stops to ask (e.g. before replacing node_modules).
 ENV CI=true
 RUN npm i -g pnpm@10
+# A compiler for the install's LevelDB build (scripts/build-leveldb.mjs): the
+# patched LevelDB reads tables with pread, so a node's RSS is its own memory.
+# Without it the install falls back to the prebuilt LevelDB (tables mapped).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
 # Manifests first, so the dependency layer is reused while only sources change.
-# Every workspace package's package.json must be listed here (a test checks it).
+# Every workspace package's package.json must be listed here (a test checks it),
+# and what `pnpm install` itself reads: the dependency patches and the
+# postinstall script.
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
+COPY patches/ patches/
+COPY scripts/build-leveldb.mjs scripts/
 COPY packages/cli/package.json packages/cli/
 COPY packages/client/package.json packages/client/
 COPY packages/core/package.json packages/core/
@@ -32,6 +42,8 @@ RUN pnpm build
 
 # ---- prod: production dependencies only, plus the compiled output ----------
 # (Sources stay: they are small, and runtime assets may live beside them.)
+# The reinstall builds LevelDB again, with npm's own node-gyp (node-gyp is a
+# dev dependency); the runtime stage needs no compiler, only libstdc++.
 FROM build AS prod
 RUN rm -rf node_modules packages/*/node_modules \
  && pnpm install --frozen-lockfile --prod \

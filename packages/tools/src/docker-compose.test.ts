@@ -228,6 +228,24 @@ describe('Dockerfile', () => {
     for (const p of pkgs) expect(dockerfileText, `COPY of packages/${p}/package.json`).toContain(`COPY packages/${p}/package.json`);
   });
 
+  it('copies what pnpm install reads (dependency patches, the postinstall script) before it, with a compiler for the LevelDB build', () => {
+    const install = dockerfileText.indexOf('pnpm install --frozen-lockfile');
+    const workspace = readFileSync(`${root}pnpm-workspace.yaml`, 'utf8');
+    const patchFiles = [...workspace.matchAll(/:\s*(patches\/\S+\.patch)/g)].map((m) => m[1] ?? '');
+    expect(patchFiles.length).toBeGreaterThan(0);
+    const copiesPatches = dockerfileText.indexOf('COPY patches/ patches/');
+    expect(copiesPatches, 'COPY patches/ patches/').toBeGreaterThan(-1);
+    expect(copiesPatches).toBeLessThan(install);
+    for (const f of patchFiles) expect(existsSync(`${root}${f}`), f).toBe(true);
+    const postinstall = (JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { scripts: Record<string, string> }).scripts.postinstall ?? '';
+    const script = postinstall.match(/scripts\/\S+/)?.[0] ?? '';
+    expect(script).not.toBe('');
+    const copiesScript = dockerfileText.indexOf(`COPY ${script} scripts/`);
+    expect(copiesScript, `COPY ${script} scripts/`).toBeGreaterThan(-1);
+    expect(copiesScript).toBeLessThan(install);
+    expect(dockerfileText.indexOf('g++')).toBeLessThan(install);
+  });
+
   it('runs as a non-root user with a health check, ports and a data volume', () => {
     const user = instr('USER').at(-1)?.split(/\s+/)[1] ?? 'root';
     expect(['root', '0', '0:0', 'root:root']).not.toContain(user);
