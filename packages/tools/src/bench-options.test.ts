@@ -23,8 +23,8 @@ describe('parseBenchArgs', () => {
   });
 
   it('takes every flag, derives the quorum from --nodes, and picks peers', () => {
-    const { config, peers, jsonFile } = parseBenchArgs(['--workload', 'a,f', '--distribution', 'uniform', '--nodes', '1', '--sync', '--compare', 'etcd,redis', '--json', 'out.json', '--records', '5000000', '--cache-mb', '64', '--max-open-files', '64', '--policy', 'lww', '--no-compact', '--warmup', '0', '--dw', '1']);
-    expect(config).toMatchObject({ warmupS: 0, nodes: 1, n: 1, r: 1, w: 1, sync: true, dw: 1, distribution: 'uniform', records: 5_000_000, cacheMb: 64, maxOpenFiles: 64, policy: 'lww', compact: false });
+    const { config, peers, jsonFile } = parseBenchArgs(['--workload', 'a,f', '--distribution', 'uniform', '--nodes', '1', '--sync', '--compare', 'etcd,redis', '--json', 'out.json', '--records', '5000000', '--cache-mb', '64', '--max-open-files', '64', '--write-buffer-mb', '8', '--table-reads', 'mmap', '--policy', 'lww', '--no-compact', '--warmup', '0', '--dw', '1']);
+    expect(config).toMatchObject({ warmupS: 0, nodes: 1, n: 1, r: 1, w: 1, sync: true, dw: 1, distribution: 'uniform', records: 5_000_000, cacheMb: 64, maxOpenFiles: 64, writeBufferMb: 8, tableReads: 'mmap', policy: 'lww', compact: false });
     expect(config.workloads).toEqual(['A', 'F']);
     expect(peers).toEqual(['etcd', 'redis']);
     expect(jsonFile).toBe('out.json');

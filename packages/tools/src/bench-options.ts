@@ -24,6 +24,7 @@ interface BenchFlags {
   readonly policy: ConflictPolicy;
   readonly cacheMb?: number;
   readonly maxOpenFiles?: number;
+  readonly writeBufferMb?: number;
   readonly tableReads?: 'pread' | 'mmap';
   readonly compact: boolean;
   readonly seed: number;
@@ -82,6 +83,7 @@ export function benchProgram(): Command {
     )
     .option('--cache-mb <mib>', 'the nodes\' LevelDB block cache (ringkv node --cache-mb; default the node\'s, 32)', intIn(1, 65_536))
     .option('--max-open-files <n>', "the nodes' LevelDB open table files (ringkv node --max-open-files; default LevelDB's, 1000)", intIn(16, 100_000))
+    .option('--write-buffer-mb <mib>', "the nodes' LevelDB memtable (ringkv node --write-buffer-mb; default the node's)", intIn(1, 1024))
     .addOption(
       new Option('--table-reads <mode>', "how the nodes' LevelDB reads table files (ringkv node --table-reads; default the node's, pread)").choices(['pread', 'mmap']),
     )
@@ -141,6 +143,7 @@ export function benchInvocation(flags: BenchFlags): BenchInvocation {
       cacheMb: flags.cacheMb,
       maxOpenFiles: flags.maxOpenFiles,
       tableReads: flags.tableReads,
+      writeBufferMb: flags.writeBufferMb,
       compact: flags.compact,
       clients: flags.clients,
       loadClients: flags.loadClients,

@@ -23,6 +23,8 @@ export interface BenchConfig {
   readonly maxOpenFiles?: number | undefined;
   /** the nodes' --table-reads, or their default (absent in reports written before it existed: mmap, the only mode then) */
   readonly tableReads?: 'pread' | 'mmap' | undefined;
+  /** the nodes' --write-buffer-mb, or their default */
+  readonly writeBufferMb?: number | undefined;
   /** ringkv's LevelDB compacted after the load (absent in reports written before it existed: not compacted) */
   readonly compact?: boolean;
   readonly clients: number;
@@ -146,7 +148,7 @@ export function reportJson(report: BenchReport): string {
   return `${JSON.stringify(
     {
       ...report,
-      config: { ...report.config, cacheMb: report.config.cacheMb ?? null, maxOpenFiles: report.config.maxOpenFiles ?? null, tableReads: report.config.tableReads ?? null },
+      config: { ...report.config, cacheMb: report.config.cacheMb ?? null, maxOpenFiles: report.config.maxOpenFiles ?? null, tableReads: report.config.tableReads ?? null, writeBufferMb: report.config.writeBufferMb ?? null },
       loadGeneratorCpuPercent: Math.round(report.loadGeneratorCpuPercent),
       systems: report.systems.map((s) => ({
         ...s,

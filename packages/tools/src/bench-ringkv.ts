@@ -22,6 +22,8 @@ export interface RingkvSetup {
   readonly maxOpenFiles?: number | undefined;
   /** the nodes' --table-reads, or their default */
   readonly tableReads?: 'pread' | 'mmap' | undefined;
+  /** the nodes' --write-buffer-mb, or their default */
+  readonly writeBufferMb?: number | undefined;
 }
 
 /** The system under test: a fresh LocalCluster of real node processes. */
@@ -32,6 +34,7 @@ export async function startRingkv(ctx: StartContext, setup: RingkvSetup): Promis
   if (setup.cacheMb !== undefined) extraArgs.push('--cache-mb', String(setup.cacheMb));
   if (setup.maxOpenFiles !== undefined) extraArgs.push('--max-open-files', String(setup.maxOpenFiles));
   if (setup.tableReads !== undefined) extraArgs.push('--table-reads', setup.tableReads);
+  if (setup.writeBufferMb !== undefined) extraArgs.push('--write-buffer-mb', String(setup.writeBufferMb));
   const cluster = await LocalCluster.start({ nodes: setup.nodes, dataDir: ctx.dir, n: setup.n, r: setup.r, w: setup.w, extraArgs });
   const quorum = `N=${setup.n} R=${setup.r} W=${setup.w}`;
   const policy = setup.policy === 'lww' ? ', keys last-writer-wins (--lww-prefix)' : '';

@@ -29,7 +29,7 @@ export interface SuiteContext {
 function start(name: SystemName, ctx: StartContext, config: BenchConfig): Promise<RunningSystem | SkippedSystem> {
   switch (name) {
     case 'ringkv':
-      return startRingkv(ctx, { nodes: config.nodes, n: config.n, r: config.r, w: config.w, sync: config.sync, dw: config.dw ?? 0, policy: config.policy ?? 'siblings', cacheMb: config.cacheMb, maxOpenFiles: config.maxOpenFiles, tableReads: config.tableReads });
+      return startRingkv(ctx, { nodes: config.nodes, n: config.n, r: config.r, w: config.w, sync: config.sync, dw: config.dw ?? 0, policy: config.policy ?? 'siblings', cacheMb: config.cacheMb, maxOpenFiles: config.maxOpenFiles, tableReads: config.tableReads, writeBufferMb: config.writeBufferMb });
     case 'fastify':
       return startFastifyPeer(ctx);
     case 'redis':
