@@ -38,7 +38,7 @@ export function nodeCommand(ctx: CommandContext): Command {
     .option('--request-timeout-ms <ms>', 'how long a coordinator waits for R/W replies before answering 503', '2000')
     .option('--value-bytes-max <bytes>', 'largest value a client may PUT', '1048576')
     .option('--sync', 'fsync every replica write before acknowledging it (slower, survives power loss)')
-    .option('--cache-mb <mib>', 'LevelDB block cache in MiB (default 32)')
+    .option('--cache-mb <mib>', 'LevelDB block cache in MiB (default 8)')
     .option('--write-buffer-mb <mib>', 'LevelDB memtable in MiB (default 32); larger: fewer compactions under heavy writes, more memory')
     .option('--max-open-files <n>', "LevelDB table files kept open (default LevelDB's 1000)")
     .option('--table-reads <mode>', 'how LevelDB reads table files: pread (their pages stay in the page cache, out of the RSS) or mmap (LevelDB\'s own way, slightly less CPU per read; RSS grows with the data read; default pread)')

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { validateClusterParams, type MemberInfo } from '@ringkv/core';
-import { LevelStore, ReplicaStore, StoreDamagedError, StoreFullError, loadOrCreateIdentity, markCleanShutdown, renewEpoch } from '@ringkv/storage';
+import { LevelStore, ReplicaStore, StoreDamagedError, StoreFullError, loadOrCreateIdentity, markCleanShutdown, preadBuildPresent, renewEpoch } from '@ringkv/storage';
 import { pino } from 'pino';
 import { buildHttpApi } from './http-api.js';
 import { HTTP_LIMIT_DEFAULTS } from './http-limits.js';
@@ -35,10 +35,13 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     ...(options.maxOpenFiles !== undefined && { maxOpenFiles: options.maxOpenFiles }),
     tableReads: options.tableReads ?? NODE_DEFAULTS.tableReads,
   });
-  if (store.tableReads !== (options.tableReads ?? NODE_DEFAULTS.tableReads)) {
+  const wantedTableReads = options.tableReads ?? NODE_DEFAULTS.tableReads;
+  if (store.tableReads !== wantedTableReads) {
     logger.warn(
-      { wanted: options.tableReads ?? NODE_DEFAULTS.tableReads, tableReads: store.tableReads },
-      'LevelDB maps its table files: this install runs the prebuilt LevelDB (scripts/build-leveldb.mjs could not build it; see `pnpm install` output), so RSS grows with the table pages read',
+      { wanted: wantedTableReads, tableReads: store.tableReads },
+      preadBuildPresent()
+        ? 'LevelDB reads tables as the first store this process opened asked; --table-reads applies per process'
+        : 'LevelDB maps its table files: this install runs the prebuilt LevelDB (scripts/build-leveldb.mjs could not build it; see `pnpm install` output), so RSS grows with the table pages read',
     );
   }
   const cleanups: (() => Promise<void>)[] = [() => store.close()];

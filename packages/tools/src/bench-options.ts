@@ -81,7 +81,7 @@ export function benchProgram(): Command {
         .choices(['siblings', 'lww'])
         .default('siblings'),
     )
-    .option('--cache-mb <mib>', 'the nodes\' LevelDB block cache (ringkv node --cache-mb; default the node\'s, 32)', intIn(1, 65_536))
+    .option('--cache-mb <mib>', 'the nodes\' LevelDB block cache (ringkv node --cache-mb; default the node\'s, 8)', intIn(1, 65_536))
     .option('--max-open-files <n>', "the nodes' LevelDB open table files (ringkv node --max-open-files; default LevelDB's, 1000)", intIn(16, 100_000))
     .option('--write-buffer-mb <mib>', "the nodes' LevelDB memtable (ringkv node --write-buffer-mb; default the node's)", intIn(1, 1024))
     .addOption(
