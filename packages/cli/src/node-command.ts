@@ -41,7 +41,7 @@ export function nodeCommand(ctx: CommandContext): Command {
     .option('--cache-mb <mib>', 'LevelDB block cache in MiB (default 8)')
     .option('--write-buffer-mb <mib>', 'LevelDB memtable in MiB (default 32); larger: fewer compactions under heavy writes, more memory')
     .option('--max-open-files <n>', "LevelDB table files kept open (default LevelDB's 1000)")
-    .option('--table-reads <mode>', 'how LevelDB reads table files: pread (their pages stay in the page cache, out of the RSS) or mmap (LevelDB\'s own way, slightly less CPU per read; RSS grows with the data read; default pread)')
+    .option('--table-reads <mode>', 'how LevelDB reads table files: pread (their pages stay in the page cache, out of the RSS) or mmap (LevelDB\'s own way: RSS grows with the data read, and on large data sets reads cost more; default pread)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
     .option('--gossip-interval-ms <ms>', 'milliseconds between gossip rounds; a dead node is noticed after about 4-8 rounds', '500')
     .option('--handoff-interval-ms <ms>', 'milliseconds between hinted-handoff delivery rounds', '500')

@@ -116,9 +116,10 @@ export const NODE_DEFAULTS = {
   // pread from the page cache, not a disk read: at 1 M records workload C ran 9 610 and 10 245 ops/s
   // with 8 MiB against 9 679 and 8 955 with 32 MiB (one run each), and 8 MiB keeps 24 MiB out of RSS.
   cacheMb: 8,
-  // Tables read with pread, not mapped: a 5 M-key node's RSS stays its own memory instead of growing
-  // with every table page read (≈ 500 MB there); costs ≈ 2.6 µs of CPU per LevelDB point read that
-  // misses the block cache (standalone classic-level, 1 M records: 4.4 → 7.0 µs per get).
+  // Tables read with pread, not mapped: at 5 M keys a node's RSS was 211-236 MB against 553-850
+  // mapped, and a cluster read cost 150 against 186 µs of CPU (a page fault on a mapped table costs
+  // more than a pread from the page cache). Only where the tables fit in few pages does mmap win:
+  // standalone classic-level, 1 M records, 4.4 against 7.0 µs per get.
   tableReads: 'pread' as TableReads,
   // LevelDB's own default is 4 MiB. A larger memtable flushes fewer, larger level-0 tables, so
   // compactions rewrite less: loading 1M records (scripts/bench, three pairs in both orders) went
