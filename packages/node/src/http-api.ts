@@ -165,7 +165,7 @@ export function buildHttpApi(node: RingkvNode, options: HttpApiOptions) {
     const r = parseQuorumParam('r', q.r, n(), node.view.params.r);
     const pr = parseQuorumParam('pr', q.pr, n(), 0, 0);
     const { record } = await node.coordinator.get({ key, r, pr });
-    return sendRecord(reply, record, 200, node.deps.clock.now());
+    return sendRecord(reply, record, 200, node.deps.clock.now(), (live) => metrics.observeSiblings('get', live));
   });
 
   app.put('/kv/*', async (request, reply) => {
@@ -183,7 +183,9 @@ export function buildHttpApi(node: RingkvNode, options: HttpApiOptions) {
     const result = await writeIfConditionsHold(request, reply, write);
     if (result === undefined) return reply;
     const now = node.deps.clock.now();
-    if (q.returnbody === 'true') return sendRecord(reply, result.record, 200, now);
+    const observe = (live: number): void => metrics.observeSiblings('put', live);
+    if (q.returnbody === 'true') return sendRecord(reply, result.record, 200, now, observe);
+    observe(liveAt(result.record, now).length);
     return withEtag(reply.code(204).header('x-context', encodeContext(result.context)), result.record, now).send();
   });
 
@@ -253,14 +255,18 @@ function contentTypeOf(request: FastifyRequest): string {
   return ct;
 }
 
-/** `now` (this node's clock) judges expiry: a version past its deadline is not shown, nor counted in the ETag. */
-function sendRecord(reply: FastifyReply, record: KvRecord | undefined, okStatus: number, now: number): FastifyReply {
+/**
+ * `now` (this node's clock) judges expiry: a version past its deadline is not shown, nor counted in the ETag.
+ * `observe` learns how many live versions were sent (none for a 404).
+ */
+function sendRecord(reply: FastifyReply, record: KvRecord | undefined, okStatus: number, now: number, observe: (live: number) => void): FastifyReply {
   if (record === undefined || isAbsentAt(record, now)) {
     if (record !== undefined) reply.header('x-context', encodeContext(readContext(record)));
     return sendError(reply, new RingkvError('NOT_FOUND', 'no value is stored under this key'));
   }
   const context = encodeContext(readContext(record));
   const live = liveAt(record, now);
+  observe(live.length);
   const [only] = live;
   withEtag(reply, record, now);
   if (live.length === 1 && only !== undefined && only.value !== null) {

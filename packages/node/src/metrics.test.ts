@@ -111,4 +111,30 @@ describe('GET /metrics and hot keys (one real node)', () => {
     expect(post.status).toBe(405);
     expect(post.headers.get('allow')).toBe('GET, HEAD');
   });
+
+  it('counts the siblings each GET answered and each PUT left (ringkv_kv_siblings)', async () => {
+    const scrape = async (): Promise<(series: string) => number> => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      return (series) => Number(text.split('\n').find((l) => l.startsWith(`${series} `))?.slice(series.length + 1) ?? 0);
+    };
+    const bucket = (op: string, le: string): string => `ringkv_kv_siblings_bucket{le="${le}",op="${op}"}`;
+    const before = await scrape();
+
+    // Three writers without a context: each write is concurrent with the others and stays.
+    for (const v of ['a', 'b', 'c']) expect((await fetch(`${base}/kv/twin`, { method: 'PUT', body: v })).status).toBe(204);
+    const read = await fetch(`${base}/kv/twin`);
+    expect(read.status).toBe(300);
+    expect(((await read.json()) as { siblings: unknown[] }).siblings).toHaveLength(3);
+    // A write with the read's context replaces all three.
+    const context = read.headers.get('x-context') ?? '';
+    expect((await fetch(`${base}/kv/twin`, { method: 'PUT', body: 'd', headers: { 'x-context': context } })).status).toBe(204);
+    expect((await fetch(`${base}/kv/nowhere`)).status).toBe(404);
+
+    const after = await scrape();
+    const delta = (op: string, le: string): number => after(bucket(op, le)) - before(bucket(op, le));
+    // PUTs left 1, 2, 3 and 1 siblings; the GET answered 3; the 404 is not counted.
+    expect([delta('put', '1'), delta('put', '2'), delta('put', '3'), delta('put', '+Inf')]).toEqual([2, 3, 4, 4]);
+    expect([delta('get', '2'), delta('get', '3'), delta('get', '+Inf')]).toEqual([0, 1, 1]);
+    expect(after('ringkv_kv_siblings_sum{op="put"}') - before('ringkv_kv_siblings_sum{op="put"}')).toBe(7);
+  });
 });

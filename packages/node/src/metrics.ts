@@ -36,6 +36,7 @@ export class NodeMetrics {
   readonly hotKeys: TopK;
   private readonly requests: Counter<'op' | 'status'>;
   private readonly duration: Histogram<'op'>;
+  private readonly siblings: Histogram<'op'>;
 
   constructor(
     readonly node: RingkvNode,
@@ -56,6 +57,16 @@ export class NodeMetrics {
       help: 'HTTP request latency from arrival to response, by operation',
       labelNames: ['op'] as const,
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [register],
+    });
+
+    // Riak's node_get_fsm_siblings, for GETs and PUTs: a key whose writers do not send each other's
+    // context grows a sibling per write, and every later write of it rewrites them all on N replicas.
+    this.siblings = new Histogram({
+      name: 'ringkv_kv_siblings',
+      help: 'values (siblings) the key held after each GET this node answered and each PUT it accepted; many means concurrent writers that did not send the context of each other\'s writes',
+      labelNames: ['op'] as const,
+      buckets: [1, 2, 3, 5, 10, 25, 50, 100],
       registers: [register],
     });
 
@@ -198,6 +209,11 @@ export class NodeMetrics {
       if (key !== undefined) this.hotKeys.offer(key);
     }
   };
+
+  /** A GET answered (or a PUT accepted) `count` live versions of its key. */
+  observeSiblings(op: 'get' | 'put', count: number): void {
+    this.siblings.observe({ op }, count);
+  }
 
   /** The body and content type of GET /metrics. */
   async scrape(): Promise<{ contentType: string; body: string }> {
