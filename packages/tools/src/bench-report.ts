@@ -2,6 +2,7 @@ import type { KeyDistribution } from './bench-keys.js';
 import type { LoadResult } from './bench-load.js';
 import type { ProcessUsage } from './bench-resources.js';
 import type { WorkloadStats } from './bench-run.js';
+import type { SiblingsPerOp } from './bench-siblings.js';
 import type { SkippedSystem, SystemName } from './bench-system.js';
 import type { OpKind, WorkloadName } from './bench-workloads.js';
 import { Histogram } from './histogram.js';
@@ -60,6 +61,8 @@ export interface WorkloadSummary {
   readonly elapsedMs: number;
   /** the kinds the workload issued, then ALL */
   readonly ops: readonly OpSummary[];
+  /** ringkv: values a key held on average after each GET / PUT the nodes answered (ringkv_kv_siblings) */
+  readonly siblingsPerOp?: SiblingsPerOp;
 }
 
 export interface LoadSummary {

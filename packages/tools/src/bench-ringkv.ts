@@ -2,6 +2,7 @@ import { compactNodes } from '@ringkv/client';
 import type { KvDriver } from './bench-driver.js';
 import type { ConflictPolicy } from './bench-report.js';
 import { HttpKvDriver, benchKeyPrefix } from './bench-http-driver.js';
+import { scrapeSiblingCounts } from './bench-siblings.js';
 import type { RunningSystem, StartContext } from './bench-system.js';
 import { LocalCluster } from './local-cluster.js';
 
@@ -58,6 +59,7 @@ export async function startRingkv(ctx: StartContext, setup: RingkvSetup): Promis
       return compactMs;
     },
     processes: () => cluster.urls().map((_, i) => ({ label: cluster.node(i).id, pid: cluster.node(i).pid })),
+    siblingCounts: () => scrapeSiblingCounts(cluster.urls()),
     stop: () => cluster.stop(),
   };
 }

@@ -45,6 +45,13 @@ describe('benchSystem(ringkv)', () => {
     expect(report.description).toContain('last-writer-wins');
   });
 
+  it("reads the nodes' sibling counts around each workload: one value per last-writer-wins key", () => {
+    const [c, d] = report.workloads;
+    expect(c?.siblingsPerOp).toEqual({ get: 1 });
+    // D inserts (PUTs) and reads the newest keys
+    expect(d?.siblingsPerOp).toEqual({ get: 1, put: 1 });
+  });
+
   it('runs each workload unmeasured first, then measures it', () => {
     for (const w of ['C', 'D']) {
       const warmStart = progressLines.indexOf(`ringkv ${w} warm-up 0/1 s\n`);

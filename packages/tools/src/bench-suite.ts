@@ -8,6 +8,7 @@ import { summarizeLoad, summarizeWorkload, type BenchConfig, type LoadSummary, t
 import { markUsage, usageSince, type ServerProcess } from './bench-resources.js';
 import { startRingkv } from './bench-ringkv.js';
 import { runWorkload, type WorkloadStats } from './bench-run.js';
+import { siblingsBetween } from './bench-siblings.js';
 import type { RunningSystem, SkippedSystem, StartContext, SystemName } from './bench-system.js';
 import { ValueSource } from './bench-values.js';
 import { WORKLOADS } from './bench-workloads.js';
@@ -132,10 +133,13 @@ export async function benchSystem(name: SystemName, s: SuiteContext): Promise<Sy
         await phase('warm-up ', warmupS, seed + warmupSeedOffset);
         if (s.aborted()) break;
       }
+      const siblingsBefore = await running.siblingCounts?.();
       const mark = await markUsage(measured());
       const stats = await phase('', config.durationS, seed);
       usage.push({ phase: workloadName, processes: await usageSince(mark, measured()) });
-      const summary = summarizeWorkload(workloadName, stats);
+      const siblingsAfter = await running.siblingCounts?.();
+      const siblingsPerOp = siblingsBefore === undefined || siblingsAfter === undefined ? undefined : siblingsBetween(siblingsBefore, siblingsAfter);
+      const summary = { ...summarizeWorkload(workloadName, stats), ...(siblingsPerOp !== undefined && { siblingsPerOp }) };
       workloads.push(summary);
       const all = summary.ops.at(-1);
       progress.done(`${name} ${workloadName}: ${all?.opsPerSec.toFixed(0) ?? 0} ops/s, p99 ${all?.p99Ms.toFixed(1) ?? '-'} ms, ${all?.errors ?? 0} errors`);

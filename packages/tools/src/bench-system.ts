@@ -1,5 +1,6 @@
 import type { KvDriver } from './bench-driver.js';
 import type { ServerProcess } from './bench-resources.js';
+import type { SiblingCounts } from './bench-siblings.js';
 
 export type SystemName = 'ringkv' | 'fastify' | 'redis' | 'etcd';
 export const PEER_NAMES: readonly SystemName[] = ['fastify', 'redis', 'etcd'];
@@ -20,6 +21,8 @@ export interface RunningSystem {
    */
   compactAfterLoad?(): Promise<number>;
   processes(): readonly ServerProcess[];
+  /** ringkv: its nodes' ringkv_kv_siblings totals, read before and after each workload run */
+  siblingCounts?(): Promise<SiblingCounts>;
   stop(): Promise<void>;
 }
 

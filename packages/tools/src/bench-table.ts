@@ -1,5 +1,6 @@
 import type { BenchReport, OpSummary, SystemReport } from './bench-report.js';
 import type { ProcessUsage } from './bench-resources.js';
+import type { SiblingsPerOp } from './bench-siblings.js';
 import { formatTable } from '@ringkv/cli/table-format';
 
 const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
@@ -76,6 +77,8 @@ function detailLines(systems: readonly SystemReport[]): string[] {
         if (o.errors > 0) lines.push(`${s.name} ${w.workload} ${o.op} errors: ${kindsText(o.errorKinds)}`);
         if (o.siblings > 0) lines.push(`${s.name} ${w.workload} ${o.op}: ${o.siblings} operations met siblings (${o.op === 'READ' ? 'HTTP 300' : 'HTTP 300 on read, or 409 on write, resolved by a read and a write with its context'})`);
       }
+      const held = siblingsHeldText(w.siblingsPerOp);
+      if (held !== undefined) lines.push(`${s.name} ${w.workload}: ${held}`);
     }
   }
   return lines.length === 0 ? [] : ['', ...lines];
@@ -172,4 +175,17 @@ function noteLines(report: BenchReport): string[] {
   if (report.aborted) lines.push('* interrupted: the figures are partial.');
   lines.push(`* every system ran alone, one after another, on the same ${report.cpus} CPUs; a shared machine makes the figures noisy.`);
   return lines;
+}
+
+/**
+ * "values per key on average: 14.2 after each PUT, 3.1 after each GET": said
+ * only when keys held siblings, since every write of such a key rewrites them all.
+ */
+export function siblingsHeldText(perOp: SiblingsPerOp | undefined): string | undefined {
+  const parts: string[] = [];
+  if (perOp?.put !== undefined) parts.push(`${perOp.put.toFixed(1)} after each PUT`);
+  if (perOp?.get !== undefined) parts.push(`${perOp.get.toFixed(1)} after each GET`);
+  const most = Math.max(perOp?.put ?? 0, perOp?.get ?? 0);
+  if (most < 1.05) return undefined;
+  return `values per key on average: ${parts.join(', ')} (siblings included; ringkv_kv_siblings)`;
 }
