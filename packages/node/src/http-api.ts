@@ -165,7 +165,7 @@ export function buildHttpApi(node: RingkvNode, options: HttpApiOptions) {
     const r = parseQuorumParam('r', q.r, n(), node.view.params.r);
     const pr = parseQuorumParam('pr', q.pr, n(), 0, 0);
     const { record } = await node.coordinator.get({ key, r, pr });
-    return sendRecord(reply, record, 200, node.deps.clock.now(), (live) => metrics.observeSiblings('get', live));
+    return sendRecord(reply, record, 200, node.deps.clock.now(), (live) => metrics.observeSiblings('get', live, () => keyDecoder.decode(key)));
   });
 
   app.put('/kv/*', async (request, reply) => {
@@ -183,7 +183,7 @@ export function buildHttpApi(node: RingkvNode, options: HttpApiOptions) {
     const result = await writeIfConditionsHold(request, reply, write);
     if (result === undefined) return reply;
     const now = node.deps.clock.now();
-    const observe = (live: number): void => metrics.observeSiblings('put', live);
+    const observe = (live: number): void => metrics.observeSiblings('put', live, () => keyDecoder.decode(key));
     if (q.returnbody === 'true') return sendRecord(reply, result.record, 200, now, observe);
     observe(liveAt(result.record, now).length);
     return withEtag(reply.code(204).header('x-context', encodeContext(result.context)), result.record, now).send();
@@ -218,6 +218,8 @@ export function buildHttpApi(node: RingkvNode, options: HttpApiOptions) {
 
   return app;
 }
+
+const keyDecoder = new TextDecoder();
 
 /** The key is the rest of the path after /kv/, percent-decoded exactly once. */
 function keyOf(request: FastifyRequest): Uint8Array {

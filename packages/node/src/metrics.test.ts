@@ -137,4 +137,19 @@ describe('GET /metrics and hot keys (one real node)', () => {
     expect([delta('get', '2'), delta('get', '3'), delta('get', '+Inf')]).toEqual([0, 1, 1]);
     expect(after('ringkv_kv_siblings_sum{op="put"}') - before('ringkv_kv_siblings_sum{op="put"}')).toBe(7);
   });
+
+  it('lists in /status the keys holding 25 siblings or more, until a write resolves them', async () => {
+    const heavy = async (): Promise<unknown> => ((await (await fetch(`${base}/status`)).json()) as { siblingHeavyKeys: unknown }).siblingHeavyKeys;
+    const key = 'pile up/é';
+    const url = `${base}/kv/${encodeURIComponent(key)}`;
+    for (let i = 1; i <= 24; i++) expect((await fetch(url, { method: 'PUT', body: `v${i}` })).status).toBe(204);
+    expect(await heavy()).toEqual([]);
+    expect((await fetch(url, { method: 'PUT', body: 'v25' })).status).toBe(204);
+    expect(await heavy()).toEqual([{ key, siblings: 25 }]);
+    const read = await fetch(url);
+    expect(read.status).toBe(300);
+    await read.arrayBuffer();
+    expect((await fetch(url, { method: 'PUT', body: 'resolved', headers: { 'x-context': read.headers.get('x-context') ?? '' } })).status).toBe(204);
+    expect(await heavy()).toEqual([]);
+  });
 });

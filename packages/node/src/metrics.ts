@@ -5,6 +5,7 @@ import { LevelStore } from '@ringkv/storage';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RingkvNode } from './ringkv-node.js';
+import { SiblingHeavyKeys, type SiblingHeavyKey } from './sibling-heavy-keys.js';
 
 export type HttpOp = 'get' | 'put' | 'delete' | 'other';
 
@@ -34,6 +35,7 @@ const healthStates: readonly Health[] = ['alive', 'suspect', 'dead'];
 export class NodeMetrics {
   readonly registry = new Registry();
   readonly hotKeys: TopK;
+  readonly siblingHeavyKeys = new SiblingHeavyKeys();
   private readonly requests: Counter<'op' | 'status'>;
   private readonly duration: Histogram<'op'>;
   private readonly siblings: Histogram<'op'>;
@@ -210,9 +212,15 @@ export class NodeMetrics {
     }
   };
 
-  /** A GET answered (or a PUT accepted) `count` live versions of its key. */
-  observeSiblings(op: 'get' | 'put', count: number): void {
+  /** A GET answered (or a PUT accepted) `count` live versions of its key; `key` is decoded only when needed. */
+  observeSiblings(op: 'get' | 'put', count: number, key: () => string): void {
     this.siblings.observe({ op }, count);
+    this.siblingHeavyKeys.observe(count, key);
+  }
+
+  /** Keys last seen with 25 siblings or more (Riak's warning threshold), most first. */
+  topSiblingKeys(): SiblingHeavyKey[] {
+    return this.siblingHeavyKeys.top();
   }
 
   /** The body and content type of GET /metrics. */

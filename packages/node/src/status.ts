@@ -48,6 +48,8 @@ export async function buildStatus(node: RingkvNode, metrics?: NodeMetrics): Prom
     corruption: { ...node.corruptRecords.stats },
     /** the most requested keys (Space-Saving estimates), most requested first */
     hotKeys: metrics?.topKeys() ?? [],
+    /** keys last seen holding 25 siblings or more (Riak's warning threshold), most first: writers not sending each other's context */
+    siblingHeavyKeys: metrics?.topSiblingKeys() ?? [],
   };
 }
 
