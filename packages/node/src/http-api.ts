@@ -165,7 +165,7 @@ export function buildHttpApi(node: RingkvNode, options: HttpApiOptions) {
     const r = parseQuorumParam('r', q.r, n(), node.view.params.r);
     const pr = parseQuorumParam('pr', q.pr, n(), 0, 0);
     const { record } = await node.coordinator.get({ key, r, pr });
-    return sendRecord(reply, record, 200, node.deps.clock.now(), (live) => metrics.observeSiblings('get', live, () => keyDecoder.decode(key)));
+    return sendRecord(reply, record, 200, node.deps.clock.now(), metrics, 'get', key);
   });
 
   app.put('/kv/*', async (request, reply) => {
@@ -183,9 +183,8 @@ export function buildHttpApi(node: RingkvNode, options: HttpApiOptions) {
     const result = await writeIfConditionsHold(request, reply, write);
     if (result === undefined) return reply;
     const now = node.deps.clock.now();
-    const observe = (live: number): void => metrics.observeSiblings('put', live, () => keyDecoder.decode(key));
-    if (q.returnbody === 'true') return sendRecord(reply, result.record, 200, now, observe);
-    observe(liveAt(result.record, now).length);
+    if (q.returnbody === 'true') return sendRecord(reply, result.record, 200, now, metrics, 'put', key);
+    metrics.observeSiblings('put', liveAt(result.record, now).length, key);
     return withEtag(reply.code(204).header('x-context', encodeContext(result.context)), result.record, now).send();
   });
 
@@ -218,8 +217,6 @@ export function buildHttpApi(node: RingkvNode, options: HttpApiOptions) {
 
   return app;
 }
-
-const keyDecoder = new TextDecoder();
 
 /** The key is the rest of the path after /kv/, percent-decoded exactly once. */
 function keyOf(request: FastifyRequest): Uint8Array {
@@ -259,16 +256,16 @@ function contentTypeOf(request: FastifyRequest): string {
 
 /**
  * `now` (this node's clock) judges expiry: a version past its deadline is not shown, nor counted in the ETag.
- * `observe` learns how many live versions were sent (none for a 404).
+ * `metrics` learn how many live versions of `key` were sent (none for a 404).
  */
-function sendRecord(reply: FastifyReply, record: KvRecord | undefined, okStatus: number, now: number, observe: (live: number) => void): FastifyReply {
+function sendRecord(reply: FastifyReply, record: KvRecord | undefined, okStatus: number, now: number, metrics: NodeMetrics, op: 'get' | 'put', key: Uint8Array): FastifyReply {
   if (record === undefined || isAbsentAt(record, now)) {
     if (record !== undefined) reply.header('x-context', encodeContext(readContext(record)));
     return sendError(reply, new RingkvError('NOT_FOUND', 'no value is stored under this key'));
   }
   const context = encodeContext(readContext(record));
   const live = liveAt(record, now);
-  observe(live.length);
+  metrics.observeSiblings(op, live.length, key);
   const [only] = live;
   withEtag(reply, record, now);
   if (live.length === 1 && only !== undefined && only.value !== null) {

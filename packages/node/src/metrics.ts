@@ -21,6 +21,10 @@ export interface NodeMetricsOptions {
   readonly hotKeysCapacity?: number;
 }
 
+// One label object per op, not one per observation.
+const getLabels = { op: 'get' } as const;
+const putLabels = { op: 'put' } as const;
+
 /** How many hot keys /status and /metrics show. */
 export const hotKeysShown = 10;
 
@@ -212,9 +216,9 @@ export class NodeMetrics {
     }
   };
 
-  /** A GET answered (or a PUT accepted) `count` live versions of its key; `key` is decoded only when needed. */
-  observeSiblings(op: 'get' | 'put', count: number, key: () => string): void {
-    this.siblings.observe({ op }, count);
+  /** A GET answered (or a PUT accepted) `count` live versions of `key` (UTF-8, decoded only when the list needs it). */
+  observeSiblings(op: 'get' | 'put', count: number, key: Uint8Array): void {
+    this.siblings.observe(op === 'get' ? getLabels : putLabels, count);
     this.siblingHeavyKeys.observe(count, key);
   }
 

@@ -4,6 +4,8 @@
  */
 export const siblingWarningThreshold = 25;
 
+const keyDecoder = new TextDecoder();
+
 export interface SiblingHeavyKey {
   readonly key: string;
   /** values (siblings) the key held when last read or written through this node */
@@ -25,13 +27,13 @@ export class SiblingHeavyKeys {
     readonly capacity = 10,
   ) {}
 
-  /** `key` is asked for only when the answer can change the list (decoding it costs on every request). */
-  observe(siblings: number, key: () => string): void {
+  /** `key` (UTF-8) is decoded only when the answer can change the list: not on every request. */
+  observe(siblings: number, key: Uint8Array): void {
     if (siblings < this.threshold) {
-      if (this.#keys.size > 0) this.#keys.delete(key());
+      if (this.#keys.size > 0) this.#keys.delete(keyDecoder.decode(key));
       return;
     }
-    const name = key();
+    const name = keyDecoder.decode(key);
     if (!this.#keys.has(name) && this.#keys.size >= this.capacity) {
       const [smallest, fewest] = this.#smallest();
       if (siblings <= fewest) return;

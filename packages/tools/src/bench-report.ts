@@ -61,7 +61,7 @@ export interface WorkloadSummary {
   readonly elapsedMs: number;
   /** the kinds the workload issued, then ALL */
   readonly ops: readonly OpSummary[];
-  /** ringkv: values a key held on average after each GET / PUT the nodes answered (ringkv_kv_siblings) */
+  /** ringkv: values a key held on average after each GET / PUT the nodes answered, warm-up included (ringkv_kv_siblings) */
   readonly siblingsPerOp?: SiblingsPerOp;
 }
 

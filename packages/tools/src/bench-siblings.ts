@@ -1,7 +1,7 @@
 /**
  * How many values (siblings) ringkv's keys held during a workload, from the
  * nodes' `ringkv_kv_siblings` histogram: its sum and count per operation,
- * summed over every node, read before and after the measured run. A sibling-
+ * summed over every node, read before the warm-up and after the measured run. A sibling-
  * heavy key costs every later write of it, so the report says how many there
  * were next to the throughput they explain.
  */

@@ -127,13 +127,14 @@ export async function benchSystem(name: SystemName, s: SuiteContext): Promise<Sy
         });
       };
       const seed = config.seed + workloadName.charCodeAt(0);
+      // Read before the warm-up, which then absorbs what a /metrics scrape costs the nodes for a while.
+      const siblingsBefore = await running.siblingCounts?.();
       const warmupS = config.warmupS ?? 0;
       if (warmupS > 0) {
         // Same workload, its own request sequence, nothing recorded: what follows is measured on warm processes.
         await phase('warm-up ', warmupS, seed + warmupSeedOffset);
         if (s.aborted()) break;
       }
-      const siblingsBefore = await running.siblingCounts?.();
       const mark = await markUsage(measured());
       const stats = await phase('', config.durationS, seed);
       usage.push({ phase: workloadName, processes: await usageSince(mark, measured()) });
