@@ -1,5 +1,6 @@
 import type { Clock } from '@ringkv/core';
 import type { HotKey, NodeMetrics } from './metrics.js';
+import type { SiblingHeavyKey } from './sibling-heavy-keys.js';
 import { readLatencyHistogram, type LatencyHistogram } from './console-latency.js';
 import type { RingkvNode } from './ringkv-node.js';
 import { storeStatus } from './status.js';
@@ -42,6 +43,8 @@ export interface ConsoleNodeSample {
   /** stored copies found failing their checksums since start: a failing disk (see /status corruption) */
   readonly damagedCopies: number;
   readonly hotKeys: readonly HotKey[];
+  /** keys last seen holding 25 siblings or more through this node (see /status siblingHeavyKeys) */
+  readonly siblingHeavyKeys: readonly SiblingHeavyKey[];
   readonly latency: LatencyHistogram;
 }
 
@@ -133,6 +136,7 @@ export class ConsoleNodeSampler {
       storeDamaged: storeStatus(node)?.storeDamaged === true,
       damagedCopies: node.corruptRecords.stats.records + node.corruptRecords.stats.hints,
       hotKeys: this.metrics.topKeys(),
+      siblingHeavyKeys: this.metrics.topSiblingKeys(),
       latency,
     };
   }

@@ -158,6 +158,14 @@ describe.skipIf(!hasChromium || !serverBuilt)('web console in headless Chromium 
     await page.waitForFunction(() => Array.from(document.querySelectorAll('#hot-keys td.key')).some((td) => td.textContent === 'console/ключ 1'));
   });
 
+  it('lists a key holding 25 siblings under the hot keys', async () => {
+    expect(await page.$('#sibling-keys table')).toBeNull();
+    // 25 writes without a context, one after another: each stays as a sibling of the others.
+    for (let i = 1; i <= 25; i++) expect((await http(urls[0] ?? '', kvPath('console/piled up'), { method: 'PUT', body: `v${i}` })).status).toBe(204);
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('#sibling-keys td.key')).some((td) => td.textContent === 'console/piled up'));
+    expect(await page.textContent('#sibling-keys td.num')).toBe('25');
+  });
+
   it('renders without a page error, and leaves a screenshot', async () => {
     const shot = join(temp?.dir ?? '/tmp', 'console.png');
     await page.screenshot({ path: shot, fullPage: true });

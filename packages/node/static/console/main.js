@@ -3,7 +3,7 @@ import { getJson } from './api.js';
 import { setupAuth, showAuth } from './auth-panel.js';
 import { h, show } from './dom.js';
 import { renderCharts } from './charts-panel.js';
-import { renderHotKeys } from './hot-keys-panel.js';
+import { renderHotKeys, renderSiblingKeys } from './hot-keys-panel.js';
 import { setupKvForm } from './kv-form.js';
 import { renderMembers } from './members-panel.js';
 import { renderNodes } from './nodes-panel.js';
@@ -41,6 +41,7 @@ async function poll() {
     draw('nodes', () => renderNodes(c));
     draw('charts', () => renderCharts(c));
     draw('hot keys', () => renderHotKeys(c));
+    draw('sibling-heavy keys', () => renderSiblingKeys(c));
   } else errors.push(`GET /ui/api/cluster: ${cluster.reason?.message ?? cluster.reason}`);
 
   showAuth([ring, cluster].some((r) => r.status === 'rejected' && r.reason?.code === 'UNAUTHORIZED'));
