@@ -26,6 +26,19 @@ describe('formatStatusDetails', () => {
     expect(out).toContain('ACTIVE');
   });
 
+  it('names the keys holding many siblings, and what to do, only when there are some', () => {
+    expect(formatStatusDetails({ siblingHeavyKeys: [] })).not.toContain('siblings');
+    const out = formatStatusDetails({
+      siblingHeavyKeys: [
+        { key: 'cart "1"', siblings: 60 },
+        { key: 'b', siblings: 40 },
+        { key: 'c', siblings: 30 },
+        { key: 'd', siblings: 25 },
+      ],
+    });
+    expect(out).toContain('siblings   4 keys hold 25 values or more ("cart \\"1\\"" 60, "b" 40, "c" 30, …): writers do not send each other\'s context');
+  });
+
   it('tolerates an old or empty status', () => {
     expect(formatStatusDetails({})).toContain('none pending');
   });

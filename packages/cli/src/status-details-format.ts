@@ -55,6 +55,14 @@ export function formatStatusDetails(raw: unknown): string {
         `(${num(damage.keysRepaired)} repaired from other replicas) — check this node's disk`,
     );
   }
+  const heavy = arr(s.siblingHeavyKeys);
+  if (heavy.length > 0) {
+    const shown = heavy.slice(0, 3).map((k) => `${JSON.stringify(String(k.key))} ${num(k.siblings)}`).join(', ');
+    lines.push(
+      `siblings   ${heavy.length} ${heavy.length === 1 ? 'key holds' : 'keys hold'} 25 values or more (${shown}${heavy.length > 3 ? ', …' : ''}): ` +
+        'writers do not send each other\'s context — read the key and write with its context',
+    );
+  }
   const rec = obj(s.recovering);
   if (rec.active === true) lines.push(`recovery   ACTIVE: reads refused until ${num(rec.partitionsLeft)} more partitions are synchronised`);
   return `${lines.join('\n')}\n`;
