@@ -197,6 +197,9 @@ export function buildHttpApi(node: RingkvNode, options: HttpApiOptions) {
     const context = contextOf(request);
     const result = await writeIfConditionsHold(request, reply, { key, value: null, contentType: defaultContentType, context, w, pw, dw });
     if (result === undefined) return reply;
+    // Values written concurrently with the delete, unseen by it, survive it as siblings.
+    const now = node.deps.clock.now();
+    metrics.observeHeld(isAbsentAt(result.record, now) ? 0 : liveAt(result.record, now).length, key);
     return reply.code(204).header('x-context', encodeContext(result.context)).send();
   });
 
@@ -260,6 +263,7 @@ function contentTypeOf(request: FastifyRequest): string {
  */
 function sendRecord(reply: FastifyReply, record: KvRecord | undefined, okStatus: number, now: number, metrics: NodeMetrics, op: 'get' | 'put', key: Uint8Array): FastifyReply {
   if (record === undefined || isAbsentAt(record, now)) {
+    metrics.observeHeld(0, key);
     if (record !== undefined) reply.header('x-context', encodeContext(readContext(record)));
     return sendError(reply, new RingkvError('NOT_FOUND', 'no value is stored under this key'));
   }

@@ -151,5 +151,13 @@ describe('GET /metrics and hot keys (one real node)', () => {
     await read.arrayBuffer();
     expect((await fetch(url, { method: 'PUT', body: 'resolved', headers: { 'x-context': read.headers.get('x-context') ?? '' } })).status).toBe(204);
     expect(await heavy()).toEqual([]);
+
+    // A delete that saw them all takes the key off the list too.
+    for (let i = 1; i <= 25; i++) expect((await fetch(url, { method: 'PUT', body: `w${i}` })).status).toBe(204);
+    expect(await heavy()).toEqual([{ key, siblings: 26 }]);
+    const again = await fetch(url);
+    await again.arrayBuffer();
+    expect((await fetch(url, { method: 'DELETE', headers: { 'x-context': again.headers.get('x-context') ?? '' } })).status).toBe(204);
+    expect(await heavy()).toEqual([]);
   });
 });

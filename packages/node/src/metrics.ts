@@ -222,6 +222,11 @@ export class NodeMetrics {
     this.siblingHeavyKeys.observe(count, key);
   }
 
+  /** After a DELETE, or a GET that found nothing: `key` holds `count` live values (the list only, not the histogram). */
+  observeHeld(count: number, key: Uint8Array): void {
+    this.siblingHeavyKeys.observe(count, key);
+  }
+
   /** Keys last seen with 25 siblings or more (Riak's warning threshold), most first. */
   topSiblingKeys(): SiblingHeavyKey[] {
     return this.siblingHeavyKeys.top();
