@@ -5,21 +5,33 @@ import { count } from './format.js';
 const shown = 10;
 
 /**
+ * Each node's list of `{ key, [figure] }` (from its sample's `list`) merged by key, largest first:
+ * `fold` combines the nodes' figures, and each entry says what every node reported.
+ * @param {import('./main.js').ClusterDocument} cluster
+ * @param {string} list
+ * @param {string} figure
+ * @param {(a: number, b: number) => number} fold
+ */
+function mergeNodeLists(cluster, list, figure, fold) {
+  const byKey = new Map();
+  for (const [id, got] of Object.entries(cluster.samples)) {
+    if (!got.ok) continue;
+    for (const item of got.sample[list] ?? []) {
+      const entry = byKey.get(item.key) ?? { key: item.key, [figure]: 0, nodes: [] };
+      entry[figure] = fold(entry[figure], item[figure]);
+      entry.nodes.push(`${id}: ${item[figure]}`);
+      byKey.set(item.key, entry);
+    }
+  }
+  return [...byKey.values()].sort((a, b) => b[figure] - a[figure] || (a.key < b.key ? -1 : 1)).slice(0, shown);
+}
+
+/**
  * Adds up each node's estimate per key (each node counts the requests it coordinated).
  * @param {import('./main.js').ClusterDocument} cluster
  */
 export function mergeHotKeys(cluster) {
-  const byKey = new Map();
-  for (const [id, got] of Object.entries(cluster.samples)) {
-    if (!got.ok) continue;
-    for (const { key, count: n } of got.sample.hotKeys) {
-      const entry = byKey.get(key) ?? { key, count: 0, nodes: [] };
-      entry.count += n;
-      entry.nodes.push(`${id}: ${n}`);
-      byKey.set(key, entry);
-    }
-  }
-  return [...byKey.values()].sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : 1)).slice(0, shown);
+  return mergeNodeLists(cluster, 'hotKeys', 'count', (a, b) => a + b);
 }
 
 /** @param {import('./main.js').ClusterDocument} cluster */
@@ -41,17 +53,7 @@ export function renderHotKeys(cluster) {
  * @param {import('./main.js').ClusterDocument} cluster
  */
 export function mergeSiblingKeys(cluster) {
-  const byKey = new Map();
-  for (const [id, got] of Object.entries(cluster.samples)) {
-    if (!got.ok) continue;
-    for (const { key, siblings } of got.sample.siblingHeavyKeys ?? []) {
-      const entry = byKey.get(key) ?? { key, siblings: 0, nodes: [] };
-      entry.siblings = Math.max(entry.siblings, siblings);
-      entry.nodes.push(`${id}: ${siblings}`);
-      byKey.set(key, entry);
-    }
-  }
-  return [...byKey.values()].sort((a, b) => b.siblings - a.siblings || (a.key < b.key ? -1 : 1)).slice(0, shown);
+  return mergeNodeLists(cluster, 'siblingHeavyKeys', 'siblings', Math.max);
 }
 
 /** Shown only when there are such keys. @param {import('./main.js').ClusterDocument} cluster */
