@@ -12,16 +12,33 @@ function close(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
+/** Random picks of one port allowed before findFreePorts gives up (each is a bind that failed). */
+const pickAttemptsMax = 200;
+
 /**
- * `count` distinct ports that are free now. They are all held at once while
- * being picked, so the OS cannot hand out the same port twice; another process
- * may still take one before our nodes bind it, which the caller's health
- * deadline then reports.
+ * `count` distinct ports that are free now, chosen at random below the
+ * ephemeral range (see ephemeralPortFloor): a port the OS handed out with
+ * `listen(0)` lies inside it, where any process's next outgoing connection —
+ * a test's HTTP client, a node's RPC — may take it before our node binds it
+ * (a CI run once failed with EADDRINUSE that way). They are all held at once
+ * while being picked, so none is picked twice; another process may still
+ * bind one before our nodes do, which the caller's health deadline reports.
  */
-export async function findFreePorts(count: number, host = '127.0.0.1'): Promise<number[]> {
+export async function findFreePorts(count: number, host = '127.0.0.1', random: () => number = Math.random): Promise<number[]> {
   const servers: Server[] = [];
+  const tried = new Set<number>();
   try {
-    for (let i = 0; i < count; i++) servers.push(await listen(0, host));
+    for (let attempts = 0; servers.length < count; attempts++) {
+      if (attempts >= pickAttemptsMax) throw new Error(`no ${count} free ports found on ${host} below ${ephemeralPortFloor} in ${pickAttemptsMax} tries`);
+      const port = randomBasePortBelowEphemeral(1, random);
+      if (tried.has(port)) continue;
+      tried.add(port);
+      try {
+        servers.push(await listen(port, host));
+      } catch {
+        // taken: pick another
+      }
+    }
     return servers.map((s) => {
       const address = s.address();
       if (address === null || typeof address === 'string') throw new Error('a TCP server has no port');
