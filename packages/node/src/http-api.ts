@@ -198,8 +198,7 @@ export function buildHttpApi(node: RingkvNode, options: HttpApiOptions) {
     const result = await writeIfConditionsHold(request, reply, { key, value: null, contentType: defaultContentType, context, w, pw, dw });
     if (result === undefined) return reply;
     // Values written concurrently with the delete, unseen by it, survive it as siblings.
-    const now = node.deps.clock.now();
-    metrics.observeHeld(isAbsentAt(result.record, now) ? 0 : liveAt(result.record, now).length, key);
+    metrics.observeHeld(liveAt(result.record, node.deps.clock.now()).length, key);
     return reply.code(204).header('x-context', encodeContext(result.context)).send();
   });
 

@@ -39,7 +39,7 @@ const healthStates: readonly Health[] = ['alive', 'suspect', 'dead'];
 export class NodeMetrics {
   readonly registry = new Registry();
   readonly hotKeys: TopK;
-  readonly siblingHeavyKeys = new SiblingHeavyKeys();
+  private readonly siblingHeavyKeys = new SiblingHeavyKeys();
   private readonly requests: Counter<'op' | 'status'>;
   private readonly duration: Histogram<'op'>;
   private readonly siblings: Histogram<'op'>;

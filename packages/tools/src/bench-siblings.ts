@@ -6,6 +6,8 @@
  * were next to the throughput they explain.
  */
 
+import { fetchMetricsPage, metricValue } from './metrics-page.js';
+
 /** Sum and count of one op's ringkv_kv_siblings observations. */
 export interface SiblingTally {
   readonly sum: number;
@@ -27,11 +29,7 @@ const noTally: SiblingTally = { sum: 0, count: 0 };
 
 /** The `_sum` and `_count` series of ringkv_kv_siblings in a /metrics text (zero when absent). */
 export function parseSiblingCounts(metrics: string): SiblingCounts {
-  const value = (series: string): number => {
-    const line = metrics.split('\n').find((l) => l.startsWith(`${series} `));
-    const v = line === undefined ? NaN : Number(line.slice(series.length + 1));
-    return Number.isFinite(v) ? v : 0;
-  };
+  const value = (series: string): number => metricValue(metrics, series) ?? 0;
   const tally = (op: string): SiblingTally => ({ sum: value(`ringkv_kv_siblings_sum{op="${op}"}`), count: value(`ringkv_kv_siblings_count{op="${op}"}`) });
   return { get: tally('get'), put: tally('put') };
 }
@@ -40,12 +38,8 @@ export function parseSiblingCounts(metrics: string): SiblingCounts {
 export async function scrapeSiblingCounts(urls: readonly string[]): Promise<SiblingCounts> {
   const each = await Promise.all(
     urls.map(async (url) => {
-      try {
-        const res = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) });
-        return parseSiblingCounts(await res.text());
-      } catch {
-        return { get: noTally, put: noTally };
-      }
+      const page = await fetchMetricsPage(url, 5000);
+      return page === undefined ? { get: noTally, put: noTally } : parseSiblingCounts(page);
     }),
   );
   const add = (a: SiblingTally, b: SiblingTally): SiblingTally => ({ sum: a.sum + b.sum, count: a.count + b.count });

@@ -6,6 +6,8 @@
  * process the run started.
  */
 
+import { fetchMetricsPage, metricValue } from './metrics-page.js';
+
 export interface CorruptionCounters {
   /** ringkv_corrupt_records_total: stored records that failed their checksum */
   readonly records: number;
@@ -17,30 +19,18 @@ export interface CorruptionCounters {
 
 const zero: CorruptionCounters = { records: 0, hints: 0, repaired: 0 };
 
-/** One counter of a Prometheus text page; undefined when absent. */
-function metric(page: string, name: string): number | undefined {
-  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(page);
-  const v = m === null ? NaN : Number(m[1]);
-  return Number.isFinite(v) ? v : undefined;
-}
-
 /** The three counters of a /metrics page; undefined when the page lacks the record counters (not a ringkv node with checksums). */
 export function parseCorruptionCounters(page: string): CorruptionCounters | undefined {
-  const records = metric(page, 'ringkv_corrupt_records_total');
-  const repaired = metric(page, 'ringkv_corrupt_keys_repaired_total');
+  const records = metricValue(page, 'ringkv_corrupt_records_total');
+  const repaired = metricValue(page, 'ringkv_corrupt_keys_repaired_total');
   if (records === undefined || repaired === undefined) return undefined;
-  return { records, hints: metric(page, 'ringkv_corrupt_hints_total') ?? 0, repaired };
+  return { records, hints: metricValue(page, 'ringkv_corrupt_hints_total') ?? 0, repaired };
 }
 
 /** GET /metrics of one node; undefined when it does not answer in time. */
 export async function readCorruptionCounters(url: string, timeoutMs = 2000): Promise<CorruptionCounters | undefined> {
-  try {
-    const res = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(timeoutMs) });
-    if (res.status !== 200) return undefined;
-    return parseCorruptionCounters(await res.text());
-  } catch {
-    return undefined;
-  }
+  const page = await fetchMetricsPage(url, timeoutMs);
+  return page === undefined ? undefined : parseCorruptionCounters(page);
 }
 
 export const addCounters = (a: CorruptionCounters, b: CorruptionCounters): CorruptionCounters => ({
