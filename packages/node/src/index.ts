@@ -15,3 +15,4 @@ export { RPC_OPS } from './rpc-ops.js';
 export { ClusterAdmin } from './cluster-admin.js';
 // The offline repair of a damaged data directory, for the CLI's repair-store (which depends on this package only).
 export { StoreLockedError, TABLE_READS, repairStore, type StoreRepairOutcome, type TableReads } from '@ringkv/storage';
+export { ephemeralPortFloor, findFreePorts, randomBasePortBelowEphemeral, takenPorts } from './free-ports.js';

@@ -1,23 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findFreePorts } from './free-ports.js';
 import { NODE_DEFAULTS } from './node-options.js';
 import { startNode, type RunningNode } from './start-node.js';
-
-/** A port nothing listens on right now (bound once to port 0, then released). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe('GET /metrics and hot keys (one real node)', () => {
   let dir: string;
@@ -26,7 +13,8 @@ describe('GET /metrics and hot keys (one real node)', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'ringkv-metrics-'));
-    const [httpPort, rpcPort] = [await freePort(), await freePort()];
+    // below the ephemeral range: a port listen(0) handed out can be taken by any outgoing connection before the node binds it
+    const [httpPort = 0, rpcPort = 0] = await findFreePorts(2);
     running = await startNode({
       ...NODE_DEFAULTS,
       id: 'm1',

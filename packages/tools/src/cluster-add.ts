@@ -3,7 +3,7 @@ import { RingkvClient } from '@ringkv/client';
 import { followTransfers, pickAdminNode, sealIfBootstrap, waitForEpoch, waitNoPendingTransfers, waitUntilKnown } from './cluster-admin-steps.js';
 import { nextNodeIndex, sharedNodeFlags, withAddedNode, type MembershipRecord } from './cluster-membership-record.js';
 import { readClusterRecord, withNodePid, writeClusterRecord, type RecordedNode } from './cluster-record.js';
-import { takenPorts } from './free-ports.js';
+import { takenPorts } from '@ringkv/node';
 import { tailFile } from './log-tail.js';
 import { RUN_HEADER_PREFIX, httpUrl, nodeArgs, rpcAddress, spawnNode, type NodeSpec } from './node-process.js';
 import { runningNodes } from './recorded-node-stop.js';

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MembershipRecord } from './cluster-membership-record.js';
 import { readClusterRecord } from './cluster-record.js';
 import { waitFor } from './test-support/wait-for.js';
-import { randomBasePortBelowEphemeral, takenPorts } from './free-ports.js';
+import { randomBasePortBelowEphemeral, takenPorts } from '@ringkv/node';
 import { cliEntry } from './node-process.js';
 
 const main = fileURLToPath(new URL('../dist/cluster-main.js', import.meta.url));

@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import { RingkvClient } from '@ringkv/client';
 import { Packr, Unpackr } from 'msgpackr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findFreePorts } from './free-ports.js';
+import { findFreePorts } from '@ringkv/node';
 import type { LocalCluster } from './local-cluster.js';
 import { cliEntry, nodeArgs, spawnNode } from './node-process.js';
 import { http, kvPath } from './test-support/raw-http.js';

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { RingkvClient } from '@ringkv/client';
 import { findRecordedNode, processMarkers, readClusterRecord, withNodePid, writeClusterRecord } from './cluster-record.js';
-import { takenPorts } from './free-ports.js';
+import { takenPorts } from '@ringkv/node';
 import { tailFile } from './log-tail.js';
 import { RUN_HEADER_PREFIX, httpUrl, spawnNode } from './node-process.js';
 import { isOurProcess } from './process-liveness.js';

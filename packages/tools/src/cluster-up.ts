@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { processMarkers, readClusterRecord, writeClusterRecord, type ClusterRecord } from './cluster-record.js';
-import { takenPorts } from './free-ports.js';
+import { takenPorts } from '@ringkv/node';
 import { LocalCluster } from './local-cluster.js';
 import { isOurProcess } from './process-liveness.js';
 import { stopRecordedNodes } from './recorded-node-stop.js';

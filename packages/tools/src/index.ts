@@ -1,5 +1,5 @@
 export { LocalCluster, PortsInUseError, type LocalClusterOptions, type LocalNodeInfo, type NodeRef } from './local-cluster.js';
-export { findFreePorts, takenPorts } from './free-ports.js';
+export { findFreePorts, takenPorts } from '@ringkv/node';
 export { readRssBytes } from './proc-rss.js';
 export { tailFile } from './log-tail.js';
 export { cliEntry, type NodeSpec } from './node-process.js';

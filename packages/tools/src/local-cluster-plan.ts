@@ -1,6 +1,6 @@
 /** Where each node of a LocalCluster listens and with which flags, decided (and ports checked) before anything starts. */
 import { join, resolve } from 'node:path';
-import { findFreePorts, takenPorts } from './free-ports.js';
+import { findFreePorts, takenPorts } from '@ringkv/node';
 import type { LocalClusterOptions } from './local-cluster.js';
 import { nodeArgs, type NodeSpec } from './node-process.js';
 

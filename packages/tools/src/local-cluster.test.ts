@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RingkvClient } from '@ringkv/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findFreePorts } from './free-ports.js';
+import { findFreePorts } from '@ringkv/node';
 import { LocalCluster, PortsInUseError } from './local-cluster.js';
 import { isAlive } from './process-liveness.js';
 import { cliEntry } from './node-process.js';

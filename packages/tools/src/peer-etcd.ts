@@ -4,7 +4,7 @@ import { Etcd3 } from 'etcd3';
 import { request } from 'undici';
 import type { KvDriver, ReadStatus, WriteStatus } from './bench-driver.js';
 import type { RunningSystem, SkippedSystem, StartContext } from './bench-system.js';
-import { findFreePorts } from './free-ports.js';
+import { findFreePorts } from '@ringkv/node';
 import { findExecutable, PeerProcess, waitFor } from './peer-process.js';
 
 const members = 3;

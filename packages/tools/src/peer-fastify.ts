@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { HttpKvDriver } from './bench-http-driver.js';
 import type { RunningSystem, StartContext } from './bench-system.js';
-import { findFreePorts } from './free-ports.js';
+import { findFreePorts } from '@ringkv/node';
 import { PeerProcess, waitFor } from './peer-process.js';
 
 // Both src/ (tests) and dist/ sit one level below the package: the built server is always at ../dist/.

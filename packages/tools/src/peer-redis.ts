@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { Cluster } from 'ioredis';
 import { OpError, type KvDriver, type ReadStatus, type WriteStatus } from './bench-driver.js';
 import type { RunningSystem, SkippedSystem, StartContext } from './bench-system.js';
-import { randomBasePortBelowEphemeral, takenPorts } from './free-ports.js';
+import { randomBasePortBelowEphemeral, takenPorts } from '@ringkv/node';
 import { findExecutable, PeerProcess, waitFor } from './peer-process.js';
 
 const run = promisify(execFile);
