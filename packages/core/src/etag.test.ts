@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { emptyDots } from './dots.js';
 import type { KvRecord } from './record.js';
 import { applyWrite, mergeRecords } from './record.js';
-import { etagMatches, etagOf, parseEtagCondition } from './etag.js';
+import { liveAt } from './expiry.js';
+import { etagMatches, etagOf, etagOfLive, parseEtagCondition } from './etag.js';
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 const write = (rec: KvRecord | undefined, actor: string, value: string | null, opts: { ctx?: boolean; expiresAt?: number } = {}) =>
@@ -42,6 +43,20 @@ describe('etag', () => {
         const fwd = recs.reduce(mergeRecords);
         const back = [...recs].reverse().reduce(mergeRecords);
         expect(etagOf(fwd, 0)).toBe(etagOf(back, 0));
+      }),
+    );
+  });
+
+  it('is the same from the live siblings in any order, and leaves their order alone (fast-check; a failure prints its seed)', () => {
+    const writes = fc.array(fc.tuple(fc.constantFrom('n1#1', 'n2#1', 'n3#1'), fc.option(fc.string(), { nil: null })), { minLength: 1, maxLength: 6 });
+    fc.assert(
+      fc.property(writes, fc.integer({ min: 0, max: 5 }), (ws, rotate) => {
+        const rec = ws.map(([actor, v], i) => write(undefined, `${actor}${i}`, v)).reduce(mergeRecords);
+        const live = liveAt(rec, 0);
+        const shuffled = [...live.slice(rotate % Math.max(1, live.length)), ...live.slice(0, rotate % Math.max(1, live.length))].reverse();
+        const before = [...shuffled];
+        expect(etagOfLive(shuffled)).toBe(etagOf(rec, 0));
+        expect(shuffled).toEqual(before);
       }),
     );
   });

@@ -6,18 +6,22 @@
  * node; any new version, delete or expiry changes it.
  */
 import { hash } from 'node:crypto';
-import type { KvRecord } from './record.js';
+import type { KvRecord, Sibling } from './record.js';
 import { compareDots } from './record.js';
 import { liveAt } from './expiry.js';
 
 /** The quoted ETag of what is live at `now`, or undefined when nothing is (absent, deleted, expired). */
 export function etagOf(rec: KvRecord | undefined, now: number): string | undefined {
-  if (rec === undefined) return undefined;
-  const live = liveAt(rec, now).sort((a, b) => compareDots(a.dot, b.dot));
+  return rec === undefined ? undefined : etagOfLive(liveAt(rec, now));
+}
+
+/** The same tag from the live siblings a caller already has (`liveAt`'s result, in any order; not reordered). */
+export function etagOfLive(live: readonly Sibling[]): string | undefined {
   if (live.length === 0) return undefined;
+  const ordered = live.length === 1 ? live : [...live].sort((a, b) => compareDots(a.dot, b.dot));
   // MD5 (as for key hashing) for spread, not secrecy; 64 bits make an accidental match across versions negligible.
   let text = '';
-  for (const s of live) text += `${s.dot.actor}\u0000${s.dot.counter}\n`;
+  for (const s of ordered) text += `${s.dot.actor}\u0000${s.dot.counter}\n`;
   return `"${hash('md5', text, 'hex').slice(0, 16)}"`;
 }
 

@@ -6,13 +6,13 @@ import {
   encodeKey,
   parseQuorumParam,
   readContext,
-  etagOf,
-  isAbsentAt,
+  etagOfLive,
   liveAt,
   parseEtagCondition,
   ttlSecondsMax,
   type EtagCondition,
   type KvRecord,
+  type Sibling,
 } from '@ringkv/core';
 import { conditionalWrite } from './conditional-write.js';
 import type { WriteRequest, WriteResult } from './coordinator.js';
@@ -184,8 +184,9 @@ export function buildHttpApi(node: RingkvNode, options: HttpApiOptions) {
     if (result === undefined) return reply;
     const now = node.deps.clock.now();
     if (q.returnbody === 'true') return sendRecord(reply, result.record, 200, now, metrics, 'put', key);
-    metrics.observeSiblings('put', liveAt(result.record, now).length, key);
-    return withEtag(reply.code(204).header('x-context', encodeContext(result.context)), result.record, now).send();
+    const live = liveAt(result.record, now);
+    metrics.observeSiblings('put', live.length, key);
+    return withEtag(reply.code(204).header('x-context', encodeContext(result.context)), live).send();
   });
 
   app.delete('/kv/*', async (request, reply) => {
@@ -261,16 +262,16 @@ function contentTypeOf(request: FastifyRequest): string {
  * `metrics` learn how many live versions of `key` were sent (none for a 404).
  */
 function sendRecord(reply: FastifyReply, record: KvRecord | undefined, okStatus: number, now: number, metrics: NodeMetrics, op: 'get' | 'put', key: Uint8Array): FastifyReply {
-  if (record === undefined || isAbsentAt(record, now)) {
+  const live = record === undefined ? [] : liveAt(record, now);
+  if (record === undefined || live.length === 0) {
     metrics.observeHeld(0, key);
     if (record !== undefined) reply.header('x-context', encodeContext(readContext(record)));
     return sendError(reply, new RingkvError('NOT_FOUND', 'no value is stored under this key'));
   }
   const context = encodeContext(readContext(record));
-  const live = liveAt(record, now);
   metrics.observeSiblings(op, live.length, key);
   const [only] = live;
-  withEtag(reply, record, now);
+  withEtag(reply, live);
   if (live.length === 1 && only !== undefined && only.value !== null) {
     return reply.code(okStatus).header('content-type', only.contentType).header('x-context', context).send(Buffer.from(only.value));
   }
@@ -283,8 +284,9 @@ function sendRecord(reply: FastifyReply, record: KvRecord | undefined, okStatus:
   return reply.code(300).header('x-context', context).send({ siblings });
 }
 
-function withEtag(reply: FastifyReply, record: KvRecord, now: number): FastifyReply {
-  const etag = etagOf(record, now);
+/** `live`: the record's live siblings (`liveAt`), which the caller has already computed. */
+function withEtag(reply: FastifyReply, live: readonly Sibling[]): FastifyReply {
+  const etag = etagOfLive(live);
   return etag === undefined ? reply : reply.header('etag', etag);
 }
 
