@@ -65,6 +65,25 @@ describe.skipIf(!serverBuilt)('failures in a 4-node cluster (N=3 R=2 W=2): slopp
     http(url(via), kvPath(key, query), { method: 'PUT', body: value, headers: { 'content-type': 'text/plain' } });
   const get = (via: string, key: string, query = ''): Promise<RawResponse> => http(url(via), kvPath(key, query));
 
+  /**
+   * A PUT with w=3 while one primary is down: acknowledged only once the fallback has stored its
+   * hint — a W=2 write hands its hint over after the quorum is met, and a loaded machine can let
+   * that background call time out (a CI run once found 6 of 8 such hints). A 503 is retried with
+   * the context of a read, which supersedes whatever the failed attempt left, so the key still ends
+   * with one value.
+   */
+  async function putHinted(via: string, key: string, value: string): Promise<void> {
+    let last = '';
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      const context = attempt === 1 ? undefined : (await get(via, key)).header('x-context');
+      const headers: Record<string, string> = { 'content-type': 'text/plain', ...(context !== undefined && { 'x-context': context }) };
+      const res = await http(url(via), kvPath(key, 'w=3'), { method: 'PUT', body: value, headers });
+      if (res.status === 204) return;
+      last = `${res.status} ${res.text()}`;
+    }
+    throw new Error(`PUT ${key} w=3 via ${via} was not acknowledged in 5 tries: ${last}`);
+  }
+
   async function statuses(of: readonly string[]): Promise<NodeStatusJson[]> {
     return Promise.all(of.map((id) => statusOf(url(id))));
   }
@@ -218,7 +237,7 @@ describe.skipIf(!serverBuilt)('failures in a 4-node cluster (N=3 R=2 W=2): slopp
     const keysBefore = (await statusOf(url('n3'))).keysStored;
     await cluster.kill('n3');
     await waitUntilSeen('n3', ['suspect', 'dead'], ['n1', 'n2', 'n4']);
-    for (const key of keys) expect((await put('n1', key, `h-${key}`)).status).toBe(204);
+    for (const key of keys) await putHinted('n1', key, `h-${key}`);
     await waitFor(
       async () => {
         const all = await statuses(['n1', 'n2', 'n4']);
@@ -231,7 +250,7 @@ describe.skipIf(!serverBuilt)('failures in a 4-node cluster (N=3 R=2 W=2): slopp
     // w=3 with n3 down can only be met with n4's ack: once acknowledged, the hint must be
     // on n4's disk, so n4 is killed right after the ack, without waiting for anything.
     const acked = keysWithFallback('acked-hint', 'n4', 3);
-    for (const key of acked) expect((await put('n2', key, `h-${key}`, 'w=3')).status).toBe(204);
+    for (const key of acked) await putHinted('n2', key, `h-${key}`);
     await cluster.kill('n4');
     await cluster.restart('n4');
     // Read at once: the hints came back from n4's LevelDB, not from anyone else.
