@@ -1,3 +1,4 @@
+import { siblingWarningThreshold } from '@ringkv/node';
 import { formatTable } from './table-format.js';
 
 type Json = Record<string, unknown>;
@@ -59,7 +60,7 @@ export function formatStatusDetails(raw: unknown): string {
   if (heavy.length > 0) {
     const shown = heavy.slice(0, 3).map((k) => `${JSON.stringify(String(k.key))} ${num(k.siblings)}`).join(', ');
     lines.push(
-      `siblings   ${heavy.length} ${heavy.length === 1 ? 'key holds' : 'keys hold'} 25 values or more (${shown}${heavy.length > 3 ? ', …' : ''}): ` +
+      `siblings   ${heavy.length} ${heavy.length === 1 ? 'key holds' : 'keys hold'} ${siblingWarningThreshold} values or more (${shown}${heavy.length > 3 ? ', …' : ''}): ` +
         'writers do not send each other\'s context — read the key and write with its context',
     );
   }

@@ -15,4 +15,6 @@ export { RPC_OPS } from './rpc-ops.js';
 export { ClusterAdmin } from './cluster-admin.js';
 // The offline repair of a damaged data directory, for the CLI's repair-store (which depends on this package only).
 export { StoreLockedError, TABLE_READS, repairStore, type StoreRepairOutcome, type TableReads } from '@ringkv/storage';
+// The sibling count past which /status lists a key, for `ringkv status` to name.
+export { siblingWarningThreshold } from './sibling-heavy-keys.js';
 export { ephemeralPortFloor, findFreePorts, randomBasePortBelowEphemeral, takenPorts } from './free-ports.js';
